@@ -1,0 +1,135 @@
+"""Partner API keys and webhook subscriptions with their delivery log."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
+
+from merchants.models import Merchant
+
+
+class ApiScope(models.TextChoices):
+    READ = "read", _("Read")
+    PROMOTIONS_WRITE = "promotions:write", _("Write promotions")
+    PRICES_WRITE = "prices:write", _("Write products and prices")
+    SALES_WRITE = "sales:write", _("Write sales reports")
+    WEBHOOKS_WRITE = "webhooks:write", _("Manage webhooks")
+
+
+class ApiKey(AbstractAPIKey):
+    """A partner's key: stored hashed, with scopes, optionally bound to one merchant."""
+
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant")
+    )
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def has_scope(self, scope):
+        return scope in self.scopes
+
+
+class WebhookEvent(models.TextChoices):
+    FESTIVAL_OPENED = "festival.opened", "festival.opened"
+    FESTIVAL_CLOSED = "festival.closed", "festival.closed"
+    PROMOTION_APPROVED = "promotion.approved", "promotion.approved"
+    PROMOTION_LIVE = "promotion.live", "promotion.live"
+    PROMOTION_ENDED = "promotion.ended", "promotion.ended"
+    PROMOTION_WITHDRAWN = "promotion.withdrawn", "promotion.withdrawn"
+
+
+class SubscriptionState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    FAILING = "failing", _("Failing")
+    DISABLED = "disabled", _("Disabled")
+
+
+def new_webhook_secret():
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+class WebhookSubscription(models.Model):
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("API key")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(_("signing secret"), max_length=100, default=new_webhook_secret, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    state = models.CharField(
+        _("delivery state"), max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self):
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed, will retry")
+    GAVE_UP = "gave_up", _("Gave up")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription; each HTTP attempt is a WebhookAttempt."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    event_type = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event_id"], name="webhook_delivery_once_per_event")
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} → {self.subscription}"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "pk"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self):
+        return f"{self.delivery} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"

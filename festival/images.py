@@ -1,0 +1,99 @@
+"""Uploaded images: checked by content with Pillow, re-encoded, stored under random names."""
+
+import io
+import secrets
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def random_upload_path(instance, filename):
+    """Files are stored under random names: the uploaded name is never trusted or shown."""
+    folder = instance._meta.model_name
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    if extension not in {"jpg", "png", "webp"}:
+        extension = "bin"
+    token = secrets.token_hex(16)
+    return f"{folder}/{token[:2]}/{token}.{extension}"
+
+
+def sanitise_image(upload, *, max_bytes=None, max_pixels=None):
+    """Check that ``upload`` really is a JPEG, PNG or WebP within the limits, and
+    return a re-encoded copy (metadata such as EXIF GPS dropped) as a ContentFile.
+
+    Raises ValidationError with a message for the person who uploaded it.
+    """
+    max_bytes = max_bytes or settings.UPLOAD_MAX_BYTES
+    max_pixels = max_pixels or settings.UPLOAD_MAX_PIXELS
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
+            code="too_large",
+            params={"size": f"{upload.size / 1024 / 1024:.1f}", "limit": f"{max_bytes / 1024 / 1024:.0f}"},
+        )
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(_("The file is too large."), code="too_large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                image_format = probe.format
+                width, height = probe.size
+                if image_format not in ALLOWED_FORMATS:
+                    raise ValidationError(_("Only JPEG, PNG and WebP images are accepted."), code="format")
+                if width * height > max_pixels:
+                    raise ValidationError(
+                        _("The image has too many pixels (%(width)d × %(height)d)."),
+                        code="too_many_pixels",
+                        params={"width": width, "height": height},
+                    )
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                output = io.BytesIO()
+                clean = _without_metadata(image, image_format)
+                save_kwargs = {"quality": 90} if image_format in {"JPEG", "WEBP"} else {"optimize": True}
+                clean.save(output, format=image_format, **save_kwargs)
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            _("The file is not a JPEG, PNG or WebP image, or it is too large to open."), code="not_image"
+        ) from None
+    except (OSError, ValueError, SyntaxError):
+        raise ValidationError(_("The image is damaged and cannot be read."), code="damaged") from None
+    return ContentFile(output.getvalue(), name=f"upload.{ALLOWED_FORMATS[image_format]}")
+
+
+def _without_metadata(image, image_format):
+    if image_format == "JPEG" and image.mode not in {"RGB", "L"}:
+        image = image.convert("RGB")
+    elif image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
+        image = image.convert("RGBA")
+    clean = Image.new(image.mode, image.size)
+    if image.mode == "P":
+        clean.putpalette(image.getpalette())
+    clean.paste(image)
+    return clean
+
+
+def make_thumbnail(source, *, size=(320, 320)):
+    """A small JPEG/PNG copy of an already-sanitised image, as a ContentFile."""
+    with Image.open(source) as image:
+        image.load()
+        image_format = "PNG" if image.mode in {"RGBA", "LA", "P"} else "JPEG"
+        if image_format == "JPEG" and image.mode != "RGB":
+            image = image.convert("RGB")
+        image.thumbnail(size)
+        output = io.BytesIO()
+        image.save(output, format=image_format)
+    return ContentFile(output.getvalue(), name=f"thumb.{ALLOWED_FORMATS[image_format]}")

@@ -1,0 +1,307 @@
+"""Festival editions, their organisers and the category tree."""
+
+import zoneinfo
+from datetime import datetime, time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value}) from exc
+
+
+class Organiser(models.Model):
+    """A co-organising body, e.g. the Ministry of Commerce."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    short_name = models.CharField(_("short name"), max_length=50)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("organiser")
+        verbose_name_plural = _("organisers")
+
+    def __str__(self):
+        return self.name
+
+
+class FestivalStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    REGISTRATION = "registration", _("Registration open")
+    RUNNING = "running", _("Running")
+    CLOSED = "closed", _("Closed")
+
+
+# The festival clock only moves forward; the scheduler may skip a step when it
+# catches up after downtime (planned → running when registration already ended).
+FESTIVAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    FestivalStatus.PLANNED: frozenset({FestivalStatus.REGISTRATION, FestivalStatus.RUNNING, FestivalStatus.CLOSED}),
+    FestivalStatus.REGISTRATION: frozenset({FestivalStatus.RUNNING, FestivalStatus.CLOSED}),
+    FestivalStatus.RUNNING: frozenset({FestivalStatus.CLOSED}),
+}
+
+
+class StackingStep(models.TextChoices):
+    """The steps of the final-price computation, in the order a festival chooses."""
+
+    ITEM_PRICE = "item_price", _("Item promotional price")
+    PERCENT_OFF = "percent_off", _("Percent off")
+    AMOUNT_OFF = "amount_off", _("Amount off")
+    THRESHOLD = "threshold", _("Threshold discount")
+    COUPON = "coupon", _("Coupon / red envelope")
+
+
+def default_stacking_order():
+    return [
+        StackingStep.ITEM_PRICE,
+        StackingStep.PERCENT_OFF,
+        StackingStep.AMOUNT_OFF,
+        StackingStep.THRESHOLD,
+        StackingStep.COUPON,
+    ]
+
+
+def default_stackable_kinds():
+    # Platform-wide coupons and threshold discounts traditionally stack with an
+    # item's own price cut; two price cuts on the same item do not.
+    return ["threshold", "coupon"]
+
+
+class Festival(models.Model):
+    """One edition of the festival, with its windows and honesty rules."""
+
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    edition = models.PositiveSmallIntegerField(_("edition"), null=True, blank=True)
+    organisers = models.ManyToManyField(Organiser, related_name="festivals", verbose_name=_("organisers"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    registration_opens_at = models.DateTimeField(_("registration opens"))
+    registration_closes_at = models.DateTimeField(_("registration closes"))
+    submission_deadline = models.DateTimeField(_("submission deadline"))
+    starts_at = models.DateTimeField(_("festival starts"))
+    ends_at = models.DateTimeField(_("festival ends"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=FestivalStatus.choices, default=FestivalStatus.PLANNED, db_index=True
+    )
+
+    # Honesty rules
+    price_lookback_days = models.PositiveSmallIntegerField(
+        _("price lookback days"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("The reference price is the lowest price in this many days before a promotion starts."),
+    )
+    min_discount_percent = models.DecimalField(
+        _("minimum discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(99)],
+    )
+    raise_lookback_days = models.PositiveSmallIntegerField(
+        _("raise-then-cut lookback days"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("How far back to look for a price raised shortly before the promotion."),
+    )
+    raise_tolerance_percent = models.DecimalField(
+        _("raise tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+        help_text=_("A price raised by more than this above its earlier level is flagged."),
+    )
+    stacking_order = models.JSONField(_("stacking order"), default=default_stacking_order)
+    stackable_kinds = models.JSONField(
+        _("kinds that may stack"),
+        default=default_stackable_kinds,
+        blank=True,
+        help_text=_("Promotion kinds that may overlap another promotion on the same product."),
+    )
+
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("festival")
+        verbose_name_plural = _("festivals")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="festival_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="festival_registration_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__lte=F("starts_at")), name="festival_registration_before_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(submission_deadline__lte=F("starts_at")), name="festival_deadline_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_discount_percent__gte=0) & Q(min_discount_percent__lt=100),
+                name="festival_min_discount_range",
+            ),
+            models.CheckConstraint(condition=Q(price_lookback_days__gte=1), name="festival_lookback_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local(self, moment):
+        """A stored (UTC) moment in the festival's own time zone."""
+        return timezone.localtime(moment, self.tz) if moment else moment
+
+    def start_of_day(self, day):
+        return datetime.combine(day, time.min, tzinfo=self.tz)
+
+    def end_of_day(self, day):
+        """A festival "end date" is the last second of that day in the festival's zone, never UTC midnight."""
+        return datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
+
+    def window_contains(self, starts_at, ends_at=None):
+        ends_at = ends_at or starts_at
+        return self.starts_at <= starts_at and ends_at <= self.ends_at
+
+    def clean(self):
+        errors = {}
+        reg_open, reg_close = self.registration_opens_at, self.registration_closes_at
+        if reg_open and reg_close and reg_close <= reg_open:
+            errors["registration_closes_at"] = _("Registration must close after it opens.")
+        if reg_open and self.starts_at and reg_open > self.starts_at:
+            errors["registration_opens_at"] = _("Registration must open before the festival window.")
+        if self.submission_deadline and self.starts_at and self.submission_deadline > self.starts_at:
+            errors["submission_deadline"] = _("The submission deadline must be before the festival starts.")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The festival must end after it starts.")
+        if not isinstance(self.stacking_order, list) or not set(self.stacking_order) <= set(StackingStep.values):
+            errors["stacking_order"] = _("List the stacking steps, each one of: %(steps)s.") % {
+                "steps": ", ".join(StackingStep.values)
+            }
+        elif len(set(self.stacking_order)) != len(self.stacking_order):
+            errors["stacking_order"] = _("Each stacking step may appear only once.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class FestivalEvent(models.Model):
+    """One status change of a festival (who, when, from, to, why)."""
+
+    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=FestivalStatus.choices)
+    to_status = models.CharField(max_length=20, choices=FestivalStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("festival status change")
+        verbose_name_plural = _("festival status changes")
+        constraints = [
+            # The clock moves each festival into each status once, whoever runs it.
+            models.UniqueConstraint(fields=["festival", "to_status"], name="festival_event_once_per_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.festival}: {self.from_status} → {self.to_status}"
+
+
+class CertificateKind(models.TextChoices):
+    TIME_HONOURED = "time_honoured", _("China Time-honoured Brand")
+    POLLUTION_FREE = "pollution_free", _("Pollution-free agricultural product")
+    GREEN_FOOD = "green_food", _("Green food")
+    ORGANIC = "organic", _("Organic agricultural product")
+    GEOGRAPHICAL_INDICATION = "geographical_indication", _("Agricultural geographical indication")
+
+
+class Category(models.Model):
+    """A node of the category tree; some categories need a verified certificate."""
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    required_certificate_kind = models.CharField(
+        _("required certificate"), max_length=30, choices=CertificateKind.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                raise ValidationError({"parent": _("A category cannot be its own ancestor.")})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class DailyResult(models.Model):
+    """Reported sales and promotion counts rolled up per festival day (festival time zone)."""
+
+    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="daily_results")
+    date = models.DateField(_("date"))
+    gmv = models.DecimalField(_("sales (GMV, CNY)"), max_digits=18, decimal_places=2, default=0)
+    orders = models.PositiveBigIntegerField(_("orders"), default=0)
+    merchants_reporting = models.PositiveIntegerField(_("merchants reporting"), default=0)
+    promotions_live = models.PositiveIntegerField(_("promotions live"), default=0)
+    promotions_started = models.PositiveIntegerField(_("promotions started"), default=0)
+    promotions_ended = models.PositiveIntegerField(_("promotions ended"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["festival", "date"]
+        verbose_name = _("daily result")
+        verbose_name_plural = _("daily results")
+        constraints = [models.UniqueConstraint(fields=["festival", "date"], name="daily_result_once_per_day")]
+
+    def __str__(self):
+        return f"{self.festival} {self.date}"
+
+
+class SentNotification(models.Model):
+    """One row per notification sent, keyed by its event, so nothing is sent twice."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("sent notification")
+        verbose_name_plural = _("sent notifications")
+
+    def __str__(self):
+        return self.key

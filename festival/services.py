@@ -1,0 +1,58 @@
+"""The festival clock: move festivals and promotions whose boundary has passed."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from .events import publish_on_commit
+from .models import FESTIVAL_TRANSITIONS, Festival, FestivalEvent, FestivalStatus
+from .workflow import transition
+
+logger = logging.getLogger(__name__)
+F = FestivalStatus
+
+
+def festival_status_at(festival: Festival, now) -> str:
+    """Where the clock says a festival should be at ``now``."""
+    if now >= festival.ends_at:
+        return F.CLOSED
+    if now >= festival.starts_at:
+        return F.RUNNING
+    if now >= festival.registration_opens_at:
+        return F.REGISTRATION
+    return F.PLANNED
+
+
+_ORDER = [F.PLANNED, F.REGISTRATION, F.RUNNING, F.CLOSED]
+
+
+def advance_festivals(*, now=None) -> list[tuple[int, str]]:
+    """Move every festival to where the clock says it should be; returns (id, status) moved."""
+    now = now or timezone.now()
+    moved = []
+    candidates = Festival.objects.exclude(status=F.CLOSED).filter(registration_opens_at__lte=now)
+    for festival in candidates.only("pk", "status", "registration_opens_at", "starts_at", "ends_at"):
+        target = festival_status_at(festival, now)
+        if _ORDER.index(target) <= _ORDER.index(festival.status):
+            continue
+        with transaction.atomic():
+            changes = {}
+            if target in (F.RUNNING, F.CLOSED) and festival.status in (F.PLANNED, F.REGISTRATION):
+                changes["opened_at"] = now
+            if target == F.CLOSED:
+                changes["closed_at"] = now
+            locked = transition(
+                festival,
+                target,
+                allowed=FESTIVAL_TRANSITIONS,
+                event_model=FestivalEvent,
+                event_fk="festival",
+                **changes,
+            )
+            if "opened_at" in changes:
+                publish_on_commit("festival.opened", festival_id=locked.pk)
+            if target == F.CLOSED:
+                publish_on_commit("festival.closed", festival_id=locked.pk)
+        moved.append((festival.pk, target))
+    return moved

@@ -1,0 +1,296 @@
+"""Operations that change merchants, participations, certificates, products and prices.
+
+Every status change goes through festival.workflow.transition (locked,
+checked against the table in models.py, recorded with who/when/why).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from festival.events import publish_on_commit
+from festival.models import Category, Festival
+from festival.workflow import DomainError, transition
+
+from . import uscc as uscc_rules
+from .models import (
+    CERTIFICATE_TRANSITIONS,
+    PARTICIPATION_TRANSITIONS,
+    Certificate,
+    CertificateEvent,
+    CertificateStatus,
+    Merchant,
+    Participation,
+    ParticipationEvent,
+    ParticipationStatus,
+    PricePoint,
+    PriceSource,
+    Product,
+    SalesReport,
+)
+
+
+def _require(user, perm, message):
+    if user is None or not user.is_active or not user.has_perm(perm):
+        raise PermissionDenied(message)
+
+
+# Merchants ---------------------------------------------------------------
+
+
+@transaction.atomic
+def save_merchant(merchant: Merchant, *, by) -> Merchant:
+    """Validate and save a new or changed merchant.
+
+    A USCC whose check character fails is accepted only with an override
+    reason given by someone allowed to override (organisers); the override is
+    recorded with who and when.
+    """
+    merchant.uscc = uscc_rules.normalise(merchant.uscc) or None
+    needs_override = (
+        bool(merchant.uscc)
+        and not uscc_rules.format_errors(merchant.uscc)
+        and (uscc_rules.check_error(merchant.uscc) is not None)
+    )
+    if needs_override and merchant.uscc_override_reason.strip():
+        _require(by, "merchants.override_uscc_check", _("Only organisers may accept a USCC that fails its check."))
+        if not merchant.uscc_override_by_id:
+            merchant.uscc_override_by = by
+            merchant.uscc_override_at = timezone.now()
+    elif not needs_override:
+        merchant.uscc_override_reason = ""
+        merchant.uscc_override_by = None
+        merchant.uscc_override_at = None
+    merchant.full_clean()
+    merchant.save()
+    return merchant
+
+
+# Participations ---------------------------------------------------------
+
+
+def category_refusals(merchant: Merchant, festival: Festival, categories: Iterable[Category]) -> dict[int, str]:
+    """Why each category the merchant may not claim is refused (category id → reason)."""
+    refusals = {}
+    needed = {c.required_certificate_kind for c in categories if c.required_certificate_kind}
+    covering = {
+        cert.kind
+        for cert in merchant.certificates.filter(kind__in=needed, status=CertificateStatus.VERIFIED)
+        if cert.covers(festival)
+    }
+    for category in categories:
+        kind = category.required_certificate_kind
+        if kind and kind not in covering:
+            refusals[category.pk] = _(
+                "“%(category)s” needs a verified %(certificate)s certificate valid across the whole festival window."
+            ) % {"category": category.name, "certificate": category.get_required_certificate_kind_display()}
+    return refusals
+
+
+@transaction.atomic
+def apply_to_festival(
+    merchant: Merchant, festival: Festival, *, categories: Iterable[Category], by=None, now: datetime | None = None
+) -> Participation:
+    now = now or timezone.now()
+    categories = list(categories)
+    if not categories:
+        raise DomainError(_("Choose at least one category."), code="no_categories")
+    if not (festival.registration_opens_at <= now <= festival.registration_closes_at):
+        raise DomainError(_("Registration for %(festival)s is not open.") % {"festival": festival}, code="closed")
+    refusals = category_refusals(merchant, festival, categories)
+    if refusals:
+        raise DomainError(" ".join(refusals.values()), code="certificate_required", details=refusals)
+    existing = Participation.objects.select_for_update().filter(merchant=merchant, festival=festival).first()
+    if existing is not None:
+        if existing.status != ParticipationStatus.REJECTED:
+            raise DomainError(_("This merchant already takes part in this festival."), code="duplicate")
+        participation = transition(
+            existing,
+            ParticipationStatus.APPLIED,
+            allowed=PARTICIPATION_TRANSITIONS,
+            event_model=ParticipationEvent,
+            event_fk="participation",
+            by=by,
+            note=_("Applied again"),
+            applied_at=now,
+            decided_at=None,
+            decided_by=None,
+            decision_note="",
+        )
+    else:
+        try:
+            with transaction.atomic():
+                participation = Participation.objects.create(merchant=merchant, festival=festival, applied_at=now)
+        except IntegrityError:
+            raise DomainError(_("This merchant already takes part in this festival."), code="duplicate") from None
+        ParticipationEvent.objects.create(
+            participation=participation, from_status="", to_status=ParticipationStatus.APPLIED, actor=by
+        )
+    participation.categories.set(categories)
+    return participation
+
+
+def _decide_participation(participation, to, *, by, note):
+    _require(by, "merchants.review_participation", _("Only organisers can decide on participations."))
+    participation = transition(
+        participation,
+        to,
+        allowed=PARTICIPATION_TRANSITIONS,
+        event_model=ParticipationEvent,
+        event_fk="participation",
+        by=by,
+        note=note,
+        decided_at=timezone.now(),
+        decided_by=by,
+        decision_note=note,
+    )
+    publish_on_commit(f"participation.{to}", participation_id=participation.pk)
+    return participation
+
+
+@transaction.atomic
+def approve_participation(participation: Participation, *, by, note: str = "") -> Participation:
+    refusals = category_refusals(participation.merchant, participation.festival, participation.categories.all())
+    if refusals:
+        raise DomainError(" ".join(refusals.values()), code="certificate_required", details=refusals)
+    return _decide_participation(participation, ParticipationStatus.APPROVED, by=by, note=note)
+
+
+@transaction.atomic
+def reject_participation(participation: Participation, *, by, reason: str) -> Participation:
+    if not (reason or "").strip():
+        raise DomainError(_("Give a reason for the rejection."), code="reason_required")
+    return _decide_participation(participation, ParticipationStatus.REJECTED, by=by, note=reason.strip())
+
+
+@transaction.atomic
+def withdraw_participation(participation: Participation, *, by=None, note: str = "") -> Participation:
+    return transition(
+        participation,
+        ParticipationStatus.WITHDRAWN,
+        allowed=PARTICIPATION_TRANSITIONS,
+        event_model=ParticipationEvent,
+        event_fk="participation",
+        by=by,
+        note=note,
+    )
+
+
+# Certificates -----------------------------------------------------------
+
+
+@transaction.atomic
+def add_certificate(merchant: Merchant, *, by=None, **fields) -> Certificate:
+    certificate = Certificate(merchant=merchant, **fields)
+    certificate.full_clean()
+    certificate.save()
+    CertificateEvent.objects.create(certificate=certificate, from_status="", to_status=certificate.status, actor=by)
+    return certificate
+
+
+@transaction.atomic
+def verify_certificate(certificate: Certificate, *, by, note: str = "") -> Certificate:
+    _require(by, "merchants.verify_certificate", _("Only organisers can verify certificates."))
+    return transition(
+        certificate,
+        CertificateStatus.VERIFIED,
+        allowed=CERTIFICATE_TRANSITIONS,
+        event_model=CertificateEvent,
+        event_fk="certificate",
+        by=by,
+        note=note,
+        reviewed_at=timezone.now(),
+        reviewed_by=by,
+        review_note=note,
+    )
+
+
+@transaction.atomic
+def reject_certificate(certificate: Certificate, *, by, reason: str) -> Certificate:
+    _require(by, "merchants.verify_certificate", _("Only organisers can reject certificates."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give a reason for the rejection."), code="reason_required")
+    return transition(
+        certificate,
+        CertificateStatus.REJECTED,
+        allowed=CERTIFICATE_TRANSITIONS,
+        event_model=CertificateEvent,
+        event_fk="certificate",
+        by=by,
+        note=reason.strip(),
+        reviewed_at=timezone.now(),
+        reviewed_by=by,
+        review_note=reason.strip(),
+    )
+
+
+# Products and prices ------------------------------------------------------
+
+
+@transaction.atomic
+def save_product(product: Product) -> Product:
+    product.full_clean()
+    product.save()
+    return product
+
+
+def _validated_price_point(product: Product, price, recorded_at, source) -> PricePoint:
+    point = PricePoint(product=product, price=Decimal(price), recorded_at=recorded_at, source=source)
+    point.full_clean(exclude=["product"], validate_unique=False, validate_constraints=False)
+    if point.price <= 0:
+        raise ValidationError({"price": _("A price must be greater than zero.")})
+    return point
+
+
+@transaction.atomic
+def record_price(product: Product, *, price, recorded_at: datetime, source=PriceSource.FORM) -> PricePoint:
+    point = _validated_price_point(product, price, recorded_at, source)
+    if PricePoint.objects.filter(product=product, recorded_at=recorded_at).exists():
+        raise DomainError(_("This product already has a price at this time."), code="duplicate")
+    point.save()
+    return point
+
+
+@transaction.atomic
+def record_prices(rows: Iterable[tuple[Product, Decimal, datetime]], *, source) -> list[PricePoint]:
+    """Record many prices, all or nothing. Raises DomainError naming the first clash."""
+    points = [_validated_price_point(product, price, at, source) for product, price, at in rows]
+    keys = [(p.product_id, p.recorded_at) for p in points]
+    if len(set(keys)) != len(keys):
+        raise DomainError(_("The same product has two prices at the same time."), code="duplicate")
+    try:
+        with transaction.atomic():
+            return PricePoint.objects.bulk_create(points, batch_size=2000)
+    except IntegrityError:
+        raise DomainError(_("A product already has a price at one of these times."), code="duplicate") from None
+
+
+# Sales reports -----------------------------------------------------------
+
+
+@transaction.atomic
+def report_sales(merchant: Merchant, festival: Festival, *, date, gmv, orders) -> tuple[SalesReport, bool]:
+    """Record a day's sales; the same merchant, festival and day replaces the earlier figure."""
+    gmv = Decimal(gmv)
+    if gmv < 0 or orders < 0:
+        raise DomainError(_("Sales and orders cannot be negative."), code="negative")
+    first_day = festival.local(festival.starts_at).date()
+    last_day = festival.local(festival.ends_at).date()
+    if not (first_day <= date <= last_day):
+        raise DomainError(
+            _("%(date)s is not a day of %(festival)s (%(first)s to %(last)s).")
+            % {"date": date, "festival": festival, "first": first_day, "last": last_day},
+            code="outside_window",
+        )
+    report, created = SalesReport.objects.update_or_create(
+        merchant=merchant,
+        festival=festival,
+        date=date,
+        defaults={"gmv": gmv, "orders": orders, "reported_at": timezone.now()},
+    )
+    return report, created

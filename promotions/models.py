@@ -1,0 +1,361 @@
+"""Promotions, their items and the record of every status change."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from festival.images import random_upload_path
+from festival.models import Category, Festival
+from merchants.models import Merchant, Product
+
+
+class PromotionKind(models.TextChoices):
+    PERCENT_OFF = "percent_off", _("Percent off")
+    AMOUNT_OFF = "amount_off", _("Amount off")
+    THRESHOLD = "threshold", _("Threshold discount (spend X, get Y off)")
+    COUPON = "coupon", _("Coupon / red envelope")
+    FLASH_SALE = "flash_sale", _("Flash sale")
+    LIVESTREAM = "livestream", _("Livestream session")
+
+
+K = PromotionKind
+# The kind-specific fields: which each kind requires, and which it may use.
+KIND_REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    K.PERCENT_OFF: ("percent_off",),
+    K.AMOUNT_OFF: ("amount_off",),
+    K.THRESHOLD: ("threshold_amount", "amount_off"),
+    K.COUPON: ("coupon_value", "coupon_quantity"),
+    K.FLASH_SALE: ("flash_quantity",),
+    K.LIVESTREAM: ("stream_host", "stream_url", "stream_starts_at"),
+}
+KIND_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {K.COUPON: ("threshold_amount",)}
+KIND_FIELDS = tuple(
+    dict.fromkeys(f for kind in K.values for f in KIND_REQUIRED_FIELDS[kind] + KIND_OPTIONAL_FIELDS.get(kind, ()))
+)
+
+
+def fields_for_kind(kind) -> tuple[str, ...]:
+    return KIND_REQUIRED_FIELDS.get(kind, ()) + KIND_OPTIONAL_FIELDS.get(kind, ())
+
+
+class PromotionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    LIVE = "live", _("Live")
+    ENDED = "ended", _("Ended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+S = PromotionStatus
+# The single source of truth for promotion status changes: services, admin,
+# API, views and tests all read this table.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.WITHDRAWN, S.CANCELLED}),
+    S.CHANGES_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.APPROVED: frozenset({S.LIVE, S.ENDED, S.WITHDRAWN, S.CANCELLED}),
+    S.LIVE: frozenset({S.ENDED, S.WITHDRAWN, S.CANCELLED}),
+}  # ENDED, WITHDRAWN and CANCELLED are terminal, so they have no entry.
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+PUBLIC_STATUSES = frozenset({S.APPROVED, S.LIVE, S.ENDED})
+PENDING_REVIEW_STATUSES = frozenset({S.SUBMITTED})
+
+
+class PromotionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+    def active_at(self, moment):
+        return self.filter(starts_at__lte=moment, ends_at__gt=moment)
+
+    def live(self, *, at=None):
+        return self.filter(status=S.LIVE).active_at(at or timezone.now())
+
+    def due_to_start(self, *, now):
+        return self.filter(status=S.APPROVED, starts_at__lte=now, ends_at__gt=now)
+
+    def due_to_end(self, *, now):
+        return self.filter(status__in=[S.APPROVED, S.LIVE], ends_at__lte=now)
+
+
+class Promotion(models.Model):
+    """A merchant's promotion in a festival. Status changes only through
+    promotions.services (one transition path, every change recorded)."""
+
+    festival = models.ForeignKey(Festival, on_delete=models.PROTECT, related_name="promotions")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="promotions")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=PromotionKind.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    categories = models.ManyToManyField(Category, related_name="promotions", verbose_name=_("categories"), blank=True)
+    banner = models.ImageField(_("banner image"), upload_to=random_upload_path, blank=True)
+    banner_thumbnail = models.ImageField(upload_to=random_upload_path, blank=True, editable=False)
+
+    # Kind-specific fields (see KIND_REQUIRED_FIELDS)
+    percent_off = models.DecimalField(
+        _("percent off"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+    )
+    amount_off = models.DecimalField(
+        _("amount off (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    threshold_amount = models.DecimalField(
+        _("spend threshold (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    coupon_value = models.DecimalField(
+        _("coupon face value (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    coupon_quantity = models.PositiveIntegerField(
+        _("number of coupons"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    flash_quantity = models.PositiveIntegerField(
+        _("flash sale quantity"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    stream_host = models.CharField(_("livestream host"), max_length=100, blank=True)
+    stream_url = models.URLField(_("livestream link"), blank=True)
+    stream_starts_at = models.DateTimeField(_("livestream starts"), null=True, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=PromotionStatus.choices, default=S.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = models.TextField(_("reviewer's note"), blank=True)
+    went_live_at = models.DateTimeField(_("went live"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PromotionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        permissions = [("review_promotion", _("Can review promotions (approve, request changes, cancel)"))]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="promotion_status_start"),
+            models.Index(fields=["status", "ends_at"], name="promotion_status_end"),
+            models.Index(fields=["festival", "status"], name="promotion_festival_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="promotion_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(percent_off__isnull=True) | (Q(percent_off__gt=0) & Q(percent_off__lt=100)),
+                name="promotion_percent_off_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_off__isnull=True) | Q(amount_off__gt=0), name="promotion_amount_off_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_amount__isnull=True) | Q(threshold_amount__gt=0),
+                name="promotion_threshold_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_value__isnull=True) | Q(coupon_value__gt=0), name="promotion_coupon_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=K.PERCENT_OFF) | Q(percent_off__isnull=False), name="promotion_percent_off_set"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=K.AMOUNT_OFF) | Q(amount_off__isnull=False), name="promotion_amount_off_set"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=K.THRESHOLD)
+                | (
+                    Q(threshold_amount__isnull=False)
+                    & Q(amount_off__isnull=False)
+                    & Q(amount_off__lt=F("threshold_amount"))
+                ),
+                name="promotion_threshold_set",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=K.COUPON) | (Q(coupon_value__isnull=False) & Q(coupon_quantity__isnull=False)),
+                name="promotion_coupon_set",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=K.FLASH_SALE) | Q(flash_quantity__isnull=False), name="promotion_flash_set"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+    def can_move_to(self, status):
+        return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at:
+            if self.ends_at <= self.starts_at:
+                errors["ends_at"] = _("A promotion must end after it starts.")
+            elif self.festival_id and not self.festival.window_contains(self.starts_at, self.ends_at):
+                festival = self.festival
+                errors["starts_at"] = _(
+                    "A promotion must run inside the festival window (%(start)s to %(end)s, %(tz)s)."
+                ) % {
+                    "start": f"{festival.local(festival.starts_at):%Y-%m-%d %H:%M}",
+                    "end": f"{festival.local(festival.ends_at):%Y-%m-%d %H:%M}",
+                    "tz": festival.time_zone,
+                }
+        errors.update(self._kind_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _kind_errors(self):
+        errors = {}
+        if self.kind not in K.values:
+            return errors
+        allowed = set(fields_for_kind(self.kind))
+        for field in KIND_REQUIRED_FIELDS[self.kind]:
+            if getattr(self, field) in (None, ""):
+                errors[field] = _("A “%(kind)s” promotion needs this field.") % {"kind": self.get_kind_display()}
+        for field in set(KIND_FIELDS) - allowed:
+            if getattr(self, field) not in (None, ""):
+                errors[field] = _("A “%(kind)s” promotion does not use this field; leave it empty.") % {
+                    "kind": self.get_kind_display()
+                }
+        if (
+            self.kind == K.THRESHOLD
+            and self.threshold_amount
+            and self.amount_off
+            and self.amount_off >= self.threshold_amount
+        ):
+            errors["amount_off"] = _("The amount off must be less than the spend threshold.")
+        if (
+            self.kind == K.COUPON
+            and self.threshold_amount
+            and self.coupon_value
+            and self.coupon_value >= self.threshold_amount
+        ):
+            errors["coupon_value"] = _("The coupon's face value must be less than its spend threshold.")
+        stream_at = self.stream_starts_at
+        if (
+            self.kind == K.LIVESTREAM
+            and stream_at
+            and self.starts_at
+            and self.ends_at
+            and not (self.starts_at <= stream_at < self.ends_at)
+        ):
+            errors["stream_starts_at"] = _("The livestream must start while the promotion runs.")
+        return errors
+
+
+class CheckStatus(models.TextChoices):
+    PASS = "pass", _("Pass")
+    WARNING = "warning", _("Warning")
+    FAIL = "fail", _("Fail")
+
+
+class ReferenceSource(models.TextChoices):
+    LOOKBACK = "lookback", _("Lowest price in the lookback window")
+    FALLBACK = "fallback", _("Last price before the lookback window")
+    NONE = "none", _("No price history")
+
+
+class PromotionItem(models.Model):
+    """A product in a promotion, with its promotional price and the stored honest-price check."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="promotion_items")
+    promo_price = models.DecimalField(
+        _("promotional price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    # The stored honest-price check (see promotions/pricing.py)
+    check_status = models.CharField(_("check"), max_length=10, choices=CheckStatus.choices, blank=True)
+    reference_price = models.DecimalField(
+        _("reference price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    reference_source = models.CharField(
+        _("reference found by"), max_length=10, choices=ReferenceSource.choices, blank=True
+    )
+    real_discount_percent = models.DecimalField(
+        _("real discount (%)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    check_reasons = models.JSONField(_("check reasons"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["promotion", "pk"]
+        verbose_name = _("promotion item")
+        verbose_name_plural = _("promotion items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "product"],
+                name="promotion_item_product_once",
+                violation_error_message=_("This product is already in the promotion."),
+            ),
+            models.CheckConstraint(condition=Q(promo_price__gt=0), name="promotion_item_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} ¥{self.promo_price}"
+
+    def clean(self):
+        if self.promotion_id and self.product_id and self.product.merchant_id != self.promotion.merchant_id:
+            raise ValidationError({"product": _("Choose one of your own products.")})
+
+
+class PromotionEvent(models.Model):
+    """One status change of a promotion: who, when, from, to and why."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=PromotionStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PromotionStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("promotion status change")
+        verbose_name_plural = _("promotion status changes")
+        constraints = [
+            # Time-driven moves (live, ended) happen once per promotion, however many workers run.
+            models.UniqueConstraint(
+                fields=["promotion", "to_status"],
+                condition=Q(to_status__in=["live", "ended"]),
+                name="promotion_event_clock_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.promotion}: {self.from_status} → {self.to_status}"

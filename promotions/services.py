@@ -1,0 +1,304 @@
+"""Operations that change promotions.
+
+Every status change goes through ``_transition`` (festival.workflow): lock the
+row, check ALLOWED_TRANSITIONS, set status and timestamps, save, record a
+PromotionEvent. Side effects (mails, webhooks) are published after commit.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from festival.events import publish_on_commit
+from festival.models import Category
+from festival.workflow import DomainError, transition
+from merchants.models import Merchant, ParticipationStatus, Product
+
+from . import pricing
+from .models import (
+    ALLOWED_TRANSITIONS,
+    KIND_FIELDS,
+    CheckStatus,
+    Promotion,
+    PromotionEvent,
+    PromotionItem,
+    PromotionStatus,
+    fields_for_kind,
+)
+
+S = PromotionStatus
+REVIEW_PERMISSION = "promotions.review_promotion"
+
+
+class PromotionError(DomainError):
+    pass
+
+
+def _transition(promotion, to, *, by=None, note="", **changes):
+    return transition(
+        promotion,
+        to,
+        allowed=ALLOWED_TRANSITIONS,
+        event_model=PromotionEvent,
+        event_fk="promotion",
+        by=by,
+        note=note,
+        **changes,
+    )
+
+
+def _require_reviewer(by):
+    if by is None or not by.is_active or not by.is_staff or not by.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied(_("Only festival reviewers can decide on promotions."))
+
+
+# Drafts -----------------------------------------------------------------
+
+
+def _set_items(promotion: Promotion, items: Iterable[dict]):
+    """Replace the items: [{"product": Product, "promo_price": Decimal}, …]."""
+    items = list(items)
+    errors = []
+    seen = set()
+    for index, item in enumerate(items, start=1):
+        product = item["product"]
+        if not isinstance(product, Product) or product.merchant_id != promotion.merchant_id:
+            errors.append(_("Item %(n)d: choose one of your own products.") % {"n": index})
+        elif product.pk in seen:
+            errors.append(_("Item %(n)d: %(sku)s is listed twice.") % {"n": index, "sku": product.sku})
+        else:
+            seen.add(product.pk)
+        price = item.get("promo_price")
+        if price is None or price <= 0:
+            errors.append(_("Item %(n)d: the promotional price must be greater than zero.") % {"n": index})
+    if errors:
+        raise ValidationError({"items": errors})
+    promotion.items.all().delete()
+    PromotionItem.objects.bulk_create(
+        PromotionItem(promotion=promotion, product=item["product"], promo_price=item["promo_price"]) for item in items
+    )
+
+
+def _validate_merchant_may_file(merchant: Merchant, festival):
+    if not merchant.participations.filter(festival=festival, status=ParticipationStatus.APPROVED).exists():
+        raise PromotionError(
+            _("%(merchant)s is not an approved participant of %(festival)s.")
+            % {"merchant": merchant, "festival": festival},
+            code="not_participant",
+        )
+
+
+def _clear_other_kind_fields(promotion):
+    for name in set(KIND_FIELDS) - set(fields_for_kind(promotion.kind)):
+        setattr(promotion, name, "" if name == "stream_host" or name == "stream_url" else None)
+
+
+@transaction.atomic
+def create_promotion(
+    *, merchant: Merchant, festival, by=None, items: Iterable[dict] = (), categories: Iterable[Category] = (), **fields
+) -> Promotion:
+    """Create a draft. ``fields`` are model fields (title, kind, starts_at, ends_at, kind fields…)."""
+    _validate_merchant_may_file(merchant, festival)
+    promotion = Promotion(merchant=merchant, festival=festival, created_by=by, status=S.DRAFT, **fields)
+    promotion.full_clean()
+    promotion.save()
+    promotion.categories.set(categories)
+    _set_items(promotion, items)
+    PromotionEvent.objects.create(promotion=promotion, from_status="", to_status=S.DRAFT, actor=by)
+    return promotion
+
+
+@transaction.atomic
+def update_promotion(
+    promotion: Promotion, *, by=None, items: Iterable[dict] | None = None, categories=None, **fields
+) -> Promotion:
+    """Edit a draft or a promotion whose changes were requested."""
+    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+    if not locked.is_editable:
+        raise PromotionError(
+            _("Only drafts and promotions with changes requested can be edited; this one is “%(status)s”.")
+            % {"status": locked.get_status_display()},
+            code="not_editable",
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if "kind" in fields:
+        _clear_other_kind_fields(locked)
+    locked.full_clean()
+    locked.save()
+    if categories is not None:
+        locked.categories.set(categories)
+    if items is not None:
+        _set_items(locked, items)
+    if locked.items.filter(checked_at__isnull=False).exists():
+        # Prices or dates may have changed: keep the stored check current.
+        pricing.refresh_item_checks(locked)
+    return locked
+
+
+@transaction.atomic
+def delete_promotion(promotion: Promotion, *, by=None) -> None:
+    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+    if not locked.is_editable:
+        raise PromotionError(
+            _("Only drafts and promotions with changes requested can be deleted."), code="not_editable"
+        )
+    locked.delete()
+
+
+# Merchant actions ---------------------------------------------------------
+
+
+class SubmissionRefused(PromotionError):
+    """Submitting was refused because items fail the honest-price check."""
+
+
+def submit_promotion(promotion: Promotion, *, by=None, now=None) -> Promotion:
+    """Submit for review. Refused when any item fails the honest-price check;
+    warnings go to the reviewer with the stored check.
+
+    The checks are stored in their own transaction first, so a refused
+    merchant can read why each item failed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+        if locked.status == S.SUBMITTED:
+            return locked  # somebody (or a double click) was faster; nothing to do
+        if not locked.can_move_to(S.SUBMITTED):
+            return _transition(locked, S.SUBMITTED, by=by)  # raises TransitionNotAllowed with the reason
+        festival = locked.festival
+        if now > festival.submission_deadline:
+            raise PromotionError(
+                _("The submission deadline (%(deadline)s) has passed.")
+                % {"deadline": f"{festival.local(festival.submission_deadline):%Y-%m-%d %H:%M}"},
+                code="deadline_passed",
+            )
+        _validate_merchant_may_file(locked.merchant, festival)
+        if not locked.items.exists():
+            raise PromotionError(_("Add at least one item before submitting."), code="no_items")
+        checks = pricing.refresh_item_checks(locked, now=now)
+    failing = [c for c in checks if c.status == CheckStatus.FAIL]
+    if failing:
+        raise SubmissionRefused(
+            _("%(count)d item(s) fail the honest-price check.") % {"count": len(failing)},
+            code="items_fail_check",
+            details={c.item.product.sku: c.reasons for c in failing},
+        )
+    with transaction.atomic():
+        return _transition(locked, S.SUBMITTED, by=by, submitted_at=now)
+
+
+@transaction.atomic
+def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "") -> Promotion:
+    """The merchant withdraws before it ends; a live promotion ends at once."""
+    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+    if locked.status == S.WITHDRAWN:
+        return locked
+    changes = {"ended_at": timezone.now()} if locked.status == S.LIVE else {}
+    promotion = _transition(locked, S.WITHDRAWN, by=by, note=note, **changes)
+    publish_on_commit("promotion.withdrawn", promotion_id=promotion.pk)
+    return promotion
+
+
+# Reviewer decisions ----------------------------------------------------------
+
+
+@transaction.atomic
+def approve_promotion(promotion: Promotion, *, by, note: str = "") -> Promotion:
+    _require_reviewer(by)
+    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+    if locked.status == S.APPROVED:
+        return locked
+    if locked.items.filter(check_status=CheckStatus.FAIL).exists():
+        raise PromotionError(_("Items that fail the honest-price check cannot be approved."), code="items_fail_check")
+    promotion = _transition(
+        locked, S.APPROVED, by=by, note=note, reviewed_at=timezone.now(), reviewed_by=by, review_note=note
+    )
+    publish_on_commit("promotion.approved", promotion_id=promotion.pk)
+    return promotion
+
+
+@transaction.atomic
+def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
+    _require_reviewer(by)
+    if not (note or "").strip():
+        raise PromotionError(_("Tell the merchant what to change: a note is required."), code="note_required")
+    promotion = _transition(
+        promotion,
+        S.CHANGES_REQUESTED,
+        by=by,
+        note=note.strip(),
+        reviewed_at=timezone.now(),
+        reviewed_by=by,
+        review_note=note.strip(),
+    )
+    publish_on_commit("promotion.changes_requested", promotion_id=promotion.pk)
+    return promotion
+
+
+@transaction.atomic
+def cancel_promotion(promotion: Promotion, *, by, reason: str) -> Promotion:
+    _require_reviewer(by)
+    if not (reason or "").strip():
+        raise PromotionError(_("Give a reason for the cancellation."), code="reason_required")
+    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+    changes = {"ended_at": timezone.now()} if locked.status == S.LIVE else {}
+    promotion = _transition(
+        locked,
+        S.CANCELLED,
+        by=by,
+        note=reason.strip(),
+        reviewed_at=timezone.now(),
+        reviewed_by=by,
+        review_note=reason.strip(),
+        **changes,
+    )
+    publish_on_commit("promotion.cancelled", promotion_id=promotion.pk)
+    return promotion
+
+
+# The clock ---------------------------------------------------------------------
+
+
+def _move_due(queryset, to, *, now, batch_size, **changes):
+    """Compare-and-set in batches: only rows still in their old status move, so
+    reruns, late runs and a second worker move nothing twice. Returns moved ids."""
+    moved = []
+    while True:
+        with transaction.atomic():
+            batch = list(
+                queryset.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "status")[:batch_size]
+            )
+            if not batch:
+                break
+            ids = [pk for pk, _status in batch]
+            from_status = dict(batch)
+            updated = Promotion.objects.filter(pk__in=ids, status__in=set(from_status.values())).update(
+                status=to, updated_at=now, **changes
+            )
+            if updated != len(ids):  # pragma: no cover - only without row locks (SQLite) under a race
+                raise PromotionError("promotion clock raced with another worker", code="race")
+            PromotionEvent.objects.bulk_create(
+                [
+                    PromotionEvent(promotion_id=pk, from_status=from_status[pk], to_status=to, created_at=now)
+                    for pk in ids
+                ]
+            )
+        moved.extend(ids)
+        for pk in ids:
+            publish_on_commit(f"promotion.{to}", promotion_id=pk)
+    return moved
+
+
+def start_due_promotions(*, now=None, batch_size=2000) -> list[int]:
+    now = now or timezone.now()
+    return _move_due(Promotion.objects.due_to_start(now=now), S.LIVE, now=now, batch_size=batch_size, went_live_at=now)
+
+
+def end_due_promotions(*, now=None, batch_size=2000) -> list[int]:
+    now = now or timezone.now()
+    return _move_due(Promotion.objects.due_to_end(now=now), S.ENDED, now=now, batch_size=batch_size, ended_at=now)

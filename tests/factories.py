@@ -1,0 +1,228 @@
+"""factory_boy factories for every model; one Trait per status."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from festival.models import Category, Festival, FestivalStatus, Organiser
+from merchants.models import (
+    Certificate,
+    CertificateStatus,
+    Membership,
+    MembershipRole,
+    Merchant,
+    MerchantKind,
+    Participation,
+    ParticipationStatus,
+    PricePoint,
+    PriceSource,
+    Product,
+    SalesReport,
+)
+from merchants.uscc import make_uscc
+from promotions.models import Promotion, PromotionItem, PromotionKind, PromotionStatus
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class ReviewerFactory(UserFactory):
+    """A staff user holding the review permissions (the reviewer group's core)."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def review_permissions(self, create, extracted, **kwargs):
+        if create:
+            self.user_permissions.add(
+                *Permission.objects.filter(
+                    codename__in=["review_promotion", "review_participation", "verify_certificate"]
+                )
+            )
+
+
+class SuperuserFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class OrganiserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organiser
+
+    name = factory.Sequence(lambda n: f"Organiser {n}")
+    short_name = factory.Sequence(lambda n: f"O{n}")
+
+
+class FestivalFactory(factory.django.DjangoModelFactory):
+    """By default a festival whose registration is open now and whose window opens in 10 days."""
+
+    class Meta:
+        model = Festival
+
+    name = factory.Sequence(lambda n: f"Festival {n}")
+    slug = factory.Sequence(lambda n: f"festival-{n}")
+    registration_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=20))
+    registration_closes_at = factory.LazyAttribute(lambda f: f.starts_at - timedelta(days=2))
+    submission_deadline = factory.LazyAttribute(lambda f: f.starts_at - timedelta(days=1))
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+    ends_at = factory.LazyAttribute(lambda f: f.starts_at + timedelta(days=13))
+    min_discount_percent = Decimal("5")
+    status = FestivalStatus.REGISTRATION
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    name_en = factory.LazyAttribute(lambda c: c.name)
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+def _uscc(n):
+    # region 110108 (Beijing Haidian), organisation code from the sequence
+    return make_uscc(f"9111010{n:010d}"[:17])
+
+
+class MerchantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Merchant
+
+    name = factory.Sequence(lambda n: f"Merchant {n}")
+    legal_name = factory.LazyAttribute(lambda m: f"{m.name} Co., Ltd.")
+    uscc = factory.Sequence(_uscc)
+    kind = MerchantKind.BRAND_ENTERPRISE
+    country = "CN"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@merchant.example")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    merchant = factory.SubFactory(MerchantFactory)
+    role = MembershipRole.OWNER
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participation
+
+    merchant = factory.SubFactory(MerchantFactory)
+    festival = factory.SubFactory(FestivalFactory)
+    status = ParticipationStatus.APPROVED
+
+    class Params:
+        applied = factory.Trait(status=ParticipationStatus.APPLIED)
+        rejected = factory.Trait(status=ParticipationStatus.REJECTED)
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certificate
+
+    merchant = factory.SubFactory(MerchantFactory)
+    kind = "green_food"
+    number = factory.Sequence(lambda n: f"GF{n:012d}")
+    issuer = "China Green Food Development Center"
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=365))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    status = CertificateStatus.PENDING
+
+    class Params:
+        verified = factory.Trait(status=CertificateStatus.VERIFIED)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    merchant = factory.SubFactory(MerchantFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    unit = "件"
+
+
+class PricePointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PricePoint
+
+    product = factory.SubFactory(ProductFactory)
+    price = Decimal("100.00")
+    recorded_at = factory.Sequence(lambda n: timezone.now() - timedelta(days=30, minutes=n))
+    source = PriceSource.FORM
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    """A percent-off draft inside its festival's window, filed by an approved participant."""
+
+    class Meta:
+        model = Promotion
+        skip_postgeneration_save = True
+
+    festival = factory.SubFactory(FestivalFactory)
+    merchant = factory.SubFactory(MerchantFactory)
+    title = factory.Sequence(lambda n: f"Promotion {n}")
+    kind = PromotionKind.PERCENT_OFF
+    percent_off = Decimal("20")
+    starts_at = factory.LazyAttribute(lambda p: p.festival.starts_at + timedelta(days=1))
+    ends_at = factory.LazyAttribute(lambda p: p.starts_at + timedelta(days=3))
+    status = PromotionStatus.DRAFT
+
+    class Params:
+        submitted = factory.Trait(status=PromotionStatus.SUBMITTED)
+        changes_requested = factory.Trait(status=PromotionStatus.CHANGES_REQUESTED)
+        approved = factory.Trait(status=PromotionStatus.APPROVED)
+        live = factory.Trait(status=PromotionStatus.LIVE)
+        ended = factory.Trait(status=PromotionStatus.ENDED)
+        withdrawn = factory.Trait(status=PromotionStatus.WITHDRAWN)
+        cancelled = factory.Trait(status=PromotionStatus.CANCELLED)
+
+    @factory.post_generation
+    def participation(self, create, extracted, **kwargs):
+        if create:
+            Participation.objects.get_or_create(
+                merchant=self.merchant, festival=self.festival, defaults={"status": ParticipationStatus.APPROVED}
+            )
+
+
+class PromotionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PromotionItem
+
+    promotion = factory.SubFactory(PromotionFactory)
+    product = factory.SubFactory(ProductFactory, merchant=factory.SelfAttribute("..promotion.merchant"))
+    promo_price = Decimal("80.00")
+
+
+class SalesReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesReport
+
+    merchant = factory.SubFactory(MerchantFactory)
+    festival = factory.SubFactory(FestivalFactory)
+    date = factory.LazyAttribute(lambda r: r.festival.local(r.festival.starts_at).date())
+    gmv = Decimal("10000.00")
+    orders = 100
