@@ -132,6 +132,11 @@ class Reference:
     price: Decimal | None
     source: str
 
+    def __post_init__(self):
+        # Aggregates come back from SQLite without their two places (Decimal("150")).
+        if self.price is not None:
+            object.__setattr__(self, "price", to_fen(self.price))
+
 
 @dataclass(frozen=True)
 class PriceHistory:
@@ -332,7 +337,7 @@ def price_histories_for_items(items: QuerySet) -> dict[int, PriceHistory]:
 def _earlier_level(*prices) -> Decimal | None:
     # Two values per item, already aggregated by the database; LEAST() would
     # repeat both subqueries in SQL and treats NULL differently per backend.
-    known = [p for p in prices if p is not None]
+    known = [to_fen(p) for p in prices if p is not None]
     return min(known) if known else None
 
 
