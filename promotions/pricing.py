@@ -56,13 +56,14 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import (
     DateTimeField,
-    Exists,
+    DecimalField,
     F,
     Func,
     Min,
     OuterRef,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -134,7 +135,7 @@ class Reference:
 
     def __post_init__(self):
         # Aggregates come back from SQLite without their two places (Decimal("150")).
-        if self.price is not None:
+        if self.price is not None and self.price.as_tuple().exponent != -2:
             object.__setattr__(self, "price", to_fen(self.price))
 
 
@@ -256,26 +257,35 @@ def _annotate_windows(items: QuerySet) -> QuerySet:
     )
 
 
-def annotate_reference_prices(items: QuerySet) -> QuerySet:
-    """Annotate ``pricing_reference`` and ``pricing_in_window`` on a PromotionItem queryset.
+def _lowest_price(points: QuerySet) -> Subquery:
+    # MIN as a plain function, not an aggregate, so the subquery has no GROUP BY:
+    # exactly the SQL one would write by hand.
+    return Subquery(points.values(lowest=Func(F("price"), function="MIN", output_field=DecimalField()))[:1])
 
-    One correlated subquery per rule, all served by the (product, recorded_at)
-    index: the lowest price in the window; the last price before it, which
-    COALESCE only evaluates when the window is empty (PostgreSQL evaluates
-    COALESCE arguments lazily); and an EXISTS probe that tells lookback from
-    fallback without running the MIN a second time.
+
+def annotate_reference_prices(items: QuerySet) -> QuerySet:
+    """Annotate ``pricing_signed_reference`` on a PromotionItem queryset (decode with ``_reference_from_row``).
+
+    ``COALESCE(lowest price in the window, -(last price before the window))``:
+    two correlated subqueries served by the (product, recorded_at) index, the
+    second evaluated only when the window is empty (PostgreSQL evaluates
+    COALESCE arguments lazily). Prices are positive (a database constraint),
+    so the sign tells a lookback reference from a fallback without running
+    either subquery twice; NULL means no history.
     """
     points = PricePoint.objects.filter(product_id=OuterRef("product_id")).order_by()
-    in_window = points.filter(
-        recorded_at__gte=OuterRef("pricing_window_start"), recorded_at__lt=OuterRef("promotion__starts_at")
+    lowest_in_window = _lowest_price(
+        points.filter(
+            recorded_at__gte=OuterRef("pricing_window_start"), recorded_at__lt=OuterRef("promotion__starts_at")
+        )
     )
-    lowest_in_window = Subquery(in_window.values("product_id").annotate(lowest=Min("price")).values("lowest")[:1])
-    last_before_window = Subquery(
-        points.filter(recorded_at__lt=OuterRef("pricing_window_start")).order_by("-recorded_at").values("price")[:1]
+    negated_last_before_window = Subquery(
+        points.filter(recorded_at__lt=OuterRef("pricing_window_start"))
+        .order_by("-recorded_at")
+        .values(negated=F("price") * Value(Decimal("-1")))[:1]
     )
     return _annotate_windows(items).annotate(
-        pricing_reference=Coalesce(lowest_in_window, last_before_window),
-        pricing_in_window=Exists(in_window),
+        pricing_signed_reference=Coalesce(lowest_in_window, negated_last_before_window, output_field=DecimalField())
     )
 
 
@@ -289,13 +299,10 @@ def annotate_earlier_levels(items: QuerySet) -> QuerySet:
             Greatest(F("promotion__festival__raise_lookback_days"), F("promotion__festival__price_lookback_days")),
         )
     )
-    lowest_before_window = Subquery(
+    lowest_before_window = _lowest_price(
         points.filter(
             recorded_at__gte=OuterRef("pricing_raise_start"), recorded_at__lt=OuterRef("pricing_window_start")
         )
-        .values("product_id")
-        .annotate(lowest=Min("price"))
-        .values("lowest")[:1]
     )
     carried_in = Subquery(
         points.filter(recorded_at__lt=OuterRef("pricing_raise_start")).order_by("-recorded_at").values("price")[:1]
@@ -303,10 +310,12 @@ def annotate_earlier_levels(items: QuerySet) -> QuerySet:
     return items.annotate(pricing_lowest_before=lowest_before_window, pricing_carried_in=carried_in)
 
 
-def _reference_from_row(reference, in_window) -> Reference:
-    if reference is None:
+def _reference_from_row(signed_reference) -> Reference:
+    if signed_reference is None:
         return Reference(None, ReferenceSource.NONE)
-    return Reference(reference, ReferenceSource.LOOKBACK if in_window else ReferenceSource.FALLBACK)
+    if signed_reference > 0:
+        return Reference(signed_reference, ReferenceSource.LOOKBACK)
+    return Reference(-signed_reference, ReferenceSource.FALLBACK)
 
 
 def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) -> dict[int, Reference]:
@@ -317,20 +326,20 @@ def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) 
     """
     rows = (
         annotate_reference_prices(items.order_by())
-        .values_list("pk", "pricing_reference", "pricing_in_window")
+        .values_list("pk", "pricing_signed_reference")
         .iterator(chunk_size=chunk_size)
     )
-    return {pk: _reference_from_row(reference, in_window) for pk, reference, in_window in rows}
+    return {pk: _reference_from_row(signed) for pk, signed in rows}
 
 
 def price_histories_for_items(items: QuerySet) -> dict[int, PriceHistory]:
     """Reference price and raise-then-cut baseline for every item, in one query."""
     rows = annotate_earlier_levels(annotate_reference_prices(items.order_by())).values_list(
-        "pk", "pricing_reference", "pricing_in_window", "pricing_lowest_before", "pricing_carried_in"
+        "pk", "pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in"
     )
     return {
-        pk: PriceHistory(_reference_from_row(reference, in_window), _earlier_level(lowest_before, carried_in))
-        for pk, reference, in_window, lowest_before, carried_in in rows
+        pk: PriceHistory(_reference_from_row(signed), _earlier_level(lowest_before, carried_in))
+        for pk, signed, lowest_before, carried_in in rows
     }
 
 
