@@ -213,8 +213,11 @@ def as_tuples(references):
 def baseline():
     from django.db import connection
 
+    from promotions.pricing import without_jit
+
     result = {}
-    with connection.chunked_cursor() as cursor:  # a server-side cursor, like ours
+    # The same server-side cursor and JIT setting as ours (see pricing.without_jit).
+    with without_jit(), connection.chunked_cursor() as cursor:
         cursor.execute(BASELINE_SQL)
         while rows := cursor.fetchmany(2000):
             for pk, lowest, fallback in rows:
@@ -235,7 +238,7 @@ def explain():
 
     queryset = pricing.annotate_reference_prices(PromotionItem.objects.order_by())
     sql, params = queryset.values_list("pk", "pricing_signed_reference").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with pricing.without_jit(), connection.cursor() as cursor:
         for label, query, query_params in (("ours", sql, params), ("baseline", BASELINE_SQL, ())):
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query, query_params)
             print(f"\n-- {label}\n" + "\n".join(row[0] for row in cursor.fetchall()))
