@@ -7,4 +7,4 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import handlers  # noqa: F401  (subscribes the event handlers)
+        from . import pricing_handlers  # noqa: F401  (subscribes the honest-price event handlers)

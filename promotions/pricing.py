@@ -88,6 +88,7 @@ RECHECKED_STATUSES = (PromotionStatus.DRAFT, PromotionStatus.CHANGES_REQUESTED, 
 BINDING_STATUSES = (PromotionStatus.APPROVED, PromotionStatus.LIVE)
 # Items are checked in chunks, so memory stays flat however many are refreshed.
 CHECK_CHUNK_SIZE = 2000
+LOWEST_STORED_DISCOUNT = Decimal("-99999.99")
 
 
 class PricingError(DomainError):
@@ -390,7 +391,7 @@ def _stack(kind_a, kind_b, stackable_kinds) -> bool:
 def overlaps_for_items(items: Sequence[PromotionItem]) -> dict[int | None, list[Overlap]]:
     """For each item (keyed by pk, or None for one unsaved item): the approved or live
     promotions of the same merchant that cover its product at an overlapping time
-    and may not stack with the item's promotion. Two queries at most."""
+    and may not stack with the item's promotion. One query for all the items."""
     if not items:
         return {}
     product_ids = {item.product_id for item in items}
@@ -469,12 +470,12 @@ def evaluate_item(
     failures: list[str] = []
     warnings: list[str] = []
     discount = None
-    promo_price = item.promo_price
-    price_ok = promo_price is not None and promo_price > 0
-    if not price_ok:
+    try:
+        promo_price = positive_fen(item.promo_price, what=_("The promotional price"))
+    except PricingError:  # missing, zero, negative, or less than a fen once rounded
+        promo_price = None
         failures.append(_("The promotional price must be greater than zero."))
-    else:
-        promo_price = to_fen(promo_price)
+    price_ok = promo_price is not None
 
     if reference.price is None:
         warnings.append(_("No price was recorded before the promotion starts, so the discount cannot be checked."))
@@ -489,7 +490,9 @@ def evaluate_item(
                 % {"days": festival.price_lookback_days, "price": reference.price}
             )
         if price_ok:
-            discount = real_discount_percent(reference.price, promo_price)
+            # Floored to what PromotionItem.real_discount_percent can hold (7 digits): a
+            # price far above the reference fails either way, and its reason gives the prices.
+            discount = max(real_discount_percent(reference.price, promo_price), LOWEST_STORED_DISCOUNT)
             if promo_price >= reference.price:
                 failures.append(
                     _("¥%(promo)s is not below the reference price ¥%(reference)s, so it is not a discount.")
@@ -703,7 +706,7 @@ class FinalPrice:
 
 def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
     """(amount after, label, note) of one offer applied to ``amount``; never below one fen, never above ``amount``."""
-    title = offer.title
+    title = offer.title or PromotionKind(offer.kind).label
     note = ""
     if offer.step == StackingStep.ITEM_PRICE:
         price = positive_fen(offer.item_price, what=_("The promotional price"))
