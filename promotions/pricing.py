@@ -48,7 +48,7 @@ both kinds are in the festival's ``stackable_kinds``. A warning.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -75,7 +75,7 @@ from festival.models import StackingStep, default_stackable_kinds, default_stack
 from festival.workflow import DomainError
 from merchants.models import PricePoint
 
-from .models import CheckStatus, PromotionItem, PromotionKind, PromotionStatus, ReferenceSource
+from .models import CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus, ReferenceSource
 
 FEN = Decimal("0.01")
 ONE_FEN = FEN
@@ -577,18 +577,31 @@ def check_item(item: PromotionItem) -> ItemCheck:
     return evaluate_item(item, history, overlaps, festival=festival)
 
 
-def check_items(items: QuerySet) -> list[ItemCheck]:
-    """Check many stored items: a fixed number of queries per chunk of CHECK_CHUNK_SIZE items."""
+def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
+    """Check many stored items, one chunk of CHECK_CHUNK_SIZE at a time: four
+    queries per chunk (items, their promotions, price histories, overlaps),
+    and only one chunk in memory."""
     ids = list(items.order_by("pk").values_list("pk", flat=True))
-    checks: list[ItemCheck] = []
     for offset in range(0, len(ids), CHECK_CHUNK_SIZE):
-        chunk_ids = ids[offset : offset + CHECK_CHUNK_SIZE]
-        chunk = PromotionItem.objects.filter(pk__in=chunk_ids)
-        loaded = list(chunk.select_related("product", "promotion__festival").order_by("pk"))
+        chunk = PromotionItem.objects.filter(pk__in=ids[offset : offset + CHECK_CHUNK_SIZE])
+        # Only what the rules, the stored result and the refusal message (the SKU) need.
+        loaded = list(
+            chunk.select_related("product")
+            .only("pk", "promotion_id", "product_id", "promo_price", "product__sku", "product__name")
+            .order_by("pk")
+        )
+        # One instance per promotion, not one per item (select_related would copy it per row).
+        promotions = Promotion.objects.select_related("festival").in_bulk({item.promotion_id for item in loaded})
+        for item in loaded:
+            item.promotion = promotions[item.promotion_id]
         histories = price_histories_for_items(chunk)
         overlaps = overlaps_for_items(loaded)
-        checks.extend(evaluate_item(item, histories[item.pk], overlaps.get(item.pk, ())) for item in loaded)
-    return checks
+        yield [evaluate_item(item, histories[item.pk], overlaps.get(item.pk, ())) for item in loaded]
+
+
+def check_items(items: QuerySet) -> list[ItemCheck]:
+    """Check many stored items (nothing is stored); see ``iter_item_checks``."""
+    return [check for chunk in iter_item_checks(items) for check in chunk]
 
 
 def _store(checks: list[ItemCheck], now) -> None:
@@ -608,12 +621,19 @@ def _store(checks: list[ItemCheck], now) -> None:
 
 
 @transaction.atomic
-def refresh_checks_for_items(items: QuerySet, *, now=None) -> list[ItemCheck]:
-    """Recompute and store the check of every item in ``items``."""
+def refresh_checks_for_items(items: QuerySet, *, now=None, keep=True) -> list[ItemCheck]:
+    """Recompute and store the check of every item in ``items``, chunk by chunk.
+
+    Returns the checks; with ``keep=False`` (large refreshes) returns an empty
+    list and holds only one chunk in memory at a time.
+    """
     now = now or timezone.now()
-    checks = check_items(items)
-    _store(checks, now)
-    return checks
+    kept: list[ItemCheck] = []
+    for chunk in iter_item_checks(items):
+        _store(chunk, now)
+        if keep:
+            kept.extend(chunk)
+    return kept
 
 
 def refresh_item_checks(promotion, *, now=None) -> list[ItemCheck]:
@@ -621,10 +641,13 @@ def refresh_item_checks(promotion, *, now=None) -> list[ItemCheck]:
     return refresh_checks_for_items(PromotionItem.objects.filter(promotion_id=promotion.pk), now=now)
 
 
-def refresh_checks_for_products(product_ids: Iterable[int], *, now=None) -> list[ItemCheck]:
-    """New prices were recorded: re-check the items of these products in promotions not yet decided."""
+def refresh_checks_for_products(product_ids: Iterable[int], *, now=None) -> int:
+    """New prices were recorded: re-check the items of these products in promotions
+    not yet decided. Returns how many items were re-checked."""
     items = PromotionItem.objects.filter(product_id__in=list(product_ids), promotion__status__in=RECHECKED_STATUSES)
-    return refresh_checks_for_items(items, now=now)
+    count = items.count()
+    refresh_checks_for_items(items, now=now, keep=False)
+    return count
 
 
 # Final price (到手价) ---------------------------------------------------------------------
