@@ -176,3 +176,19 @@ def test_bulk_window_follows_each_promotion_start():
 def test_lookback_window_refuses_less_than_a_day():
     with pytest.raises(pricing.PricingError):
         pricing.lookback_window(START, 0)
+
+
+def _jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        return cursor.fetchone()[0]
+
+
+def test_bulk_queries_run_without_jit_and_restore_the_setting():
+    outside = _jit() if connection.vendor == "postgresql" else None
+
+    with pricing.without_jit():
+        inside = _jit() if connection.vendor == "postgresql" else None
+
+    after = _jit() if connection.vendor == "postgresql" else None
+    assert (inside, after) == (("off", outside) if connection.vendor == "postgresql" else (None, None))
