@@ -26,6 +26,11 @@ for display can never turn a failing item into a passing one. A promotional
 price equal to (or above) the reference is never a discount, even when the
 festival's minimum is 0 %. Money is Decimal rounded half-up to the fen.
 
+**Declared versus paid.** For percent-off and amount-off promotions the price
+consumers pay is computed from the last price before the start; a declared
+promotional price below it is a warning, and failing the minimum on the paid
+price is a failure.
+
 **Raise-then-cut.** The *earlier level* of an item is the lowest price in
 effect in the part of the raise window (``max(raise_lookback_days,
 price_lookback_days)`` days before the start) that lies before the lookback
@@ -147,6 +152,7 @@ class PriceHistory:
 
     reference: Reference
     earlier_level: Decimal | None = None  # for raise-then-cut; None when not computed or no earlier price
+    price_at_start: Decimal | None = None  # the last price recorded before the start
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,16 @@ def earlier_price_level(product_id, *, starts_at, lookback_days, raise_days) -> 
         lowest=Min("price")
     )["lowest"]
     return _earlier_level(carried_in, lowest_before)
+
+
+def last_price_before(product_id, moment: datetime) -> Decimal | None:
+    """The last price recorded strictly before ``moment`` (the price a promotion starting then cuts)."""
+    return (
+        PricePoint.objects.filter(product_id=product_id, recorded_at__lt=moment)
+        .order_by("-recorded_at")
+        .values_list("price", flat=True)
+        .first()
+    )
 
 
 def price_in_effect(product_id, *, at: datetime) -> Decimal | None:
@@ -363,14 +379,27 @@ def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) 
 
 def price_histories_for_items(items: QuerySet) -> dict[int, PriceHistory]:
     """Reference price and raise-then-cut baseline for every item, in one query."""
-    rows = annotate_earlier_levels(annotate_reference_prices(items.order_by())).values_list(
-        "pk", "pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in"
+    last_before_start = Subquery(
+        PricePoint.objects.filter(product_id=OuterRef("product_id"), recorded_at__lt=OuterRef("promotion__starts_at"))
+        .order_by("-recorded_at")
+        .values("price")[:1]
+    )
+    rows = (
+        annotate_earlier_levels(annotate_reference_prices(items.order_by()))
+        .annotate(pricing_price_at_start=last_before_start)
+        .values_list(
+            "pk", "pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in", "pricing_price_at_start"
+        )
     )
     with without_jit():
         rows = list(rows)
     return {
-        pk: PriceHistory(_reference_from_row(signed), _earlier_level(lowest_before, carried_in))
-        for pk, signed, lowest_before, carried_in in rows
+        pk: PriceHistory(
+            _reference_from_row(signed),
+            _earlier_level(lowest_before, carried_in),
+            to_fen(at_start) if at_start is not None else None,
+        )
+        for pk, signed, lowest_before, carried_in, at_start in rows
     }
 
 
@@ -511,6 +540,31 @@ def evaluate_item(
                     }
                 )
 
+    paid = price_the_promotion_gives(item, history.price_at_start)
+    if price_ok and paid is not None and promo_price < paid:
+        # The declared price is what the checks (and the public badge) use; a percent or
+        # amount off that gives less must not pass on a price nobody pays.
+        warnings.append(
+            _(
+                "The declared promotional price ¥%(promo)s is below what this promotion gives on the "
+                "price before the start (¥%(before)s): consumers pay ¥%(paid)s."
+            )
+            % {"promo": promo_price, "before": to_fen(history.price_at_start), "paid": paid}
+        )
+        if reference.price is not None and not meets_min_discount(reference.price, paid, festival.min_discount_percent):
+            failures.append(
+                _(
+                    "Consumers pay ¥%(paid)s, only %(discount)s%% below the reference price ¥%(reference)s; "
+                    "at least %(min)s%% is required."
+                )
+                % {
+                    "paid": paid,
+                    "discount": real_discount_percent(reference.price, paid),
+                    "reference": reference.price,
+                    "min": format_percent(Decimal(festival.min_discount_percent)),
+                }
+            )
+
     raised = is_raised(reference.price, history.earlier_level, festival.raise_tolerance_percent)
     if raised:
         rise = ((reference.price - history.earlier_level) / history.earlier_level * HUNDRED).quantize(
@@ -560,6 +614,18 @@ def evaluate_item(
     )
 
 
+def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decimal | None:
+    """What a percent-off or amount-off promotion really makes of the price before it
+    started (the same step as the final price); None for other kinds or without a price."""
+    promotion = item.promotion
+    if price_before_start is None or promotion.kind not in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
+        return None
+    try:
+        return compute_final_price(price_before_start, [Offer.for_item(item)]).final
+    except PricingError:  # an incomplete draft (no percentage yet): nothing to compare
+        return None
+
+
 def check_item(item: PromotionItem) -> ItemCheck:
     """Check one (possibly unsaved) item, e.g. to preview a form; nothing is stored."""
     promotion = item.promotion
@@ -572,6 +638,7 @@ def check_item(item: PromotionItem) -> ItemCheck:
             lookback_days=festival.price_lookback_days,
             raise_days=festival.raise_lookback_days,
         ),
+        last_price_before(item.product_id, promotion.starts_at),
     )
     overlaps = overlaps_for_items([item]).get(item.pk, [])
     return evaluate_item(item, history, overlaps, festival=festival)

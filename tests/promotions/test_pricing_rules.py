@@ -166,6 +166,55 @@ def test_real_discount_refuses_zero_and_negative(reference, promo):
         pricing.real_discount_percent(Decimal(reference), Decimal(promo))
 
 
+# The declared price against what the promotion really gives --------------------------------
+
+
+def test_percent_off_that_gives_less_than_the_declared_price_fails_on_what_consumers_pay():
+    it = item("80.00", percent_off=Decimal("1"))  # declared "20 % off", really 1 % off
+    _history(it, (3, "100.00"))
+
+    check = _check(it)
+
+    assert check.status == CheckStatus.FAIL
+    assert check.reasons == [
+        "Consumers pay ¥99.00, only 1.00% below the reference price ¥100.00; at least 5% is required.",
+        "The declared promotional price ¥80.00 is below what this promotion gives on the price before "
+        "the start (¥100.00): consumers pay ¥99.00.",
+    ]
+
+
+def test_declared_price_below_what_is_paid_is_a_warning_when_the_paid_price_still_passes():
+    it = item("70.00", percent_off=Decimal("20"))
+    _history(it, (3, "100.00"))
+
+    check = _check(it)
+
+    assert check.status == CheckStatus.WARNING
+    assert check.reasons[0].endswith("consumers pay ¥80.00.")
+
+
+@pytest.mark.parametrize(
+    ("fields", "declared"),
+    [
+        ({"percent_off": Decimal("20")}, "80.00"),
+        ({"percent_off": Decimal("20")}, "85.00"),  # declaring less of a discount than given is harmless
+        ({"kind": PromotionKind.AMOUNT_OFF, "percent_off": None, "amount_off": Decimal("30")}, "70.00"),
+    ],
+)
+def test_declared_price_matching_the_promotion_passes(fields, declared):
+    it = item(declared, **fields)
+    _history(it, (3, "100.00"))
+
+    assert _check(it).status == CheckStatus.PASS
+
+
+def test_single_item_path_also_compares_with_what_is_paid():
+    it = item("80.00", percent_off=Decimal("1"))
+    _history(it, (3, "100.00"))
+
+    assert pricing.check_item(it).reasons == _check(it).reasons
+
+
 # Raise-then-cut ----------------------------------------------------------------------
 
 
@@ -201,7 +250,7 @@ def test_raise_within_tolerance_is_not_flagged():
 
 
 def test_raise_inside_the_lookback_window_does_not_inflate_the_reference():
-    it = item("90.00")
+    it = item("90.00", kind=PromotionKind.FLASH_SALE, percent_off=None, flash_quantity=10)
     _history(it, (20, "100.00"), (6, "100.00"), (2, "150.00"))
 
     check = _check(it)
