@@ -646,12 +646,7 @@ def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
     ids = list(items.order_by("pk").values_list("pk", flat=True))
     for offset in range(0, len(ids), CHECK_CHUNK_SIZE):
         chunk = PromotionItem.objects.filter(pk__in=ids[offset : offset + CHECK_CHUNK_SIZE])
-        # Only what the rules, the stored result and the refusal message (the SKU) need.
-        loaded = list(
-            chunk.select_related("product")
-            .only("pk", "promotion_id", "product_id", "promo_price", "product__sku", "product__name")
-            .order_by("pk")
-        )
+        loaded = list(chunk.select_related("product").order_by("pk"))
         # One instance per promotion, not one per item (select_related would copy it per row).
         promotions = Promotion.objects.select_related("festival").in_bulk({item.promotion_id for item in loaded})
         for item in loaded:
