@@ -44,3 +44,9 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; a deliberately slow hasher only slows the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
