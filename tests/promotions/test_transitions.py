@@ -198,6 +198,12 @@ def test_submit_promotion_from_every_status(from_status):
         services.submit_promotion(promotion)
         assert_moved(promotion, from_status, S.SUBMITTED)
         assert promotion.submitted_at is not None
+        item.refresh_from_db()
+        assert (item.check_status, item.reference_price, item.real_discount_percent) == (
+            "pass",
+            Decimal("100.00"),
+            Decimal("20.00"),
+        )
     else:
         with pytest.raises(TransitionNotAllowed):
             services.submit_promotion(promotion)
