@@ -44,3 +44,12 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and locks live in the cache (Redis in CI): start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
