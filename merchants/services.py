@@ -117,6 +117,7 @@ def apply_to_festival(
             event_fk="participation",
             by=by,
             note=_("Applied again"),
+            at=now,
             applied_at=now,
             decided_at=None,
             decided_by=None,
@@ -129,14 +130,15 @@ def apply_to_festival(
         except IntegrityError:
             raise DomainError(_("This merchant already takes part in this festival."), code="duplicate") from None
         ParticipationEvent.objects.create(
-            participation=participation, from_status="", to_status=ParticipationStatus.APPLIED, actor=by
+            participation=participation, from_status="", to_status=ParticipationStatus.APPLIED, actor=by, created_at=now
         )
     participation.categories.set(categories)
     return participation
 
 
-def _decide_participation(participation, to, *, by, note):
+def _decide_participation(participation, to, *, by, note, now=None):
     _require(by, "merchants.review_participation", _("Only organisers can decide on participations."))
+    now = now or timezone.now()
     participation = transition(
         participation,
         to,
@@ -145,7 +147,8 @@ def _decide_participation(participation, to, *, by, note):
         event_fk="participation",
         by=by,
         note=note,
-        decided_at=timezone.now(),
+        at=now,
+        decided_at=now,
         decided_by=by,
         decision_note=note,
     )
@@ -154,22 +157,22 @@ def _decide_participation(participation, to, *, by, note):
 
 
 @transaction.atomic
-def approve_participation(participation: Participation, *, by, note: str = "") -> Participation:
+def approve_participation(participation: Participation, *, by, note: str = "", now=None) -> Participation:
     refusals = category_refusals(participation.merchant, participation.festival, participation.categories.all())
     if refusals:
         raise DomainError(" ".join(refusals.values()), code="certificate_required", details=refusals)
-    return _decide_participation(participation, ParticipationStatus.APPROVED, by=by, note=note)
+    return _decide_participation(participation, ParticipationStatus.APPROVED, by=by, note=note, now=now)
 
 
 @transaction.atomic
-def reject_participation(participation: Participation, *, by, reason: str) -> Participation:
+def reject_participation(participation: Participation, *, by, reason: str, now=None) -> Participation:
     if not (reason or "").strip():
         raise DomainError(_("Give a reason for the rejection."), code="reason_required")
-    return _decide_participation(participation, ParticipationStatus.REJECTED, by=by, note=reason.strip())
+    return _decide_participation(participation, ParticipationStatus.REJECTED, by=by, note=reason.strip(), now=now)
 
 
 @transaction.atomic
-def withdraw_participation(participation: Participation, *, by=None, note: str = "") -> Participation:
+def withdraw_participation(participation: Participation, *, by=None, note: str = "", now=None) -> Participation:
     return transition(
         participation,
         ParticipationStatus.WITHDRAWN,
@@ -178,6 +181,7 @@ def withdraw_participation(participation: Participation, *, by=None, note: str =
         event_fk="participation",
         by=by,
         note=note,
+        at=now,
     )
 
 
@@ -185,17 +189,24 @@ def withdraw_participation(participation: Participation, *, by=None, note: str =
 
 
 @transaction.atomic
-def add_certificate(merchant: Merchant, *, by=None, **fields) -> Certificate:
+def add_certificate(merchant: Merchant, *, by=None, now=None, **fields) -> Certificate:
     certificate = Certificate(merchant=merchant, **fields)
     certificate.full_clean()
     certificate.save()
-    CertificateEvent.objects.create(certificate=certificate, from_status="", to_status=certificate.status, actor=by)
+    CertificateEvent.objects.create(
+        certificate=certificate,
+        from_status="",
+        to_status=certificate.status,
+        actor=by,
+        created_at=now or timezone.now(),
+    )
     return certificate
 
 
 @transaction.atomic
-def verify_certificate(certificate: Certificate, *, by, note: str = "") -> Certificate:
+def verify_certificate(certificate: Certificate, *, by, note: str = "", now=None) -> Certificate:
     _require(by, "merchants.verify_certificate", _("Only organisers can verify certificates."))
+    now = now or timezone.now()
     return transition(
         certificate,
         CertificateStatus.VERIFIED,
@@ -204,17 +215,19 @@ def verify_certificate(certificate: Certificate, *, by, note: str = "") -> Certi
         event_fk="certificate",
         by=by,
         note=note,
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=note,
     )
 
 
 @transaction.atomic
-def reject_certificate(certificate: Certificate, *, by, reason: str) -> Certificate:
+def reject_certificate(certificate: Certificate, *, by, reason: str, now=None) -> Certificate:
     _require(by, "merchants.verify_certificate", _("Only organisers can reject certificates."))
     if not (reason or "").strip():
         raise DomainError(_("Give a reason for the rejection."), code="reason_required")
+    now = now or timezone.now()
     return transition(
         certificate,
         CertificateStatus.REJECTED,
@@ -223,7 +236,8 @@ def reject_certificate(certificate: Certificate, *, by, reason: str) -> Certific
         event_fk="certificate",
         by=by,
         note=reason.strip(),
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=reason.strip(),
     )
