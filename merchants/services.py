@@ -267,6 +267,8 @@ def record_price(product: Product, *, price, recorded_at: datetime, source=Price
     if PricePoint.objects.filter(product=product, recorded_at=recorded_at).exists():
         raise DomainError(_("This product already has a price at this time."), code="duplicate")
     point.save()
+    # Promotions re-check their items (promotions.handlers); merchants never imports promotions.
+    publish_on_commit("prices.recorded", product_ids=[product.pk])
     return point
 
 
@@ -279,9 +281,12 @@ def record_prices(rows: Iterable[tuple[Product, Decimal, datetime]], *, source) 
         raise DomainError(_("The same product has two prices at the same time."), code="duplicate")
     try:
         with transaction.atomic():
-            return PricePoint.objects.bulk_create(points, batch_size=2000)
+            created = PricePoint.objects.bulk_create(points, batch_size=2000)
     except IntegrityError:
         raise DomainError(_("A product already has a price at one of these times."), code="duplicate") from None
+    if created:
+        publish_on_commit("prices.recorded", product_ids=sorted({p.product_id for p in created}))
+    return created
 
 
 # Sales reports -----------------------------------------------------------
