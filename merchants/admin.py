@@ -20,6 +20,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from festival.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
 from festival.admin_display import ReadOnlyAdmin, ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from festival.images import sanitise_image
 from festival.models import Category
 from festival.workflow import DomainError
 
@@ -166,6 +167,38 @@ class ProductInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("category__parent")
 
 
+def _formfield_https(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class MerchantAdminForm(forms.ModelForm):
+    class Meta:
+        model = Merchant
+        formfield_callback = _formfield_https
+        fields = (
+            "name",
+            "legal_name",
+            "uscc",
+            "uscc_override_reason",
+            "kind",
+            "country",
+            "website",
+            "logo",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        )
+        widgets = {"uscc_override_reason": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and logo is not getattr(self.instance, "logo", None) and hasattr(logo, "content_type"):
+            return sanitise_image(logo)  # a new upload: checked and re-encoded, metadata dropped
+        return logo
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email address"))
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=MembershipRole.choices, initial=MembershipRole.STAFF)
@@ -174,6 +207,7 @@ class InviteForm(forms.Form):
 @admin.register(Merchant)
 class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
     resource_classes = [MerchantResource]
+    form = MerchantAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/merchants/merchant/change_form.html"
     list_display = ("name", "uscc_display", "kind", "country", "participations_display", "contact_email")

@@ -192,7 +192,6 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "merchant",
-        "festival",
         "kind",
         "status_display",
         "check_display",
@@ -291,7 +290,8 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("window (festival time)"), ordering="starts_at")
     def window_local(self, promotion):
-        return f"{festival_time(promotion.festival, promotion.starts_at)} – {festival_time(promotion.festival, promotion.ends_at)}"
+        festival = promotion.festival
+        return f"{festival_time(festival, promotion.starts_at)} – {festival_time(festival, promotion.ends_at, '%m-%d %H:%M')}"
 
     @admin.display(description=gettext_lazy("submitted (festival time)"), ordering="submitted_at")
     def submitted_local(self, promotion):

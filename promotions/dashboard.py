@@ -25,6 +25,8 @@ from merchants.models import (
 
 from .models import PUBLIC_STATUSES, CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus
 
+FEN = Decimal("0.01")
+
 # Participations that count as "taking part" on the charts.
 COUNTED_PARTICIPATIONS = (ParticipationStatus.APPLIED, ParticipationStatus.APPROVED)
 
@@ -160,7 +162,7 @@ def festival_dashboard(festival: Festival) -> FestivalDashboard:
 
     # 7. reported sales per day
     sales = {
-        row["date"]: row
+        row["date"]: {**row, "gmv": Decimal(row["gmv"]).quantize(FEN)}  # SQLite sums decimals loosely
         for row in SalesReport.objects.filter(festival=festival)
         .values("date")
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"))

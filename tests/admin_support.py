@@ -31,3 +31,54 @@ def client_for(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def populate_festival(festival, merchants, *, start=0):
+    """``merchants`` participating merchants of varied kinds, each with a
+    claimed category, a certificate, a product, a promotion (statuses and
+    kinds rotate) with a checked item, and a day of reported sales."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from festival.models import Category
+    from merchants.models import MerchantKind, ParticipationStatus
+    from promotions.models import CheckStatus, PromotionStatus
+    from tests.factories import (
+        CategoryFactory,
+        CertificateFactory,
+        MerchantFactory,
+        ParticipationFactory,
+        PromotionFactory,
+        PromotionItemFactory,
+        SalesReportFactory,
+    )
+
+    kinds = MerchantKind.values
+    categories = list(Category.objects.all()[:3]) or [CategoryFactory() for _ in range(3)]
+    statuses = [PromotionStatus.SUBMITTED, PromotionStatus.APPROVED, PromotionStatus.LIVE, PromotionStatus.DRAFT]
+    checks = [CheckStatus.PASS, CheckStatus.WARNING, CheckStatus.PASS, CheckStatus.FAIL]
+    days = (festival.ends_at - festival.starts_at).days
+    for n in range(start, start + merchants):
+        merchant = MerchantFactory(kind=kinds[n % len(kinds)])
+        participation = ParticipationFactory(
+            merchant=merchant,
+            festival=festival,
+            status=ParticipationStatus.APPROVED if n % 5 else ParticipationStatus.APPLIED,
+        )
+        participation.categories.set([categories[n % len(categories)]])
+        CertificateFactory(merchant=merchant, status="pending" if n % 2 else "verified")
+        promotion = PromotionFactory(
+            merchant=merchant,
+            festival=festival,
+            status=statuses[n % len(statuses)],
+            submitted_at=timezone.now(),
+            starts_at=festival.starts_at + timezone.timedelta(days=n % max(days - 2, 1)),
+        )
+        PromotionItemFactory(promotion=promotion, check_status=checks[n % len(checks)], check_reasons=["reason"])
+        SalesReportFactory(
+            merchant=merchant,
+            festival=festival,
+            date=festival.local(festival.starts_at).date() + timezone.timedelta(days=n % days),
+            gmv=Decimal("1000.50"),
+        )
