@@ -230,7 +230,7 @@ def decode_price_list(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationError(  # pragma: no cover - gb18030 decodes almost any byte string
+    raise ValidationError(
         gettext("The file's text encoding cannot be read. Save it as “CSV (UTF-8)” and try again."),
         code="encoding",
     )

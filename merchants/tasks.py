@@ -44,8 +44,12 @@ def make_upload_thumbnail(*, target: str, object_id: int) -> str | None:
     wanted_prefix = thumbnail_name(source.name)
     if current and current.name.startswith(wanted_prefix) and default_storage.exists(current.name):
         return current.name
-    with source.open("rb") as image:
-        thumbnail = make_thumbnail(image)
+    try:
+        with source.open("rb") as image:
+            thumbnail = make_thumbnail(image)
+    except FileNotFoundError:
+        logger.warning("thumbnail skipped: the file of %s %s is missing", target, object_id)
+        return None
     extension = thumbnail.name.rsplit(".", 1)[-1]
     saved = default_storage.save(f"{wanted_prefix}.{extension}", thumbnail)
     # Compare-and-set: store it only if the source is still the image we read.

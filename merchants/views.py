@@ -97,7 +97,7 @@ def apply(request, festival_pk):
             % {"festival": festival, "status": existing.get_status_display()},
         )
         return redirect("merchant:home")
-    form = ApplicationForm(request.POST or None, merchant=merchant, festival=festival)
+    form = ApplicationForm(_posted(request)[0], merchant=merchant, festival=festival)
     if request.method == "POST" and form.is_valid():
         try:
             services.apply_to_festival(merchant, festival, categories=form.cleaned_data["categories"], by=request.user)
@@ -122,7 +122,7 @@ def apply(request, festival_pk):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     merchant = request.merchant
-    form = MerchantProfileForm(request.POST or None, request.FILES or None, instance=merchant)
+    form = MerchantProfileForm(*_posted(request), instance=merchant)
     if request.method == "POST" and form.is_valid():
         logo_changed = "logo" in form.changed_data and form.cleaned_data.get("logo")
         try:
@@ -141,7 +141,7 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 def certificates(request):
     merchant = request.merchant
-    form = CertificateForm(request.POST or None, request.FILES or None, merchant=merchant)
+    form = CertificateForm(*_posted(request), merchant=merchant)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in CertificateForm.Meta.fields}
         try:
@@ -177,7 +177,7 @@ def products(request):
 def product_form(request, pk=None):
     merchant = request.merchant
     product = get_object_or_404(selectors.products_for(merchant), pk=pk) if pk else Product(merchant=merchant)
-    form = ProductForm(request.POST or None, instance=product, merchant=merchant)
+    form = ProductForm(_posted(request)[0], instance=product, merchant=merchant)
     if request.method == "POST" and form.is_valid():
         try:
             product = services.save_product(form.instance)
@@ -196,7 +196,7 @@ def product_detail(request, pk):
     zone = _price_zone(request.merchant)
     with timezone.override(zone):
         initial = {"recorded_at": timezone.localtime().replace(second=0, microsecond=0)}
-        form = PriceForm(request.POST or None, initial=initial)
+        form = PriceForm(_posted(request)[0], initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 services.record_price(
@@ -225,7 +225,7 @@ def price_upload(request):
     """Step 1: upload and check. Nothing is saved here; a clean list goes to the preview."""
     merchant = request.merchant
     zone = _price_zone(merchant)
-    form = PriceListUploadForm(request.POST or None, request.FILES or None, merchant=merchant, zone=zone)
+    form = PriceListUploadForm(*_posted(request), merchant=merchant, zone=zone)
     context = {"form": form, "zone": zone}
     if request.method == "POST" and form.is_valid():
         parsed = form.parsed
@@ -270,6 +270,13 @@ def price_template(request):
     response = HttpResponse(price_list_template(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="price-list-template.csv"'
     return response
+
+
+def _posted(request):
+    """(data, files) of a POST, or (None, None): an empty POST is still a submitted, bound form."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
 
 
 def _price_zone(merchant):
