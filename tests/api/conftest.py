@@ -18,6 +18,7 @@ def _api_settings(settings):
     }
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     settings.LOGIN_URL = "/admin/login/"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
     from django.core.cache import cache
 
     cache.clear()
