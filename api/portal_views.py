@@ -55,7 +55,9 @@ def key_create(request):
             form.add_error(None, exc)
         else:
             response = render(
-                request, "merchant/api_keys_created.html", {"merchant": merchant, "api_key": api_key, "raw_key": raw_key}
+                request,
+                "merchant/api_keys_created.html",
+                {"merchant": merchant, "api_key": api_key, "raw_key": raw_key},
             )
             add_never_cache_headers(response)  # the raw key must not linger in caches
             return response

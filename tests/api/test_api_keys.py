@@ -18,7 +18,14 @@ def test_create_api_key_command_prints_the_key_last_and_stores_only_its_hash():
     out = StringIO()
 
     call_command(
-        "create_api_key", "--name", "Platform X", "--merchant", merchant.uscc.lower(), "--scopes", "read,prices:write", stdout=out
+        "create_api_key",
+        "--name",
+        "Platform X",
+        "--merchant",
+        merchant.uscc.lower(),
+        "--scopes",
+        "read,prices:write",
+        stdout=out,
     )
 
     raw_key = out.getvalue().strip().splitlines()[-1]

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="What the key is for, e.g. the partner's name.")
         parser.add_argument("--merchant", help="Bind the key to the merchant with this USCC.")
         parser.add_argument(
-            "--scopes", default=ApiScope.READ, help="Comma-separated scopes (default: read). All: %s" % ",".join(ApiScope.values)
+            "--scopes",
+            default=ApiScope.READ,
+            help=f"Comma-separated scopes (default: read). All: {','.join(ApiScope.values)}",
         )
 
     def handle(self, *args, name, merchant=None, scopes, **options):
