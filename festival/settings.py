@@ -210,6 +210,11 @@ REST_FRAMEWORK.update(
             "api.throttling.UserThrottle",
         ],
         "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+        "DEFAULT_PARSER_CLASSES": [
+            "api.parsers.SafeJSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
         "DATETIME_FORMAT": "iso-8601",
     }
 )
