@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("Partner API")
+
+    def ready(self):
+        from festival.events import subscribe
+
+        from . import webhooks
+
+        subscribe(webhooks.on_domain_event)
