@@ -7,6 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("Partner API")
 
     def ready(self):
+        from api import schema  # noqa: F401  (registers the Api-Key OpenAPI scheme)
         from festival.events import subscribe
 
         from . import webhooks

@@ -194,6 +194,45 @@ SPECTACULAR_SETTINGS = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 
+# Partner API (issue 6): keys first (so anonymous calls get 401), then the
+# session; one exception handler; throttles per client/key/user.
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "api.authentication.ApiKeyAuthentication",
+            "rest_framework.authentication.SessionAuthentication",  # CSRF enforced
+        ],
+        "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+        "PAGE_SIZE": 20,
+        "DEFAULT_THROTTLE_CLASSES": [
+            "api.throttling.AnonThrottle",
+            "api.throttling.KeyThrottle",
+            "api.throttling.UserThrottle",
+        ],
+        "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+        "DATETIME_FORMAT": "iso-8601",
+    }
+)
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files, no CDN
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "ENUM_NAME_OVERRIDES": {
+            "PromotionKindEnum": "promotions.models.PromotionKind",
+            "MerchantKindEnum": "merchants.models.MerchantKind",
+            "PromotionStatusEnum": "promotions.models.PromotionStatus",
+            "FestivalStatusEnum": "festival.models.FestivalStatus",
+        },
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "api.schema.add_error_responses",
+        ],
+    }
+)
+
 # Webhooks: delivery targets on loopback/private networks are refused unless allowed.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
