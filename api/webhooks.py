@@ -56,66 +56,16 @@ WEBHOOK_EVENTS = frozenset(WebhookEvent.values)
 
 def festival_data(festival) -> dict:
     """The festival as the API shows it."""
-    try:
-        from .serializers import FestivalSerializer
-    except ImportError:  # the API's serializers not merged yet
-        return _basic_festival_data(festival)
-    return FestivalSerializer(festival, context={"request": None}).data
+    from .serializers import FestivalSerializer
+
+    return FestivalSerializer(festival).data
 
 
 def promotion_data(promotion) -> dict:
     """The promotion as the API shows it."""
-    try:
-        from .serializers import PromotionSerializer
-    except ImportError:  # the API's serializers not merged yet
-        return _basic_promotion_data(promotion)
-    return PromotionSerializer(promotion, context={"request": None}).data
+    from .serializers import PromotionSerializer
 
-
-def _basic_festival_data(festival):
-    return {
-        "slug": festival.slug,
-        "name": festival.name,
-        "time_zone": festival.time_zone,
-        "starts_at": festival.local(festival.starts_at).isoformat(),
-        "ends_at": festival.local(festival.ends_at).isoformat(),
-        "status": festival.status,
-        "price_lookback_days": festival.price_lookback_days,
-        "min_discount_percent": f"{festival.min_discount_percent:.2f}",
-    }
-
-
-def _basic_promotion_data(promotion):
-    from promotions.models import fields_for_kind
-
-    festival = promotion.festival
-    data = {
-        "id": promotion.pk,
-        "festival": festival.slug,
-        "merchant": promotion.merchant_id,
-        "title": promotion.title,
-        "description": promotion.description,
-        "kind": promotion.kind,
-        "starts_at": festival.local(promotion.starts_at).isoformat(),
-        "ends_at": festival.local(promotion.ends_at).isoformat(),
-        "categories": [c.slug for c in promotion.categories.all()],
-        "status": promotion.status,
-    }
-    for field in fields_for_kind(promotion.kind):
-        data[field] = getattr(promotion, field)
-    data["items"] = [
-        {
-            "product": item.product_id,
-            "promo_price": item.promo_price,
-            "reference_price": item.reference_price,
-            "reference_source": item.reference_source,
-            "real_discount_percent": item.real_discount_percent,
-            "check_status": item.check_status,
-            "check_reasons": item.check_reasons,
-        }
-        for item in promotion.items.all()
-    ]
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return PromotionSerializer(promotion).data
 
 
 def _objects(event_type, ids):
@@ -123,11 +73,12 @@ def _objects(event_type, ids):
     if event_type.startswith("festival."):
         from festival.models import Festival
 
-        return Festival.objects.in_bulk(ids), festival_data
+        return Festival.objects.prefetch_related("organisers").in_bulk(ids), festival_data
     from promotions.models import PUBLIC_STATUSES, Promotion, PromotionEvent
 
-    promotions = Promotion.objects.filter(pk__in=ids).select_related("festival", "merchant")
-    promotions = promotions.prefetch_related("categories", "items__product")
+    from .selectors import _promotion_reads
+
+    promotions = _promotion_reads(Promotion.objects.filter(pk__in=ids))
     if event_type == WebhookEvent.PROMOTION_WITHDRAWN:
         # Partners only ever saw public promotions; a withdrawn draft is no news to them.
         was_public = PromotionEvent.objects.filter(
