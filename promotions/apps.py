@@ -7,4 +7,11 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import handlers  # noqa: F401  (subscribes the event handlers)
+        from festival.events import subscribe
+
+        from . import (
+            handlers,  # noqa: F401  (subscribes the price re-check handler)
+            notifications,
+        )
+
+        subscribe(notifications.on_domain_event)

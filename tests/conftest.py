@@ -53,3 +53,17 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks enqueued by event handlers run in-process in tests; the worker
+    integration tests (tests/festival/test_clock_worker.py) start real processes."""
+    from festival.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
