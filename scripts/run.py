@@ -26,18 +26,8 @@ def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     say("applying database migrations")
     manage("migrate", "--no-input", "-v", "0")
-    seeded = manage(
-        "shell",
-        "-c",
-        "from festival.models import Festival; print(Festival.objects.exists())",
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if seeded != "True":
-        say("loading the demo festival (first run only)")
-        manage("seed_demo")
-    else:
-        manage("seed_demo", "--logins-only")
+    say("loading the demo festival (first run only; later runs change nothing) and the demo logins")
+    manage("seed_demo")
 
     processes = {
         "web": [PYTHON, "manage.py", "runserver", ADDRESS, "--noreload"],
