@@ -267,6 +267,8 @@ def record_price(product: Product, *, price, recorded_at: datetime, source=Price
     if PricePoint.objects.filter(product=product, recorded_at=recorded_at).exists():
         raise DomainError(_("This product already has a price at this time."), code="duplicate")
     point.save()
+    # Promotions re-check their items (promotions.handlers); merchants never imports promotions.
+    publish_on_commit("prices.recorded", product_ids=[product.pk])
     return point
 
 
@@ -279,9 +281,12 @@ def record_prices(rows: Iterable[tuple[Product, Decimal, datetime]], *, source) 
         raise DomainError(_("The same product has two prices at the same time."), code="duplicate")
     try:
         with transaction.atomic():
-            return PricePoint.objects.bulk_create(points, batch_size=2000)
+            created = PricePoint.objects.bulk_create(points, batch_size=2000)
     except IntegrityError:
         raise DomainError(_("A product already has a price at one of these times."), code="duplicate") from None
+    if created:
+        publish_on_commit("prices.recorded", product_ids=sorted({p.product_id for p in created}))
+    return created
 
 
 # Sales reports -----------------------------------------------------------
@@ -308,3 +313,73 @@ def report_sales(merchant: Merchant, festival: Festival, *, date, gmv, orders) -
         defaults={"gmv": gmv, "orders": orders, "reported_at": timezone.now()},
     )
     return report, created
+
+
+# Invitations ---------------------------------------------------------------
+
+
+def account_setup_url(user) -> str:
+    """The link a new merchant user follows to choose a password (one use, expires)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    try:
+        path = reverse("merchant:account_setup", kwargs={"uidb64": uidb64, "token": token})
+    except NoReverseMatch:  # the portal's setup page is not routed in this checkout
+        path = f"/merchant/setup/{uidb64}/{token}/"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send_invitation(user_id: int, merchant_id: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    if user is None or merchant is None:  # deleted after the invitation; nobody to tell
+        return
+    send_mail(
+        subject=_("You are invited to manage %(merchant)s on Festival desk") % {"merchant": merchant.name},
+        message=_(
+            "Hello,\n\n%(merchant)s takes part in the Double Product Online Shopping Festival. "
+            "An organiser has created an account for you (%(email)s).\n\n"
+            "Choose your password here (the link works once and expires):\n%(url)s\n"
+        )
+        % {"merchant": merchant.name, "email": user.email, "url": account_setup_url(user)},
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def invite_member(merchant: Merchant, *, email: str, role: str, by):
+    """Create a user account and its membership of ``merchant``, then (after
+    commit) email an account-setup link. Refused when the address already has
+    an account."""
+    from django.contrib.auth import get_user_model
+    from django.core.validators import validate_email
+
+    from .models import Membership, MembershipRole
+
+    _require(by, "merchants.add_membership", _("Only organisers can invite merchant staff."))
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(_("Enter a valid email address."), code="invalid_email") from None
+    if role not in MembershipRole.values:
+        raise DomainError(_("Choose the role: owner or staff."), code="invalid_role")
+    User = get_user_model()
+    if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+        raise DomainError(_("%(email)s already has an account.") % {"email": email}, code="duplicate")
+    user = User(username=email, email=email, is_staff=False)
+    user.set_unusable_password()
+    user.save()
+    membership = Membership.objects.create(user=user, merchant=merchant, role=role, invited_by=by)
+    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk))
+    return membership
