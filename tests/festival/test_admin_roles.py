@@ -3,8 +3,9 @@
 import importlib
 
 import pytest
-from django.apps import apps as global_apps
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from festival.roles import ORGANISER_ADMIN, REVIEWER, VIEWER
@@ -41,10 +42,11 @@ def test_migration_creates_the_three_groups_with_their_permissions():
 
 
 def test_migration_is_reversible():
-    groups_migration.remove_groups(global_apps, None)
+    state_apps = MigrationExecutor(connection).loader.project_state(("festival", "0002_organiser_groups")).apps
+    groups_migration.remove_groups(state_apps, None)
     assert not Group.objects.filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]).exists()
 
-    groups_migration.create_groups(global_apps, None)
+    groups_migration.create_groups(state_apps, None)
 
     assert set(Group.objects.values_list("name", flat=True)) >= {ORGANISER_ADMIN, REVIEWER, VIEWER}
     assert ("promotions", "review_promotion") in _codenames(REVIEWER)
