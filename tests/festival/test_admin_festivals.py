@@ -132,3 +132,10 @@ def test_reviewer_sees_festivals_but_cannot_change_them():
     assert response.status_code == 403
     festival.refresh_from_db()
     assert festival.name == "Original"
+
+
+def test_a_new_festival_reads_its_times_in_the_zone_it_names(organiser_client):
+    organiser_client.post(reverse("admin:festival_festival_add"), _form(time_zone="Asia/Tokyo"))
+
+    festival = Festival.objects.get()
+    assert festival.starts_at == datetime(2021, 4, 28, 0, 0, tzinfo=TOKYO)

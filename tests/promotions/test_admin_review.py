@@ -285,3 +285,16 @@ def test_filter_by_check_result(reviewer):
 
     assert list(only_pass) == [passing]
     assert list(only_fail) == [failing]
+
+
+def test_viewer_exports_the_promotions():
+    PromotionFactory(submitted=True, title="Exported promotion")
+
+    response = client_for(staff_user("Viewer")).post(
+        reverse("admin:promotions_promotion_export"),
+        {"format": "0", "resource": "0", "promotionresource_title": "on", "promotionresource_status": "on"},
+    )
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200
+    assert "Exported promotion" in content.decode("utf-8-sig")
