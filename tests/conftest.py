@@ -44,3 +44,9 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~0.3 s per factory user on the shared CI machine; tests don't need it to be slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
