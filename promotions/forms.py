@@ -7,6 +7,7 @@ chosen kind does not need, and without the script the model's clean() still
 refuses a field the kind does not use.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -41,7 +42,11 @@ KIND_FIELD_ORDER = [name for name in _READING_ORDER if name in KIND_FIELDS] + [
 def _datetime_widget(festival):
     attrs = {"type": "datetime-local"}
     if festival is not None:
-        attrs["min"] = f"{festival.local(festival.starts_at):{DATETIME_LOCAL}}"
+        # The first whole minute inside the window: a minute-precision input cannot say 10:00:30.
+        start = festival.local(festival.starts_at)
+        if start.second or start.microsecond:
+            start = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        attrs["min"] = f"{start:{DATETIME_LOCAL}}"
         attrs["max"] = f"{festival.local(festival.ends_at):{DATETIME_LOCAL}}"
     return forms.DateTimeInput(attrs=attrs, format=DATETIME_LOCAL)
 
