@@ -38,6 +38,27 @@ def _money(**kwargs):
     return serializers.DecimalField(**MONEY, **kwargs)
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+class MomentField(serializers.DateTimeField):
+    """An ISO 8601 moment (with offset; without one, Asia/Shanghai) between 1970 and 2999.
+
+    Far-off years are refused: they overflow time-zone arithmetic and, before
+    1901, come back with local mean time offsets such as +08:05:43.
+    """
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not (FIRST_YEAR <= moment.year <= LAST_YEAR):
+            raise serializers.ValidationError(
+                _("Enter a moment between the years %(first)d and %(last)d.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                code="out_of_range",
+            )
+        return moment
+
+
 # Festivals and categories -------------------------------------------------------
 
 
@@ -172,7 +193,7 @@ class PricePointSerializer(serializers.ModelSerializer):
 
     product = serializers.IntegerField(source="product_id", read_only=True)
     price = _money(min_value=Decimal("0.01"))
-    recorded_at = serializers.DateTimeField()
+    recorded_at = MomentField()
 
     class Meta:
         model = PricePoint
@@ -183,7 +204,7 @@ class PricePointSerializer(serializers.ModelSerializer):
 class BulkPricePointSerializer(serializers.Serializer):
     product = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     price = _money(min_value=Decimal("0.01"))
-    recorded_at = serializers.DateTimeField()
+    recorded_at = MomentField()
 
 
 class BulkPricesSerializer(serializers.Serializer):
@@ -273,7 +294,9 @@ class PromotionSerializer(serializers.ModelSerializer):
     )
     stream_host = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text=KIND_FIELD_HELP)
     stream_url = serializers.URLField(required=False, allow_blank=True, help_text=KIND_FIELD_HELP)
-    stream_starts_at = serializers.DateTimeField(required=False, allow_null=True, help_text=KIND_FIELD_HELP)
+    stream_starts_at = MomentField(required=False, allow_null=True, help_text=KIND_FIELD_HELP)
+    starts_at = MomentField()
+    ends_at = MomentField()
 
     class Meta:
         model = Promotion
@@ -325,6 +348,9 @@ class PromotionCreateSerializer(PromotionSerializer):
 
 class PromotionUpdateSerializer(PromotionSerializer):
     """PATCH: every field optional; ``festival`` cannot change."""
+
+    starts_at = MomentField(required=False)
+    ends_at = MomentField(required=False)
 
     festival = serializers.SlugRelatedField(slug_field="slug", queryset=Festival.objects.all(), required=False)
 

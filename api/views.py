@@ -104,7 +104,10 @@ class CategoryTreeView(ApiView, GenericAPIView):
     pagination_class = None
     filter_backends = ()
 
-    @extend_schema(summary="The category tree (root nodes with nested children)")
+    @extend_schema(
+        summary="The category tree (root nodes with nested children)",
+        responses=serializers.CategoryTreeSerializer(many=True),
+    )
     def get(self, request):
         tree = selectors.category_tree()
         return Response(serializers.CategoryTreeSerializer(tree, many=True).data)
