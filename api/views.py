@@ -160,7 +160,10 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
 
     def get_queryset(self):
-        return selectors.visible_promotions(self.actor)
+        queryset = selectors.visible_promotions(self.actor)
+        if self.action in ("list", "retrieve"):
+            queryset = selectors.promotions_for_listing(queryset)
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "create":
