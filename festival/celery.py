@@ -18,6 +18,6 @@ def _make_filesystem_broker_folders(sender=None, **kwargs):
     """kombu's filesystem transport (the default run, no Redis) needs its folders to exist."""
     options = app.conf.broker_transport_options or {}
     if str(app.conf.broker_url).startswith("filesystem"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)

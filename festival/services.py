@@ -62,6 +62,7 @@ def advance_festivals(*, now=None) -> list[tuple[int, str]]:
                 allowed=FESTIVAL_TRANSITIONS,
                 event_model=FestivalEvent,
                 event_fk="festival",
+                at=now,
                 note="clock",
                 **changes,
             )

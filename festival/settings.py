@@ -146,6 +146,7 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -210,6 +211,11 @@ REST_FRAMEWORK.update(
             "api.throttling.UserThrottle",
         ],
         "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+        "DEFAULT_PARSER_CLASSES": [
+            "api.parsers.SafeJSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
         "DATETIME_FORMAT": "iso-8601",
     }
 )

@@ -9,6 +9,9 @@ class PromotionsConfig(AppConfig):
     def ready(self):
         from festival.events import subscribe
 
-        from . import notifications
+        from . import (
+            handlers,  # noqa: F401  (subscribes the price re-check handler)
+            notifications,
+        )
 
         subscribe(notifications.on_domain_event)

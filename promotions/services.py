@@ -98,7 +98,14 @@ def _clear_other_kind_fields(promotion):
 
 @transaction.atomic
 def create_promotion(
-    *, merchant: Merchant, festival, by=None, items: Iterable[dict] = (), categories: Iterable[Category] = (), **fields
+    *,
+    merchant: Merchant,
+    festival,
+    by=None,
+    items: Iterable[dict] = (),
+    categories: Iterable[Category] = (),
+    now=None,
+    **fields,
 ) -> Promotion:
     """Create a draft. ``fields`` are model fields (title, kind, starts_at, ends_at, kind fields…)."""
     _validate_merchant_may_file(merchant, festival)
@@ -107,7 +114,9 @@ def create_promotion(
     promotion.save()
     promotion.categories.set(categories)
     _set_items(promotion, items)
-    PromotionEvent.objects.create(promotion=promotion, from_status="", to_status=S.DRAFT, actor=by)
+    PromotionEvent.objects.create(
+        promotion=promotion, from_status="", to_status=S.DRAFT, actor=by, created_at=now or timezone.now()
+    )
     return promotion
 
 
@@ -189,17 +198,18 @@ def submit_promotion(promotion: Promotion, *, by=None, now=None) -> Promotion:
             details={c.item.product.sku: c.reasons for c in failing},
         )
     with transaction.atomic():
-        return _transition(locked, S.SUBMITTED, by=by, submitted_at=now)
+        return _transition(locked, S.SUBMITTED, by=by, at=now, submitted_at=now)
 
 
 @transaction.atomic
-def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "") -> Promotion:
+def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "", now=None) -> Promotion:
     """The merchant withdraws before it ends; a live promotion ends at once."""
+    now = now or timezone.now()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if locked.status == S.WITHDRAWN:
         return locked
-    changes = {"ended_at": timezone.now()} if locked.status == S.LIVE else {}
-    promotion = _transition(locked, S.WITHDRAWN, by=by, note=note, **changes)
+    changes = {"ended_at": now} if locked.status == S.LIVE else {}
+    promotion = _transition(locked, S.WITHDRAWN, by=by, note=note, at=now, **changes)
     publish_on_commit("promotion.withdrawn", promotion_id=promotion.pk)
     return promotion
 
@@ -208,23 +218,25 @@ def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "") -> Prom
 
 
 @transaction.atomic
-def approve_promotion(promotion: Promotion, *, by, note: str = "") -> Promotion:
+def approve_promotion(promotion: Promotion, *, by, note: str = "", now=None) -> Promotion:
     _require_reviewer(by)
+    now = now or timezone.now()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if locked.status == S.APPROVED:
         return locked
     if locked.items.filter(check_status=CheckStatus.FAIL).exists():
         raise PromotionError(_("Items that fail the honest-price check cannot be approved."), code="items_fail_check")
     promotion = _transition(
-        locked, S.APPROVED, by=by, note=note, reviewed_at=timezone.now(), reviewed_by=by, review_note=note
+        locked, S.APPROVED, by=by, note=note, at=now, reviewed_at=now, reviewed_by=by, review_note=note
     )
     publish_on_commit("promotion.approved", promotion_id=promotion.pk)
     return promotion
 
 
 @transaction.atomic
-def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
+def request_changes(promotion: Promotion, *, by, note: str, now=None) -> Promotion:
     _require_reviewer(by)
+    now = now or timezone.now()
     if not (note or "").strip():
         raise PromotionError(_("Tell the merchant what to change: a note is required."), code="note_required")
     promotion = _transition(
@@ -232,7 +244,8 @@ def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
         S.CHANGES_REQUESTED,
         by=by,
         note=note.strip(),
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=note.strip(),
     )
@@ -241,18 +254,20 @@ def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
 
 
 @transaction.atomic
-def cancel_promotion(promotion: Promotion, *, by, reason: str) -> Promotion:
+def cancel_promotion(promotion: Promotion, *, by, reason: str, now=None) -> Promotion:
     _require_reviewer(by)
+    now = now or timezone.now()
     if not (reason or "").strip():
         raise PromotionError(_("Give a reason for the cancellation."), code="reason_required")
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
-    changes = {"ended_at": timezone.now()} if locked.status == S.LIVE else {}
+    changes = {"ended_at": now} if locked.status == S.LIVE else {}
     promotion = _transition(
         locked,
         S.CANCELLED,
         by=by,
         note=reason.strip(),
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=reason.strip(),
         **changes,

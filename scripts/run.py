@@ -26,18 +26,8 @@ def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     say("applying database migrations")
     manage("migrate", "--no-input", "-v", "0")
-    seeded = manage(
-        "shell",
-        "-c",
-        "from festival.models import Festival; print(Festival.objects.exists())",
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if seeded != "True":
-        say("loading the demo festival (first run only)")
-        manage("seed_demo")
-    else:
-        manage("seed_demo", "--logins-only")
+    say("loading the demo festival (first run only; later runs change nothing) and the demo logins")
+    manage("seed_demo")
 
     processes = {
         "web": [PYTHON, "manage.py", "runserver", ADDRESS, "--noreload"],
@@ -54,6 +44,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (e.g. from a script)
     exit_code = 0
     try:
         while True:
@@ -68,13 +59,15 @@ def main() -> int:
     finally:
         for child in children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                # The leader shuts its own pool down (Celery's warm shutdown); the group is killed only if it hangs.
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
     return exit_code
 
 
