@@ -1,1 +1,80 @@
-"""Admin for partner API keys."""
+"""Admin for partner API keys: organisers create keys (the raw key is shown
+once, in a message), choose scopes and an optional merchant, see when each key
+was last used, and revoke keys (which cannot be undone)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from rest_framework_api_key.admin import APIKeyModelAdmin
+
+from api import services
+from api.models import ApiKey, ApiScope
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple, initial=[ApiScope.READ]
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "merchant", "scopes", "expiry_date", "revoked"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    form = ApiKeyForm
+    list_display = ("name", "prefix", "merchant", "scopes_display", "created", "last_used_at", "expiry_date", "revoked")
+    list_filter = ("revoked", "created", "last_used_at")
+    search_fields = ("name", "prefix", "merchant__name", "merchant__uscc")
+    autocomplete_fields = ()
+    raw_id_fields = ("merchant",)
+    list_select_related = ("merchant",)
+    actions = ["revoke_keys"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = (*super().get_readonly_fields(request, obj), "last_used_at", "created_by", "created")
+        if obj is not None:
+            fields = (*fields, "merchant", "scopes")  # a key's powers are fixed: revoke it and create another
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "merchant", "scopes", "expiry_date"]
+        if obj is not None:
+            fields = ["prefix", *fields, "revoked", "created", "created_by", "last_used_at"]
+        return fields
+
+    @admin.display(description=_("scopes"))
+    def scopes_display(self, obj):
+        return ", ".join(obj.scopes or [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        api_key, raw_key = services.create_api_key(
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            merchant=obj.merchant,
+            by=request.user,
+            expiry_date=obj.expiry_date,
+        )
+        obj.pk = api_key.pk
+        obj.id = api_key.id
+        obj._state.adding = False
+        messages.warning(
+            request,
+            _("The API key for “%(name)s” is: %(key)s — store it now: it cannot be shown again.")
+            % {"name": api_key.name, "key": raw_key},
+        )
+
+    @admin.action(description=_("Revoke the selected API keys"))
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for api_key in queryset.filter(revoked=False):
+            services.revoke_api_key(api_key, by=request.user)
+            count += 1
+        self.message_user(
+            request, ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count}
+        )

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("Partner API")
+
+    def ready(self):
+        from api import schema  # noqa: F401  (registers the Api-Key OpenAPI scheme)
+        from festival.events import subscribe
+
+        from . import webhooks
+
+        subscribe(webhooks.on_domain_event)

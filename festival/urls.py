@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("merchant/api-keys/", include("api.portal_urls")),
     path("merchant/", include("merchants.urls")),
     path("api/v1/", include("api.urls")),
     path("", include("promotions.public_urls")),

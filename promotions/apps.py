@@ -7,4 +7,11 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import pricing_handlers  # noqa: F401  (subscribes the honest-price event handlers)
+        from festival.events import subscribe
+
+        from . import (
+            notifications,
+            pricing_handlers,  # noqa: F401  (subscribes the honest-price event handlers)
+        )
+
+        subscribe(notifications.on_domain_event)

@@ -1,0 +1,63 @@
+"""OpenAPI details drf-spectacular cannot infer: the Api-Key scheme and the error answers."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["detail", "code"],
+    "additionalProperties": True,
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: `errors` holds the messages per field.",
+    "401": "No valid API key (or session).",
+    "403": "The key lacks the scope, is not bound to a merchant, or the object is another merchant's.",
+    "404": "Not found, or not visible to you.",
+    "409": "The promotion's status does not allow this.",
+    "413": "The request body is too large.",
+    "429": "Throttled: retry after `Retry-After` seconds.",
+}
+READ_ONLY_ERRORS = ("400", "401", "403", "404", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Api-Key <key>`. Keys have scopes and may be bound to one merchant.",
+        }
+
+
+def add_error_responses(result, generator, request, public):
+    """Postprocessing hook: document the JSON error answers every operation can give."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            codes = READ_ONLY_ERRORS if method == "get" else WRITE_ERRORS
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                if code not in responses:
+                    responses[code] = {
+                        "description": ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": reference}},
+                    }
+                if code == "429":
+                    responses[code].setdefault("headers", {})["Retry-After"] = {
+                        "schema": {"type": "integer"},
+                        "description": "Seconds to wait.",
+                    }
+            if method == "get" and "304" not in responses:
+                responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
+    return result

@@ -1,0 +1,176 @@
+"""Reads of the partner API: what each caller may see, prefetched so lists make
+a fixed number of queries whatever the page size."""
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+
+from festival.models import Category, DailyResult, Festival
+from merchants.models import Merchant, Participation, ParticipationStatus, PricePoint, Product, SalesReport
+from promotions.models import PUBLIC_STATUSES, Promotion, PromotionItem
+
+
+def festivals():
+    return Festival.objects.prefetch_related("organisers")
+
+
+def category_tree() -> list[dict]:
+    """The whole tree from one query: root nodes, each with nested ``children``."""
+    nodes = {}
+    children = defaultdict(list)
+    for category in Category.objects.select_related("parent").order_by("position", "pk"):
+        nodes[category.pk] = {
+            "slug": category.slug,
+            "name": category.name,
+            "name_en": category.name_en,
+            "parent": category.parent.slug if category.parent_id else None,
+            "required_certificate_kind": category.required_certificate_kind,
+            "children": children[category.pk],
+        }
+        children[category.parent_id].append(nodes[category.pk])
+    return children[None]
+
+
+def approved_merchants():
+    approved = Participation.objects.filter(status=ParticipationStatus.APPROVED)
+    return (
+        Merchant.objects.filter(Exists(approved.filter(merchant=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=approved.select_related("festival").prefetch_related(
+                    Prefetch("categories", queryset=Category.objects.only("pk", "slug"))
+                ),
+                to_attr="approved_participations",
+            )
+        )
+        .order_by("name", "pk")
+    )
+
+
+# Prefetched into plain lists (to_attr): calling .all() on a prefetched manager
+# clones a queryset per promotion, which costs more than the prefetch itself.
+PREFETCHED_CATEGORIES = "prefetched_categories"
+PREFETCHED_ITEMS = "prefetched_items"
+
+
+def _promotion_reads(queryset):
+    return queryset.select_related("festival", "merchant").prefetch_related(
+        Prefetch("categories", queryset=Category.objects.only("pk", "slug"), to_attr=PREFETCHED_CATEGORIES),
+        Prefetch(
+            "items",
+            queryset=PromotionItem.objects.select_related("product")
+            .only(
+                "pk",
+                "promotion_id",
+                "product_id",
+                "product__sku",
+                "promo_price",
+                "reference_price",
+                "reference_source",
+                "real_discount_percent",
+                "check_status",
+                "check_reasons",
+            )
+            .order_by("pk"),
+            to_attr=PREFETCHED_ITEMS,
+        ),
+    )
+
+
+def promotions_for_listing(queryset):
+    """Only the columns the output needs: the list sorts tens of thousands of rows."""
+    return queryset.defer(
+        *(f"festival__{name}" for name in FESTIVAL_COLUMNS_NOT_SHOWN),
+        *(f"merchant__{name}" for name in MERCHANT_COLUMNS_NOT_SHOWN),
+        *PROMOTION_COLUMNS_NOT_SHOWN,
+    )
+
+
+FESTIVAL_COLUMNS_NOT_SHOWN = [f.attname for f in Festival._meta.concrete_fields if f.attname not in {"id", "slug"}]
+MERCHANT_COLUMNS_NOT_SHOWN = [f.attname for f in Merchant._meta.concrete_fields if f.attname not in {"id", "name"}]
+PROMOTION_COLUMNS_NOT_SHOWN = [
+    "banner",
+    "banner_thumbnail",
+    "reviewed_at",
+    "reviewed_by_id",
+    "review_note",
+    "went_live_at",
+    "ended_at",
+    "created_by_id",
+]
+
+
+def visible_promotions(actor):
+    """The public sees approved, live and ended promotions; a merchant also its
+    own in every status; an organiser (reviewer) everything."""
+    queryset = Promotion.objects.all()
+    if not actor.is_organiser:
+        visible = Q(status__in=PUBLIC_STATUSES)
+        if actor.merchant is not None:
+            visible |= Q(merchant=actor.merchant)
+        queryset = queryset.filter(visible)
+    return _promotion_reads(queryset).order_by("starts_at", "pk")
+
+
+def promotion_for_output(pk):
+    return _promotion_reads(Promotion.objects.filter(pk=pk)).get()
+
+
+def own_products(merchant):
+    return Product.objects.filter(merchant=merchant).select_related("category").order_by("pk")
+
+
+def price_points(product):
+    return PricePoint.objects.filter(product=product).order_by("-recorded_at", "-pk")
+
+
+def own_sales_reports(merchant):
+    return SalesReport.objects.filter(merchant=merchant).select_related("festival").order_by("festival", "date", "pk")
+
+
+def own_webhooks(actor):
+    from api.models import WebhookSubscription
+
+    if actor.api_key is not None:
+        return WebhookSubscription.objects.filter(api_key=actor.api_key)
+    if actor.user is not None:
+        return WebhookSubscription.objects.filter(owner=actor.user, api_key__isnull=True)
+    return WebhookSubscription.objects.none()
+
+
+def festival_results(festival) -> dict:
+    """Participating merchants by kind and category, promotions by status,
+    reported sales per day and in total (DailyResult when rolled up, else the reports)."""
+    approved = Participation.objects.filter(festival=festival, status=ParticipationStatus.APPROVED)
+    by_kind = dict(
+        approved.values_list("merchant__kind").annotate(n=Count("merchant", distinct=True)).order_by("merchant__kind")
+    )
+    by_category = dict(
+        approved.filter(categories__isnull=False)
+        .values_list("categories__slug")
+        .annotate(n=Count("merchant", distinct=True))
+        .order_by("categories__slug")
+    )
+    by_status = dict(
+        Promotion.objects.filter(festival=festival).values_list("status").annotate(n=Count("pk")).order_by("status")
+    )
+    days = list(DailyResult.objects.filter(festival=festival).order_by("date").values("date", "gmv", "orders"))
+    source = "daily_results"
+    if not days:
+        source = "sales_reports"
+        days = list(
+            SalesReport.objects.filter(festival=festival)
+            .values("date")
+            .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
+            .order_by("date")
+        )
+    total_gmv = sum((day["gmv"] or Decimal("0") for day in days), Decimal("0"))
+    total_orders = sum(day["orders"] or 0 for day in days)
+    return {
+        "festival": festival.slug,
+        "merchants": {"total": sum(Counter(by_kind).values()), "by_kind": by_kind, "by_category": by_category},
+        "promotions": {"total": sum(by_status.values()), "by_status": by_status},
+        "sales": {"source": source, "by_day": days, "total": {"gmv": total_gmv, "orders": total_orders}},
+    }

@@ -1,0 +1,73 @@
+"""Every list endpoint makes a bounded number of queries whatever the page size."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from api.services import create_webhook_subscription
+from tests.factories import (
+    CategoryFactory,
+    FestivalFactory,
+    MerchantFactory,
+    OrganiserFactory,
+    ParticipationFactory,
+    PricePointFactory,
+    ProductFactory,
+    PromotionFactory,
+    PromotionItemFactory,
+    SalesReportFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(n, festival, merchant, api_key):
+    categories = [CategoryFactory(), CategoryFactory()]
+    priced = ProductFactory(merchant=merchant)
+    for i in range(n):
+        promotion = PromotionFactory(merchant=merchant, festival=festival, approved=True)
+        promotion.categories.set(categories)
+        PromotionItemFactory.create_batch(2, promotion=promotion)
+        other = MerchantFactory()
+        ParticipationFactory(merchant=other, festival=festival).categories.set(categories)
+        ProductFactory(merchant=merchant, category=categories[0])
+        PricePointFactory(product=priced, recorded_at=timezone.now() - timedelta(minutes=i))
+        other_festival = FestivalFactory()
+        other_festival.organisers.add(OrganiserFactory())
+        SalesReportFactory(merchant=merchant, festival=other_festival, gmv=Decimal(i))
+        create_webhook_subscription(url=f"https://example.com/{i}", events=["promotion.live"], api_key=api_key)
+        CategoryFactory(parent=categories[0])
+    return priced
+
+
+# key lookup + last-used update + count + page + prefetches
+BOUNDS = {
+    "/api/v1/promotions/": 8,
+    "/api/v1/merchants/": 8,
+    "/api/v1/festivals/": 6,
+    "/api/v1/categories/": 4,
+    "/api/v1/products/": 5,
+    "/api/v1/products/{product}/prices/": 6,
+    "/api/v1/sales-reports/": 5,
+    "/api/v1/webhooks/": 5,
+}
+
+
+@pytest.mark.parametrize("rows", [1, 100])
+@pytest.mark.parametrize("url", list(BOUNDS))
+def test_list_queries_are_bounded(url, rows, festival, merchant_a, make_key, django_assert_max_num_queries):
+    from tests.api.conftest import key_client
+
+    api_key, raw_key = make_key(merchant=merchant_a)
+    product = _fill(rows, festival, merchant_a, api_key)
+    client = key_client(raw_key)
+
+    with django_assert_max_num_queries(BOUNDS[url]):
+        response = client.get(url.format(product=product.pk), {"page_size": 100})
+
+    assert response.status_code == 200
+    body = response.json()
+    results = body if isinstance(body, list) else body["results"]
+    assert len(results) >= min(rows, 100) if url != "/api/v1/categories/" else len(results) == 2

@@ -1,0 +1,95 @@
+from decimal import Decimal
+
+import pytest
+
+from api.serializers import FestivalSerializer, PromotionSerializer
+from promotions.models import CheckStatus, ReferenceSource
+from tests.factories import FestivalFactory, PromotionFactory, PromotionItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_promotion_serializer_shows_items_with_their_check_and_only_its_kind_fields():
+    item = PromotionItemFactory(
+        promo_price=Decimal("80"),
+        reference_price=Decimal("100"),
+        reference_source=ReferenceSource.LOOKBACK,
+        real_discount_percent=Decimal("20"),
+        check_status=CheckStatus.PASS,
+        check_reasons=[],
+    )
+
+    data = PromotionSerializer(item.promotion).data
+
+    assert data["festival"] == item.promotion.festival.slug
+    assert data["percent_off"] == "20.00"
+    assert "amount_off" not in data and "stream_url" not in data
+    assert data["items"] == [
+        {
+            "product": item.product_id,
+            "sku": item.product.sku,
+            "promo_price": "80.00",
+            "reference_price": "100.00",
+            "reference_source": "lookback",
+            "real_discount_percent": "20.00",
+            "check_status": "pass",
+            "check_reasons": [],
+        }
+    ]
+    assert data["starts_at"].endswith("+08:00")
+
+
+def test_unchecked_item_shows_null_check():
+    item = PromotionItemFactory()
+
+    data = PromotionSerializer(item.promotion).data
+
+    assert data["items"][0]["check_status"] is None
+    assert data["items"][0]["reference_source"] is None
+
+
+def test_festival_serializer_has_window_zone_status_and_rules():
+    festival = FestivalFactory(min_discount_percent=Decimal("5"))
+
+    data = FestivalSerializer(festival).data
+
+    assert {"slug", "name", "time_zone", "starts_at", "ends_at", "status", "price_lookback_days"} <= set(data)
+    assert data["min_discount_percent"] == "5.00"
+    assert PromotionFactory(festival=festival).festival_id == festival.pk
+
+
+KIND_VALUES = {
+    "percent_off": {"percent_off": Decimal("12.5")},
+    "amount_off": {"amount_off": Decimal("20")},
+    "threshold": {"threshold_amount": Decimal("300"), "amount_off": Decimal("40")},
+    "coupon": {"coupon_value": Decimal("10"), "coupon_quantity": 500, "threshold_amount": Decimal("99")},
+    "flash_sale": {"flash_quantity": 100},
+    "livestream": {"stream_host": "Li", "stream_url": "https://live.example/1"},
+}
+
+
+@pytest.mark.parametrize("kind", list(KIND_VALUES))
+def test_fast_representation_equals_drf_fields_for_every_kind(kind):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from festival.models import Category
+    from promotions.models import Promotion
+
+    extra = {"percent_off": None, **KIND_VALUES[kind]}
+    promotion = PromotionFactory(kind=kind, submitted_at=timezone.now(), **extra)
+    if kind == "livestream":
+        promotion.stream_starts_at = promotion.starts_at + timedelta(hours=1)
+        promotion.save()
+    promotion.categories.add(Category.objects.create(name="Tea", slug="tea"))
+    PromotionItemFactory(promotion=promotion, reference_price=Decimal("99.5"), check_reasons=["a reason"])
+    PromotionItemFactory(promotion=promotion)
+    promotion = Promotion.objects.get(pk=promotion.pk)
+    serializer = PromotionSerializer()
+
+    fast = serializer.to_representation(promotion)
+    reference = serializer.field_representation(promotion)
+
+    assert fast == reference
+    assert list(fast) == list(reference)
