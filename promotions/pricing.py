@@ -26,10 +26,6 @@ for display can never turn a failing item into a passing one. A promotional
 price equal to (or above) the reference is never a discount, even when the
 festival's minimum is 0 %. Money is Decimal rounded half-up to the fen.
 
-**Declared versus paid.** For percent-off and amount-off promotions the price
-consumers pay is computed from the last price before the start; a declared
-promotional price below it is a warning that shows the real discount.
-
 **Raise-then-cut.** The *earlier level* of an item is the lowest price in
 effect in the part of the raise window (``max(raise_lookback_days,
 price_lookback_days)`` days before the start) that lies before the lookback
@@ -539,27 +535,6 @@ def evaluate_item(
                     }
                 )
 
-    paid = price_the_promotion_gives(item, history.price_at_start)
-    if price_ok and paid is not None and promo_price < paid:
-        # The declared price is what the rules and the public badge use; a percent or amount
-        # off that gives less is shown to the reviewer with what consumers really pay. (A
-        # warning, not a failure: demo and partner data declare prices from the reference.)
-        # A price before the start exists here, so the reference does too.
-        warnings.append(
-            _(
-                "The declared promotional price ¥%(promo)s is below what this promotion gives on the price "
-                "before the start (¥%(before)s): consumers pay ¥%(paid)s, %(discount)s%% below the reference "
-                "price ¥%(reference)s."
-            )
-            % {
-                "promo": promo_price,
-                "before": to_fen(history.price_at_start),
-                "paid": paid,
-                "discount": real_discount_percent(reference.price, paid),
-                "reference": reference.price,
-            }
-        )
-
     raised = is_raised(reference.price, history.earlier_level, festival.raise_tolerance_percent)
     if raised:
         rise = ((reference.price - history.earlier_level) / history.earlier_level * HUNDRED).quantize(
@@ -611,7 +586,11 @@ def evaluate_item(
 
 def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decimal | None:
     """What a percent-off or amount-off promotion really makes of the price before it
-    started (the same step as the final price); None for other kinds or without a price."""
+    started (the same step as the final price); None for other kinds or without a price.
+
+    Not (yet) a rule of the stored check: the demo data declares item prices from
+    the reference price independently of the amount off (see docs/honest-pricing.md).
+    ``PriceHistory.price_at_start`` carries the price it needs for every item."""
     promotion = item.promotion
     if price_before_start is None or promotion.kind not in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
         return None

@@ -166,52 +166,45 @@ def test_real_discount_refuses_zero_and_negative(reference, promo):
         pricing.real_discount_percent(Decimal(reference), Decimal(promo))
 
 
-# The declared price against what the promotion really gives --------------------------------
-
-
-def test_percent_off_that_gives_less_than_the_declared_price_warns_with_what_consumers_pay():
-    it = item("80.00", percent_off=Decimal("1"))  # declared "20 % off", really 1 % off
-    _history(it, (3, "100.00"))
-
-    check = _check(it)
-
-    assert check.status == CheckStatus.WARNING
-    assert check.reasons == [
-        "The declared promotional price ¥80.00 is below what this promotion gives on the price before "
-        "the start (¥100.00): consumers pay ¥99.00, 1.00% below the reference price ¥100.00."
-    ]
-
-
-def test_amount_off_is_measured_on_the_last_price_before_the_start():
-    it = item("70.00", kind=PromotionKind.AMOUNT_OFF, percent_off=None, amount_off=Decimal("30"))
-    _history(it, (5, "100.00"), (1, "110.00"))  # reference 100, but 110 is what the ¥30 comes off
-
-    check = _check(it)
-
-    assert check.status == CheckStatus.WARNING
-    assert "consumers pay ¥80.00, 20.00% below the reference price ¥100.00" in check.reasons[0]
+# What the promotion really gives (not a rule of the stored check yet) ----------------------
 
 
 @pytest.mark.parametrize(
-    ("fields", "declared"),
+    ("fields", "before", "paid"),
     [
-        ({"percent_off": Decimal("20")}, "80.00"),
-        ({"percent_off": Decimal("20")}, "85.00"),  # declaring less of a discount than given is harmless
-        ({"kind": PromotionKind.AMOUNT_OFF, "percent_off": None, "amount_off": Decimal("30")}, "70.00"),
+        ({"percent_off": Decimal("20")}, "100.00", "80.00"),
+        ({"percent_off": Decimal("1")}, "100.00", "99.00"),
+        ({"percent_off": Decimal("15")}, "33.33", "28.33"),  # 28.3305 → 28.33
+        ({"kind": PromotionKind.AMOUNT_OFF, "percent_off": None, "amount_off": Decimal("10")}, "2841.00", "2831.00"),
+        ({"kind": PromotionKind.AMOUNT_OFF, "percent_off": None, "amount_off": Decimal("50")}, "20.00", "0.01"),
     ],
 )
-def test_declared_price_matching_the_promotion_passes(fields, declared):
-    it = item(declared, **fields)
-    _history(it, (3, "100.00"))
+def test_price_the_promotion_gives(fields, before, paid):
+    it = item("1.00", **fields)
 
-    assert _check(it).status == CheckStatus.PASS
+    assert pricing.price_the_promotion_gives(it, Decimal(before)) == Decimal(paid)
 
 
-def test_single_item_path_also_compares_with_what_is_paid():
-    it = item("80.00", percent_off=Decimal("1"))
-    _history(it, (3, "100.00"))
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": PromotionKind.FLASH_SALE, "percent_off": None, "flash_quantity": 10},
+        {"kind": PromotionKind.COUPON, "percent_off": None, "coupon_value": Decimal("5"), "coupon_quantity": 1},
+    ],
+)
+def test_price_the_promotion_gives_nothing_for_item_priced_and_basket_kinds(fields):
+    assert pricing.price_the_promotion_gives(item("1.00", **fields), Decimal("100.00")) is None
 
-    assert pricing.check_item(it).reasons == _check(it).reasons
+
+def test_price_histories_carry_the_last_price_before_the_start():
+    it = item()
+    _history(it, (5, "100.00"), (1, "102.00"))
+    price(it.product, "90.00", START)  # at the start: not before it
+
+    history = pricing.price_histories_for_items(PromotionItem.objects.filter(pk=it.pk))[it.pk]
+
+    assert history.price_at_start == Decimal("102.00")
+    assert pricing.last_price_before(it.product_id, START) == Decimal("102.00")
 
 
 # Raise-then-cut ----------------------------------------------------------------------
