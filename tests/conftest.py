@@ -46,6 +46,27 @@ def browser_page(live_server, transactional_db, settings):
             browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """At the end of the run, end other sessions on the PostgreSQL test database.
+
+    ORM calls made while Playwright's sync API runs happen in another greenlet,
+    hence another context and another Django connection, which no test
+    teardown sees; left open (idle), it would keep pytest-django from dropping
+    the test database. This runs just before that drop.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and locks live in the cache (Redis in CI): start each test clean."""
