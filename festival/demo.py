@@ -44,6 +44,7 @@ from merchants.models import (
 from merchants.uscc import make_uscc
 from promotions import services as promotion_services
 from promotions.models import Promotion, PromotionKind
+from promotions.results import roll_up_festival
 
 from . import demo_data, events
 from . import services as festival_services
@@ -574,6 +575,8 @@ class HistoricEdition(EditionBuilder):
         self.add_promotions()
         festival_services.advance_festivals(now=festival.ends_at + timedelta(seconds=1))
         self.add_sales_reports()
+        # The nightly roll-up only revisits recent festivals, so 2020's days are rolled up here.
+        roll_up_festival(festival, now=festival.ends_at + timedelta(days=2))
 
     def add_certificates(self):
         rng = self.rng
@@ -988,7 +991,7 @@ def demo_counts() -> dict[str, int]:
     from merchants.models import CertificateEvent, ParticipationEvent
     from promotions.models import PromotionEvent, PromotionItem
 
-    from .models import Category, FestivalEvent
+    from .models import Category, DailyResult, FestivalEvent
 
     models = (
         Organiser,
@@ -1007,6 +1010,7 @@ def demo_counts() -> dict[str, int]:
         Promotion,
         PromotionItem,
         PromotionEvent,
+        DailyResult,
         User,
     )
     return {model._meta.label: model.objects.count() for model in models}

@@ -6,6 +6,7 @@ that is rolled back afterwards; each test runs in a savepoint inside it.
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -233,6 +234,10 @@ def test_2020_sales_reports_add_up_to_the_reported_total(edition_2020):
     total = edition_2020.sales_reports.aggregate(total=Sum("gmv"))["total"]
 
     assert abs(total - 182_510_000_000) < 1_000_000
+    results = edition_2020.daily_results.all()
+    assert results.count() == 13
+    assert sum(r.gmv for r in results) == total.quantize(Decimal("0.01"))  # SQLite sums in floating point
+    assert all(r.merchants_reporting == 109 and r.promotions_live > 0 for r in results)
 
 
 # The current edition ------------------------------------------------------------------------
