@@ -338,3 +338,15 @@ def test_plan_is_deterministic(demo):
     ]
     stored = dict(Merchant.objects.values_list("name", "uscc"))
     assert {p.name: p.uscc for p in first} == stored
+
+
+def test_a_later_run_adds_that_years_edition_and_leaves_2020_alone(demo, edition_2020):
+    counts_2020 = (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count())
+
+    result = seed_demo(now=demo.now + timedelta(days=400))
+
+    assert len(result.created) == 1 and result.created[0].startswith("festival ")
+    assert Festival.objects.count() == 3
+    assert (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count()) == (
+        counts_2020
+    )
