@@ -302,6 +302,7 @@ def test_demo_logins(demo, current):
     assert merchant.products.exists()
     assert merchant.promotions.filter(festival=current, status=S.DRAFT, created_by=users["merchant"]).exists()
     assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant"]
+    assert "109 merchants and 436 products" in demo.created
 
 
 # Idempotence and determinism ---------------------------------------------------------------------
