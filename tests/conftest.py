@@ -71,5 +71,5 @@ def _celery_eager():
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Tests create many users; a deliberately slow hasher only slows the suite."""
+    """PBKDF2 costs ~0.3 s per factory user on the shared CI machine; tests don't need it to be slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
