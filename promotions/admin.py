@@ -173,6 +173,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             target_status=S.CHANGES_REQUESTED,
             note=NOTE_REQUIRED,
             note_label=gettext_lazy("What to change"),
+            bulk_label=gettext_lazy("Request changes to selected promotions…"),
             note_help=gettext_lazy("The merchant reads this note, edits the promotion and submits it again."),
         ),
         Decision(
@@ -186,6 +187,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             note=NOTE_REQUIRED,
             note_label=gettext_lazy("Reason"),
             note_help=gettext_lazy("The merchant reads this reason. A live promotion ends at once."),
+            bulk_label=gettext_lazy("Cancel selected promotions…"),
             button_class="decision-cancel",
         ),
     )
