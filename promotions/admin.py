@@ -326,7 +326,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     def approve_all_that_pass(self, request, queryset):
         report = DecisionReport(done=[], skipped=[])
         approve = self.decisions[0]
-        for promotion in queryset.prefetch_related("items__product"):
+        for promotion in queryset:  # items and products are prefetched by get_queryset
             if promotion.status != S.SUBMITTED:
                 report.skipped.append(
                     (promotion, _("not waiting for review (“%(status)s”)") % {"status": promotion.get_status_display()})
