@@ -24,6 +24,7 @@ def browser_page(live_server, transactional_db, settings):
     """
     import os
 
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
@@ -44,27 +45,10 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_stray_connections(django_db_setup, django_db_blocker):
-    """At the end of the run, end other sessions on the PostgreSQL test database.
-
-    ORM calls made while Playwright's sync API runs happen in another greenlet,
-    hence another context and another Django connection, which no test
-    teardown sees; left open (idle), it would keep pytest-django from dropping
-    the test database. This runs just before that drop.
-    """
-    yield
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+            # The test ran inside Playwright's greenlet, whose context holds its
+            # own database connection; close it, or PostgreSQL cannot drop the
+            # test database at the end of the session.
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
