@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from promotions import services
 from promotions.models import Promotion, PromotionStatus
@@ -398,3 +399,30 @@ def test_a_submitted_promotion_cannot_be_deleted(shop):
 
     assert "can be deleted" in response.content.decode()
     assert Promotion.objects.exists()
+
+
+def test_the_form_warns_when_the_submission_deadline_has_passed(shop):
+    shop.festival.submission_deadline = shop.festival.registration_opens_at + timedelta(days=1)
+    shop.festival.save()
+
+    response = shop.client.get(_create_url(shop.festival))
+
+    assert "can no longer be submitted" in response.content.decode()
+
+
+def test_a_festival_that_has_ended_takes_no_new_promotions(shop):
+    now = timezone.now()
+    past = FestivalFactory(
+        registration_opens_at=now - timedelta(days=60),
+        registration_closes_at=now - timedelta(days=50),
+        submission_deadline=now - timedelta(days=49),
+        starts_at=now - timedelta(days=48),
+        ends_at=now - timedelta(days=40),
+    )
+    ParticipationFactory(merchant=shop.merchant, festival=past)
+
+    response = shop.client.get(_create_url(past))
+    chooser = shop.client.get(reverse("merchant:promotion_new"))
+
+    assert response.status_code == 404
+    assert chooser["Location"] == _create_url(shop.festival)  # the only open one
