@@ -24,12 +24,14 @@ def browser_page(live_server, transactional_db, settings):
     """
     import os
 
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # test makes between page actions are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     settings.DEBUG = False
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
@@ -44,6 +46,11 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
+            # Playwright's sync API switches greenlets, and Django keeps a connection
+            # per context: close the ones opened while the page ran, or PostgreSQL
+            # refuses to drop the test database ("being accessed by other users").
+            connections.close_all()
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True)
