@@ -74,11 +74,17 @@ def _objects(event_type, ids):
         from festival.models import Festival
 
         return Festival.objects.prefetch_related("organisers").in_bulk(ids), festival_data
-    from promotions.models import PUBLIC_STATUSES, Promotion, PromotionEvent
+    from django.db.models import Prefetch
 
-    from .selectors import _promotion_reads
+    from promotions.models import PUBLIC_STATUSES, Promotion, PromotionEvent, PromotionItem
 
-    promotions = _promotion_reads(Promotion.objects.filter(pk__in=ids))
+    promotions = (
+        Promotion.objects.filter(pk__in=ids)
+        .select_related("festival", "merchant")
+        .prefetch_related(
+            "categories", Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk"))
+        )
+    )
     if event_type == WebhookEvent.PROMOTION_WITHDRAWN:
         # Partners only ever saw public promotions; a withdrawn draft is no news to them.
         was_public = PromotionEvent.objects.filter(

@@ -363,6 +363,7 @@ def invite_member(merchant: Merchant, *, email: str, role: str, by):
     an account."""
     from django.contrib.auth import get_user_model
     from django.core.validators import validate_email
+    from django.db.models import Q
 
     from .models import Membership, MembershipRole
 
@@ -375,11 +376,18 @@ def invite_member(merchant: Merchant, *, email: str, role: str, by):
     if role not in MembershipRole.values:
         raise DomainError(_("Choose the role: owner or staff."), code="invalid_role")
     User = get_user_model()
-    if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+    if existing is not None:
+        membership = getattr(existing, "membership", None)
+        if membership is not None and membership.merchant_id == merchant.pk and not existing.has_usable_password():
+            # Invited before but never set up (the mail was lost?): send a fresh link.
+            transaction.on_commit(lambda: _send_invitation(existing.pk, merchant.pk), robust=True)
+            return membership
         raise DomainError(_("%(email)s already has an account.") % {"email": email}, code="duplicate")
     user = User(username=email, email=email, is_staff=False)
     user.set_unusable_password()
     user.save()
     membership = Membership.objects.create(user=user, merchant=merchant, role=role, invited_by=by)
-    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk))
+    # robust: a mail server that is down must not turn the saved invitation into an error page.
+    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk), robust=True)
     return membership

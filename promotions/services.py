@@ -295,37 +295,68 @@ def _move_due(queryset, to, *, now, batch_size, **changes):
     backs the "once"), and publish one batch event after commit. Memory stays
     bounded by the batch. Returns how many rows moved.
     """
+    move_batch = _move_batch_postgresql if transaction.get_connection().vendor == "postgresql" else _move_batch
     moved = 0
     last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                queryset.filter(pk__gt=last_pk)
-                .select_for_update(skip_locked=True)
-                .order_by("pk")
-                .values_list("pk", "status")[:batch_size]
-            )
-            if not batch:
+            due = queryset.filter(pk__gt=last_pk).select_for_update(skip_locked=True).order_by("pk")
+            ids = move_batch(due.values_list("pk", "status")[:batch_size], to, now=now, changes=changes)
+            if not ids:
                 break
-            ids = [pk for pk, _status in batch]
-            from_status = dict(batch)
-            updated = Promotion.objects.filter(pk__in=ids, status__in=set(from_status.values())).update(
-                status=to, updated_at=now, **changes
-            )
-            if updated != len(ids):  # only possible without row locks; roll the batch back, retry next tick
-                raise PromotionError("promotion clock raced with another worker", code="race")
-            PromotionEvent.objects.bulk_create(
-                [
-                    PromotionEvent(promotion_id=pk, from_status=from_status[pk], to_status=to, created_at=now, note="")
-                    for pk in ids
-                ]
-            )
             # One event per batch, not per promotion: 200,000 promotions going
             # live enqueue a few hundred tasks, not 200,000.
             publish_on_commit(f"promotion.{to}", promotion_ids=ids)
         moved += len(ids)
         last_pk = ids[-1]
     return moved
+
+
+def _move_batch(due, to, *, now, changes) -> list[int]:
+    batch = list(due)
+    if not batch:
+        return []
+    ids = [pk for pk, _status in batch]
+    from_status = dict(batch)
+    updated = Promotion.objects.filter(pk__in=ids, status__in=set(from_status.values())).update(
+        status=to, updated_at=now, **changes
+    )
+    if updated != len(ids):  # only possible without row locks; roll the batch back, retry next tick
+        raise PromotionError("promotion clock raced with another worker", code="race")
+    PromotionEvent.objects.bulk_create(
+        [PromotionEvent(promotion_id=pk, from_status=from_status[pk], to_status=to, created_at=now) for pk in ids]
+    )
+    return ids
+
+
+def _move_batch_postgresql(due, to, *, now, changes) -> list[int]:
+    """The same batch as ``_move_batch`` in one statement: lock, update and record
+    in a data-modifying CTE. Measured with bench/clock.py: no Python objects per
+    row and one round trip per batch make the tick a small multiple of a bare
+    UPDATE over the same rows, records included."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    promotion, event = Promotion._meta, PromotionEvent._meta
+    due_sql, due_params = due.query.sql_with_params()
+    assignments = {"status": to, "updated_at": now, **changes}
+    set_sql = ", ".join(f"{quote(promotion.get_field(name).column)} = %s" for name in assignments)
+    sql = f"""
+        WITH due (id, from_status) AS ({due_sql}),
+        moved AS (
+            UPDATE {quote(promotion.db_table)} AS promotion SET {set_sql}
+            FROM due WHERE promotion.{quote(promotion.pk.column)} = due.id
+            RETURNING due.id, due.from_status
+        ),
+        recorded AS (
+            INSERT INTO {quote(event.db_table)} (promotion_id, from_status, to_status, note, created_at)
+            SELECT id, from_status, %s, '', %s FROM moved
+            RETURNING promotion_id
+        )
+        SELECT promotion_id FROM recorded ORDER BY promotion_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*due_params, *assignments.values(), to, now])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def start_due_promotions(*, now=None, batch_size=CLOCK_BATCH_SIZE) -> int:

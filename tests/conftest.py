@@ -31,7 +31,6 @@ def browser_page(live_server, transactional_db, settings):
     # test makes between page actions are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     settings.DEBUG = False
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
@@ -46,11 +45,10 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
-            # Playwright's sync API switches greenlets, and Django keeps a connection
-            # per context: close the ones opened while the page ran, or PostgreSQL
-            # refuses to drop the test database ("being accessed by other users").
+            # The test ran inside Playwright's greenlet, whose context holds its
+            # own database connection; close it, or PostgreSQL cannot drop the
+            # test database at the end of the session.
             connections.close_all()
-    connections.close_all()
 
 
 @pytest.fixture(autouse=True)

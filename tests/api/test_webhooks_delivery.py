@@ -351,3 +351,16 @@ def test_event_ids_are_stable_per_occurrence():
     assert webhooks.event_id("promotion.live", 7) == webhooks.event_id("promotion.live", 7)
     assert webhooks.event_id("promotion.live", 7) != webhooks.event_id("promotion.ended", 7)
     assert isinstance(webhooks.event_id("promotion.live", 7), uuid.UUID)
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_publishing_a_batch_takes_a_bounded_number_of_queries(count, django_assert_max_num_queries):
+    subscription()
+    subscription()
+    festival = FestivalFactory()
+    ids = [PromotionFactory(festival=festival, live=True).pk for _ in range(count)]
+
+    with django_assert_max_num_queries(10):
+        created = webhooks.publish_event("promotion.live", ids)
+
+    assert len(created) == 2 * count

@@ -250,3 +250,19 @@ def test_clock_task_runs_the_tick(festival, django_capture_on_commit_callbacks):
 
     assert result == {"festivals": 1, "started": 0, "ended": 0}
     assert statuses(festival) == [F.RUNNING]
+
+
+def test_default_periodic_tasks_are_installed_for_the_admin():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = {t.task: t for t in PeriodicTask.objects.select_related("interval", "crontab")}
+
+    clock = tasks["festival.sync_festival_clock"]
+    assert (clock.interval.every, clock.interval.period, clock.enabled) == (30, "seconds", True)
+    for name, (minute, hour) in {
+        "promotions.roll_up_daily_results": ("10", "0"),
+        "promotions.send_reviewer_digest": ("0", "8"),
+        "promotions.send_deadline_reminders": ("5", "*"),
+    }.items():
+        crontab = tasks[name].crontab
+        assert (crontab.minute, crontab.hour, str(crontab.timezone)) == (minute, hour, "Asia/Shanghai")
