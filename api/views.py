@@ -234,9 +234,6 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
         )
         return self._output(promotion)
 
-    def update(self, request, *args, **kwargs):  # PUT is not offered (http_method_names)
-        return self.partial_update(request, *args, **kwargs)
-
     def destroy(self, request, *args, **kwargs):
         promotion = self._editable_object()
         promotion_services.delete_promotion(promotion, by=self.actor.user)
