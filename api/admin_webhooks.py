@@ -1,1 +1,93 @@
 """Admin for webhook subscriptions, deliveries and attempts."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import webhooks
+from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["url", "api_key", "owner", "active", "state", "consecutive_failures", "created_at"]
+    list_filter = ["active", "state"]
+    search_fields = ["url"]
+    readonly_fields = ["secret", "state", "consecutive_failures", "created_at", "updated_at"]
+    raw_id_fields = ["api_key", "owner"]
+    actions = ["reactivate"]
+
+    @admin.action(description=_("Reactivate (deliver again)"))
+    def reactivate(self, request, queryset):
+        count = queryset.update(active=True, state=SubscriptionState.ACTIVE, consecutive_failures=0)
+        self.message_user(
+            request,
+            ngettext("%(count)d subscription reactivated.", "%(count)d subscriptions reactivated.", count)
+            % {"count": count},
+        )
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["attempted_at", "status_code", "duration_ms", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "event_type",
+        "subscription",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event_type"]
+    search_fields = ["subscription__url", "event_id"]
+    readonly_fields = [
+        "subscription",
+        "event_id",
+        "event_type",
+        "payload",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
+    list_select_related = ["subscription"]
+    inlines = [WebhookAttemptInline]
+    actions = ["redeliver"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Redeliver the selected deliveries"))
+    def redeliver(self, request, queryset):
+        sent = sum(webhooks.redeliver(delivery) for delivery in queryset)
+        refused = queryset.count() - sent
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", sent)
+                % {"count": sent},
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery not queued: its subscription is disabled.",
+                    "%(count)d deliveries not queued: their subscriptions are disabled.",
+                    refused,
+                )
+                % {"count": refused},
+                level=messages.WARNING,
+            )

@@ -8,3 +8,8 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import schema  # noqa: F401  (registers the Api-Key OpenAPI scheme)
+        from festival.events import subscribe
+
+        from . import webhooks
+
+        subscribe(webhooks.on_domain_event)

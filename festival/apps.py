@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class FestivalConfig(AppConfig):
     name = "festival"
     verbose_name = _("Festival")
+
+    def ready(self):
+        from .roles import refresh_role_groups
+
+        # Not limited to this app: permissions of apps listed later are created
+        # by their own post_migrate, after ours.
+        post_migrate.connect(refresh_role_groups, dispatch_uid="festival.refresh_role_groups")

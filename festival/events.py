@@ -7,12 +7,15 @@ never mails anyone or calls a partner.
 
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 _handlers: list[Callable[..., None]] = []
+_muted: ContextVar[bool] = ContextVar("festival_events_muted", default=False)
 
 
 def subscribe(handler: Callable[..., None]) -> Callable[..., None]:
@@ -23,7 +26,20 @@ def subscribe(handler: Callable[..., None]) -> Callable[..., None]:
 
 
 def publish_on_commit(event_type: str, **ids) -> None:
+    if _muted.get():
+        return
     transaction.on_commit(lambda: _dispatch(event_type, ids))
+
+
+@contextmanager
+def muted():
+    """Publish nothing inside this block: the demo data replays years-old
+    decisions, which must not mail merchants or call partners' webhooks."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def _dispatch(event_type, ids):

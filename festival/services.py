@@ -28,15 +28,29 @@ _ORDER = [F.PLANNED, F.REGISTRATION, F.RUNNING, F.CLOSED]
 
 
 def advance_festivals(*, now=None) -> list[tuple[int, str]]:
-    """Move every festival to where the clock says it should be; returns (id, status) moved."""
+    """Move every festival to where the clock says it should be; returns (id, status) moved.
+
+    Each festival moves in its own transaction under a row lock, deciding from
+    the row as locked: a second worker that waited for the lock finds the move
+    done and skips it, and a catch-up after downtime may skip steps (planned →
+    running) without recording the skipped status.
+    """
     now = now or timezone.now()
     moved = []
-    candidates = Festival.objects.exclude(status=F.CLOSED).filter(registration_opens_at__lte=now)
-    for festival in candidates.only("pk", "status", "registration_opens_at", "starts_at", "ends_at"):
-        target = festival_status_at(festival, now)
-        if _ORDER.index(target) <= _ORDER.index(festival.status):
-            continue
+    due = (
+        Festival.objects.exclude(status=F.CLOSED)
+        .filter(registration_opens_at__lte=now)
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in list(due):
         with transaction.atomic():
+            festival = Festival.objects.select_for_update().filter(pk=pk).first()
+            if festival is None:
+                continue
+            target = festival_status_at(festival, now)
+            if _ORDER.index(target) <= _ORDER.index(festival.status):
+                continue  # another worker was faster
             changes = {}
             if target in (F.RUNNING, F.CLOSED) and festival.status in (F.PLANNED, F.REGISTRATION):
                 changes["opened_at"] = now
@@ -48,11 +62,13 @@ def advance_festivals(*, now=None) -> list[tuple[int, str]]:
                 allowed=FESTIVAL_TRANSITIONS,
                 event_model=FestivalEvent,
                 event_fk="festival",
+                at=now,
+                note="clock",
                 **changes,
             )
             if "opened_at" in changes:
                 publish_on_commit("festival.opened", festival_id=locked.pk)
             if target == F.CLOSED:
                 publish_on_commit("festival.closed", festival_id=locked.pk)
-        moved.append((festival.pk, target))
+        moved.append((pk, target))
     return moved

@@ -25,8 +25,11 @@ class TransitionNotAllowed(DomainError):
         self.target = target
 
 
-def transition(instance, to, *, allowed, event_model, event_fk, by=None, note="", **changes):
+def transition(instance, to, *, allowed, event_model, event_fk, by=None, note="", at=None, **changes):
     """Move ``instance`` to status ``to``; call inside ``transaction.atomic``.
+
+    ``at`` is when the change happened (default: now); the clock and the demo
+    data pass their own moment so the record shows it.
 
     Returns the locked, updated instance. Raises TransitionNotAllowed when the
     table does not allow the move from the row's *current* status, which may
@@ -51,8 +54,15 @@ def transition(instance, to, *, allowed, event_model, event_fk, by=None, note=""
         setattr(locked, field, value)
     update_fields = ["status", *changes]
     if any(f.name == "updated_at" for f in model._meta.get_fields() if isinstance(f, models.Field)):
-        locked.updated_at = timezone.now()
+        locked.updated_at = at or timezone.now()
         update_fields.append("updated_at")
     locked.save(update_fields=update_fields)
-    event_model.objects.create(**{event_fk: locked}, from_status=current, to_status=to, actor=by, note=note or "")
+    event_model.objects.create(
+        **{event_fk: locked},
+        from_status=current,
+        to_status=to,
+        actor=by,
+        note=note or "",
+        created_at=at or timezone.now(),
+    )
     return locked

@@ -117,6 +117,7 @@ def apply_to_festival(
             event_fk="participation",
             by=by,
             note=_("Applied again"),
+            at=now,
             applied_at=now,
             decided_at=None,
             decided_by=None,
@@ -129,14 +130,15 @@ def apply_to_festival(
         except IntegrityError:
             raise DomainError(_("This merchant already takes part in this festival."), code="duplicate") from None
         ParticipationEvent.objects.create(
-            participation=participation, from_status="", to_status=ParticipationStatus.APPLIED, actor=by
+            participation=participation, from_status="", to_status=ParticipationStatus.APPLIED, actor=by, created_at=now
         )
     participation.categories.set(categories)
     return participation
 
 
-def _decide_participation(participation, to, *, by, note):
+def _decide_participation(participation, to, *, by, note, now=None):
     _require(by, "merchants.review_participation", _("Only organisers can decide on participations."))
+    now = now or timezone.now()
     participation = transition(
         participation,
         to,
@@ -145,7 +147,8 @@ def _decide_participation(participation, to, *, by, note):
         event_fk="participation",
         by=by,
         note=note,
-        decided_at=timezone.now(),
+        at=now,
+        decided_at=now,
         decided_by=by,
         decision_note=note,
     )
@@ -154,22 +157,22 @@ def _decide_participation(participation, to, *, by, note):
 
 
 @transaction.atomic
-def approve_participation(participation: Participation, *, by, note: str = "") -> Participation:
+def approve_participation(participation: Participation, *, by, note: str = "", now=None) -> Participation:
     refusals = category_refusals(participation.merchant, participation.festival, participation.categories.all())
     if refusals:
         raise DomainError(" ".join(refusals.values()), code="certificate_required", details=refusals)
-    return _decide_participation(participation, ParticipationStatus.APPROVED, by=by, note=note)
+    return _decide_participation(participation, ParticipationStatus.APPROVED, by=by, note=note, now=now)
 
 
 @transaction.atomic
-def reject_participation(participation: Participation, *, by, reason: str) -> Participation:
+def reject_participation(participation: Participation, *, by, reason: str, now=None) -> Participation:
     if not (reason or "").strip():
         raise DomainError(_("Give a reason for the rejection."), code="reason_required")
-    return _decide_participation(participation, ParticipationStatus.REJECTED, by=by, note=reason.strip())
+    return _decide_participation(participation, ParticipationStatus.REJECTED, by=by, note=reason.strip(), now=now)
 
 
 @transaction.atomic
-def withdraw_participation(participation: Participation, *, by=None, note: str = "") -> Participation:
+def withdraw_participation(participation: Participation, *, by=None, note: str = "", now=None) -> Participation:
     return transition(
         participation,
         ParticipationStatus.WITHDRAWN,
@@ -178,6 +181,7 @@ def withdraw_participation(participation: Participation, *, by=None, note: str =
         event_fk="participation",
         by=by,
         note=note,
+        at=now,
     )
 
 
@@ -185,17 +189,24 @@ def withdraw_participation(participation: Participation, *, by=None, note: str =
 
 
 @transaction.atomic
-def add_certificate(merchant: Merchant, *, by=None, **fields) -> Certificate:
+def add_certificate(merchant: Merchant, *, by=None, now=None, **fields) -> Certificate:
     certificate = Certificate(merchant=merchant, **fields)
     certificate.full_clean()
     certificate.save()
-    CertificateEvent.objects.create(certificate=certificate, from_status="", to_status=certificate.status, actor=by)
+    CertificateEvent.objects.create(
+        certificate=certificate,
+        from_status="",
+        to_status=certificate.status,
+        actor=by,
+        created_at=now or timezone.now(),
+    )
     return certificate
 
 
 @transaction.atomic
-def verify_certificate(certificate: Certificate, *, by, note: str = "") -> Certificate:
+def verify_certificate(certificate: Certificate, *, by, note: str = "", now=None) -> Certificate:
     _require(by, "merchants.verify_certificate", _("Only organisers can verify certificates."))
+    now = now or timezone.now()
     return transition(
         certificate,
         CertificateStatus.VERIFIED,
@@ -204,17 +215,19 @@ def verify_certificate(certificate: Certificate, *, by, note: str = "") -> Certi
         event_fk="certificate",
         by=by,
         note=note,
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=note,
     )
 
 
 @transaction.atomic
-def reject_certificate(certificate: Certificate, *, by, reason: str) -> Certificate:
+def reject_certificate(certificate: Certificate, *, by, reason: str, now=None) -> Certificate:
     _require(by, "merchants.verify_certificate", _("Only organisers can reject certificates."))
     if not (reason or "").strip():
         raise DomainError(_("Give a reason for the rejection."), code="reason_required")
+    now = now or timezone.now()
     return transition(
         certificate,
         CertificateStatus.REJECTED,
@@ -223,7 +236,8 @@ def reject_certificate(certificate: Certificate, *, by, reason: str) -> Certific
         event_fk="certificate",
         by=by,
         note=reason.strip(),
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=reason.strip(),
     )
@@ -253,6 +267,8 @@ def record_price(product: Product, *, price, recorded_at: datetime, source=Price
     if PricePoint.objects.filter(product=product, recorded_at=recorded_at).exists():
         raise DomainError(_("This product already has a price at this time."), code="duplicate")
     point.save()
+    # Promotions re-check their items (promotions.handlers); merchants never imports promotions.
+    publish_on_commit("prices.recorded", product_ids=[product.pk])
     return point
 
 
@@ -265,9 +281,12 @@ def record_prices(rows: Iterable[tuple[Product, Decimal, datetime]], *, source) 
         raise DomainError(_("The same product has two prices at the same time."), code="duplicate")
     try:
         with transaction.atomic():
-            return PricePoint.objects.bulk_create(points, batch_size=2000)
+            created = PricePoint.objects.bulk_create(points, batch_size=2000)
     except IntegrityError:
         raise DomainError(_("A product already has a price at one of these times."), code="duplicate") from None
+    if created:
+        publish_on_commit("prices.recorded", product_ids=sorted({p.product_id for p in created}))
+    return created
 
 
 # Sales reports -----------------------------------------------------------
@@ -294,3 +313,73 @@ def report_sales(merchant: Merchant, festival: Festival, *, date, gmv, orders) -
         defaults={"gmv": gmv, "orders": orders, "reported_at": timezone.now()},
     )
     return report, created
+
+
+# Invitations ---------------------------------------------------------------
+
+
+def account_setup_url(user) -> str:
+    """The link a new merchant user follows to choose a password (one use, expires)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    try:
+        path = reverse("merchant:account_setup", kwargs={"uidb64": uidb64, "token": token})
+    except NoReverseMatch:  # the portal's setup page is not routed in this checkout
+        path = f"/merchant/setup/{uidb64}/{token}/"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send_invitation(user_id: int, merchant_id: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    if user is None or merchant is None:  # deleted after the invitation; nobody to tell
+        return
+    send_mail(
+        subject=_("You are invited to manage %(merchant)s on Festival desk") % {"merchant": merchant.name},
+        message=_(
+            "Hello,\n\n%(merchant)s takes part in the Double Product Online Shopping Festival. "
+            "An organiser has created an account for you (%(email)s).\n\n"
+            "Choose your password here (the link works once and expires):\n%(url)s\n"
+        )
+        % {"merchant": merchant.name, "email": user.email, "url": account_setup_url(user)},
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def invite_member(merchant: Merchant, *, email: str, role: str, by):
+    """Create a user account and its membership of ``merchant``, then (after
+    commit) email an account-setup link. Refused when the address already has
+    an account."""
+    from django.contrib.auth import get_user_model
+    from django.core.validators import validate_email
+
+    from .models import Membership, MembershipRole
+
+    _require(by, "merchants.add_membership", _("Only organisers can invite merchant staff."))
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(_("Enter a valid email address."), code="invalid_email") from None
+    if role not in MembershipRole.values:
+        raise DomainError(_("Choose the role: owner or staff."), code="invalid_role")
+    User = get_user_model()
+    if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+        raise DomainError(_("%(email)s already has an account.") % {"email": email}, code="duplicate")
+    user = User(username=email, email=email, is_staff=False)
+    user.set_unusable_password()
+    user.save()
+    membership = Membership.objects.create(user=user, merchant=merchant, role=role, invited_by=by)
+    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk))
+    return membership

@@ -98,7 +98,14 @@ def _clear_other_kind_fields(promotion):
 
 @transaction.atomic
 def create_promotion(
-    *, merchant: Merchant, festival, by=None, items: Iterable[dict] = (), categories: Iterable[Category] = (), **fields
+    *,
+    merchant: Merchant,
+    festival,
+    by=None,
+    items: Iterable[dict] = (),
+    categories: Iterable[Category] = (),
+    now=None,
+    **fields,
 ) -> Promotion:
     """Create a draft. ``fields`` are model fields (title, kind, starts_at, ends_at, kind fields…)."""
     _validate_merchant_may_file(merchant, festival)
@@ -107,7 +114,9 @@ def create_promotion(
     promotion.save()
     promotion.categories.set(categories)
     _set_items(promotion, items)
-    PromotionEvent.objects.create(promotion=promotion, from_status="", to_status=S.DRAFT, actor=by)
+    PromotionEvent.objects.create(
+        promotion=promotion, from_status="", to_status=S.DRAFT, actor=by, created_at=now or timezone.now()
+    )
     return promotion
 
 
@@ -189,17 +198,18 @@ def submit_promotion(promotion: Promotion, *, by=None, now=None) -> Promotion:
             details={c.item.product.sku: c.reasons for c in failing},
         )
     with transaction.atomic():
-        return _transition(locked, S.SUBMITTED, by=by, submitted_at=now)
+        return _transition(locked, S.SUBMITTED, by=by, at=now, submitted_at=now)
 
 
 @transaction.atomic
-def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "") -> Promotion:
+def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "", now=None) -> Promotion:
     """The merchant withdraws before it ends; a live promotion ends at once."""
+    now = now or timezone.now()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if locked.status == S.WITHDRAWN:
         return locked
-    changes = {"ended_at": timezone.now()} if locked.status == S.LIVE else {}
-    promotion = _transition(locked, S.WITHDRAWN, by=by, note=note, **changes)
+    changes = {"ended_at": now} if locked.status == S.LIVE else {}
+    promotion = _transition(locked, S.WITHDRAWN, by=by, note=note, at=now, **changes)
     publish_on_commit("promotion.withdrawn", promotion_id=promotion.pk)
     return promotion
 
@@ -208,23 +218,25 @@ def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "") -> Prom
 
 
 @transaction.atomic
-def approve_promotion(promotion: Promotion, *, by, note: str = "") -> Promotion:
+def approve_promotion(promotion: Promotion, *, by, note: str = "", now=None) -> Promotion:
     _require_reviewer(by)
+    now = now or timezone.now()
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if locked.status == S.APPROVED:
         return locked
     if locked.items.filter(check_status=CheckStatus.FAIL).exists():
         raise PromotionError(_("Items that fail the honest-price check cannot be approved."), code="items_fail_check")
     promotion = _transition(
-        locked, S.APPROVED, by=by, note=note, reviewed_at=timezone.now(), reviewed_by=by, review_note=note
+        locked, S.APPROVED, by=by, note=note, at=now, reviewed_at=now, reviewed_by=by, review_note=note
     )
     publish_on_commit("promotion.approved", promotion_id=promotion.pk)
     return promotion
 
 
 @transaction.atomic
-def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
+def request_changes(promotion: Promotion, *, by, note: str, now=None) -> Promotion:
     _require_reviewer(by)
+    now = now or timezone.now()
     if not (note or "").strip():
         raise PromotionError(_("Tell the merchant what to change: a note is required."), code="note_required")
     promotion = _transition(
@@ -232,7 +244,8 @@ def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
         S.CHANGES_REQUESTED,
         by=by,
         note=note.strip(),
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=note.strip(),
     )
@@ -241,18 +254,20 @@ def request_changes(promotion: Promotion, *, by, note: str) -> Promotion:
 
 
 @transaction.atomic
-def cancel_promotion(promotion: Promotion, *, by, reason: str) -> Promotion:
+def cancel_promotion(promotion: Promotion, *, by, reason: str, now=None) -> Promotion:
     _require_reviewer(by)
+    now = now or timezone.now()
     if not (reason or "").strip():
         raise PromotionError(_("Give a reason for the cancellation."), code="reason_required")
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
-    changes = {"ended_at": timezone.now()} if locked.status == S.LIVE else {}
+    changes = {"ended_at": now} if locked.status == S.LIVE else {}
     promotion = _transition(
         locked,
         S.CANCELLED,
         by=by,
         note=reason.strip(),
-        reviewed_at=timezone.now(),
+        at=now,
+        reviewed_at=now,
         reviewed_by=by,
         review_note=reason.strip(),
         **changes,
@@ -264,41 +279,105 @@ def cancel_promotion(promotion: Promotion, *, by, reason: str) -> Promotion:
 # The clock ---------------------------------------------------------------------
 
 
+# Measured on PostgreSQL 15 (bench/clock.py): 5,000 rows a batch keep each
+# transaction short (well under a second) while the per-batch round trips stay
+# a small share of the cost.
+CLOCK_BATCH_SIZE = 5000
+
+
 def _move_due(queryset, to, *, now, batch_size, **changes):
     """Compare-and-set in batches: only rows still in their old status move, so
-    reruns, late runs and a second worker move nothing twice. Returns moved ids."""
-    moved = []
+    reruns, late runs and a second worker move nothing twice.
+
+    Walks the due rows by primary key (keyset), ``batch_size`` at a time, each
+    batch in its own transaction: lock the rows (skipping rows another worker
+    holds), update them, record one PromotionEvent each (a unique constraint
+    backs the "once"), and publish one batch event after commit. Memory stays
+    bounded by the batch. Returns how many rows moved.
+    """
+    move_batch = _move_batch_postgresql if transaction.get_connection().vendor == "postgresql" else _move_batch
+    moved = 0
+    last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                queryset.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "status")[:batch_size]
-            )
-            if not batch:
+            due = queryset.filter(pk__gt=last_pk).select_for_update(skip_locked=True).order_by("pk")
+            ids = move_batch(due.values_list("pk", "status")[:batch_size], to, now=now, changes=changes)
+            if not ids:
                 break
-            ids = [pk for pk, _status in batch]
-            from_status = dict(batch)
-            updated = Promotion.objects.filter(pk__in=ids, status__in=set(from_status.values())).update(
-                status=to, updated_at=now, **changes
-            )
-            if updated != len(ids):  # pragma: no cover - only without row locks (SQLite) under a race
-                raise PromotionError("promotion clock raced with another worker", code="race")
-            PromotionEvent.objects.bulk_create(
-                [
-                    PromotionEvent(promotion_id=pk, from_status=from_status[pk], to_status=to, created_at=now)
-                    for pk in ids
-                ]
-            )
-        moved.extend(ids)
-        for pk in ids:
-            publish_on_commit(f"promotion.{to}", promotion_id=pk)
+            # One event per batch, not per promotion: 200,000 promotions going
+            # live enqueue a few hundred tasks, not 200,000.
+            publish_on_commit(f"promotion.{to}", promotion_ids=ids)
+        moved += len(ids)
+        last_pk = ids[-1]
     return moved
 
 
-def start_due_promotions(*, now=None, batch_size=2000) -> list[int]:
-    now = now or timezone.now()
-    return _move_due(Promotion.objects.due_to_start(now=now), S.LIVE, now=now, batch_size=batch_size, went_live_at=now)
+def _move_batch(due, to, *, now, changes) -> list[int]:
+    batch = list(due)
+    if not batch:
+        return []
+    ids = [pk for pk, _status in batch]
+    from_status = dict(batch)
+    updated = Promotion.objects.filter(pk__in=ids, status__in=set(from_status.values())).update(
+        status=to, updated_at=now, **changes
+    )
+    if updated != len(ids):  # only possible without row locks; roll the batch back, retry next tick
+        raise PromotionError("promotion clock raced with another worker", code="race")
+    PromotionEvent.objects.bulk_create(
+        [PromotionEvent(promotion_id=pk, from_status=from_status[pk], to_status=to, created_at=now) for pk in ids]
+    )
+    return ids
 
 
-def end_due_promotions(*, now=None, batch_size=2000) -> list[int]:
+def _move_batch_postgresql(due, to, *, now, changes) -> list[int]:
+    """The same batch as ``_move_batch`` in one statement: lock, update and record
+    in a data-modifying CTE. Measured with bench/clock.py: no Python objects per
+    row and one round trip per batch make the tick a small multiple of a bare
+    UPDATE over the same rows, records included."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    promotion, event = Promotion._meta, PromotionEvent._meta
+    due_sql, due_params = due.query.sql_with_params()
+    assignments = {"status": to, "updated_at": now, **changes}
+    set_sql = ", ".join(f"{quote(promotion.get_field(name).column)} = %s" for name in assignments)
+    sql = f"""
+        WITH due (id, from_status) AS ({due_sql}),
+        moved AS (
+            UPDATE {quote(promotion.db_table)} AS promotion SET {set_sql}
+            FROM due WHERE promotion.{quote(promotion.pk.column)} = due.id
+            RETURNING due.id, due.from_status
+        ),
+        recorded AS (
+            INSERT INTO {quote(event.db_table)} (promotion_id, from_status, to_status, note, created_at)
+            SELECT id, from_status, %s, '', %s FROM moved
+            RETURNING promotion_id
+        )
+        SELECT promotion_id FROM recorded ORDER BY promotion_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*due_params, *assignments.values(), to, now])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def start_due_promotions(*, now=None, batch_size=CLOCK_BATCH_SIZE) -> int:
+    """approved → live for every promotion whose start has passed and end has not; returns the count."""
     now = now or timezone.now()
-    return _move_due(Promotion.objects.due_to_end(now=now), S.ENDED, now=now, batch_size=batch_size, ended_at=now)
+    return _move_due(
+        Promotion.objects.due_to_start(now=now),
+        S.LIVE,
+        now=now,
+        batch_size=batch_size,
+        went_live_at=now,
+    )
+
+
+def end_due_promotions(*, now=None, batch_size=CLOCK_BATCH_SIZE) -> int:
+    """live → ended, and approved → ended when the whole window passed unseen; returns the count."""
+    now = now or timezone.now()
+    return _move_due(
+        Promotion.objects.due_to_end(now=now),
+        S.ENDED,
+        now=now,
+        batch_size=batch_size,
+        ended_at=now,
+    )

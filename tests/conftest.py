@@ -44,3 +44,32 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and locks live in the cache (Redis in CI): start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks enqueued by event handlers run in-process in tests; the worker
+    integration tests (tests/festival/test_clock_worker.py) start real processes."""
+    from festival.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~0.3 s per factory user on the shared CI machine; tests don't need it to be slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

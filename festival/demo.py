@@ -1,0 +1,1012 @@
+"""The demo data: the 2020 Double Product Online Shopping Festival and a current edition.
+
+``seed_demo()`` first plans everything from a fixed random seed (pure Python,
+no database), then replays the plan through the services, with each decision
+stamped at its own moment, so the audit trail reads like the real festival:
+certificates verified, merchants applied and approved, promotions filed,
+reviewed, made live and ended by the clock.
+
+Idempotent: the category tree, organisers, logins, merchants and products are
+looked up by their natural keys and created only when missing; a festival's
+participations, promotions and prices are built only when that festival is
+created. Running it twice changes nothing.
+
+Domain events are muted while seeding: replayed decisions must not mail
+merchants or call partners' webhooks.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from merchants import services as merchant_services
+from merchants.models import (
+    Certificate,
+    CertificateStatus,
+    Membership,
+    MembershipRole,
+    Merchant,
+    MerchantKind,
+    Participation,
+    PricePoint,
+    PriceSource,
+    Product,
+    SalesReport,
+)
+from merchants.uscc import make_uscc
+from promotions import services as promotion_services
+from promotions.models import Promotion, PromotionKind
+
+from . import demo_data, events
+from . import services as festival_services
+from .categories import ensure_category_tree
+from .models import Festival, Organiser
+
+DEMO_PASSWORD = "festival2020"
+REVIEW_PERMISSIONS = ("promotions.review_promotion", "merchants.review_participation", "merchants.verify_certificate")
+SEED = 2020
+TZ = ZoneInfo("Asia/Shanghai")
+FEN = Decimal("0.01")
+JIAO = Decimal("0.1")
+
+HISTORIC_SLUG = "2020"
+HISTORIC_FIRST_DAY = date(2020, 4, 28)
+HISTORIC_LAST_DAY = date(2020, 5, 10)
+PRICE_HISTORY_DAYS = 42  # six weeks of daily prices before a festival opens
+RAISE_DAYS_BEFORE = 12  # raise-then-cut: raised just outside a 7-day lookback, then "cut"
+CURRENT_OPENS_IN_DAYS = 4
+CURRENT_LENGTH_DAYS = 14
+
+User = get_user_model()
+
+
+def local(day: date, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute, second), tzinfo=TZ)
+
+
+def chinese_number(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(FEN)
+
+
+# The plan -------------------------------------------------------------------
+
+
+def organisation_code(rng: random.Random) -> str:
+    """Nine characters of an organisation code with its GB 11714 check character."""
+    if rng.random() < 0.4:  # codes issued since 2015 start with MA
+        body = "MA" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(6))
+    else:
+        body = "".join(rng.choice("0123456789") for _ in range(8))
+    total = sum(int(char, 36) * weight for char, weight in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+    check = 11 - total % 11
+    return body + {10: "X", 11: "0"}.get(check, str(check))
+
+
+@dataclass
+class ProductPlan:
+    sku: str
+    name: str
+    category: str
+    base_price: Decimal
+    raised_in: set[str] = field(default_factory=set)  # festival slugs for which it is raised, then "cut"
+
+
+@dataclass
+class MerchantPlan:
+    index: int
+    name: str
+    legal_name: str
+    kind: str
+    country: str
+    uscc: str | None
+    categories: tuple[str, ...]
+    certificate_kind: str
+    products: list[ProductPlan]
+
+    @property
+    def email(self):
+        return f"m{self.index:03d}@merchants.example.cn"
+
+
+def plan_merchants() -> list[MerchantPlan]:
+    rng = random.Random(f"{SEED}-merchants")
+    plans, seen_codes = [], set()
+
+    def uscc_for(region, legal_name):
+        if region == "-":
+            return None
+        category = "3" if legal_name.endswith("专业合作社") else "1"  # 93: farmers' co-operative
+        while True:
+            code = make_uscc(f"9{category}{region}{organisation_code(rng)}")
+            if code not in seen_codes:
+                seen_codes.add(code)
+                return code
+
+    def products_for(index, categories, spec):
+        products = []
+        for n, pair in enumerate(spec.split(","), start=1):
+            name, price = pair.rsplit(":", 1)
+            products.append(ProductPlan(f"M{index:03d}-{n:02d}", name, categories[0], _money(price)))
+        return products
+
+    lines = [
+        (kind, certificate, country, line)
+        for kind, certificate, country, block in demo_data.MERCHANT_GROUPS
+        for line in block.strip().splitlines()
+    ]
+    for kind, certificate, country, line in lines:
+        name, legal_name, region, categories, products = line.split("|")
+        index = len(plans) + 1
+        categories = tuple(categories.split(","))
+        plans.append(
+            MerchantPlan(
+                index,
+                name,
+                legal_name,
+                kind,
+                country,
+                uscc_for(region, legal_name),
+                categories,
+                certificate,
+                products_for(index, categories, products),
+            )
+        )
+    for line in demo_data.SILK_ROAD_PARTNERS.strip().splitlines():
+        name, legal_name, country, region, products = line.split("|")
+        index = len(plans) + 1
+        plans.append(
+            MerchantPlan(
+                index,
+                name,
+                legal_name,
+                MerchantKind.SILK_ROAD,
+                country,
+                uscc_for(region, legal_name),
+                ("silk-road",),
+                "",
+                products_for(index, ("silk-road",), products),
+            )
+        )
+    return plans
+
+
+def daily_prices(product: ProductPlan, rng, *, first_day, last_day, raise_from=None, until=None):
+    """Daily 10:00 list prices: steady within ±2 % of the base (so no honest product
+    looks raised), or raised by about a third from ``raise_from`` on."""
+    steps = (Decimal("0.98"), Decimal("0.99"), Decimal("1"), Decimal("1"), Decimal("1.01"), Decimal("1.02"))
+    raised = (product.base_price * Decimal(rng.choice(("1.3", "1.35", "1.4")))).quantize(Decimal("1")) - JIAO
+    price, points, day = product.base_price, [], first_day
+    while day <= last_day:
+        moment = local(day, 10)
+        if until is not None and moment > until:
+            break
+        if raise_from is not None and day >= raise_from:
+            price = raised
+        elif rng.random() < 0.12:
+            price = _money((product.base_price * rng.choice(steps)).quantize(JIAO))
+        points.append((moment, price))
+        day += timedelta(days=1)
+    return points
+
+
+def promo_price(reference: Decimal, discount_percent) -> Decimal:
+    return _money((reference * (100 - Decimal(discount_percent)) / 100).quantize(JIAO, rounding=ROUND_DOWN))
+
+
+# Building --------------------------------------------------------------------
+
+
+@dataclass
+class DemoResult:
+    created: list[str] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+class DemoBuilder:
+    def __init__(self, *, now):
+        self.now = now
+        self.result = DemoResult()
+        self.plans = plan_merchants()
+
+    # People and reference data
+
+    def ensure_organisers(self):
+        organisers = []
+        for name, name_en, short_name in demo_data.ORGANISERS:
+            organiser, _created = Organiser.objects.get_or_create(
+                name=name, defaults={"name_en": name_en, "short_name": short_name}
+            )
+            organisers.append(organiser)
+        return organisers
+
+    def ensure_user(self, username, *, first_name, **flags):
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@festival.example.cn", "first_name": first_name, **flags}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            self.result.created.append(f"user {username}")
+        return user
+
+    def ensure_users(self):
+        organiser = self.ensure_user("organiser", first_name="组委会", is_staff=True, is_superuser=True)
+        reviewer = self.ensure_user("reviewer", first_name="审核员", is_staff=True)
+        viewer = self.ensure_user("viewer", first_name="观察员", is_staff=True)
+        # The "Reviewer" and "Viewer" groups come from a migration when the admin
+        # defines them; whatever a group lacks, the demo reviewer gets directly.
+        review_group = Group.objects.filter(name="Reviewer").first()
+        if review_group is not None:
+            reviewer.groups.add(review_group)
+        reviewer = User.objects.get(pk=reviewer.pk)  # fresh permission cache
+        missing = [perm for perm in REVIEW_PERMISSIONS if not reviewer.has_perm(perm)]
+        if missing:
+            reviewer.user_permissions.add(
+                *(
+                    Permission.objects.get(content_type__app_label=perm.split(".")[0], codename=perm.split(".")[1])
+                    for perm in missing
+                )
+            )
+            reviewer = User.objects.get(pk=reviewer.pk)
+        view_group = Group.objects.filter(name="Viewer").first()
+        if view_group is not None:
+            viewer.groups.add(view_group)
+        else:
+            viewer.user_permissions.add(
+                *Permission.objects.filter(
+                    codename__startswith="view_", content_type__app_label__in=["festival", "merchants", "promotions"]
+                )
+            )
+        self.organiser, self.reviewer = organiser, reviewer
+        self.result.logins += [
+            ("organiser", "superuser: /admin/"),
+            ("reviewer", "staff reviewer: /admin/"),
+            ("viewer", "staff, read-only: /admin/"),
+        ]
+
+    def ensure_merchants(self):
+        self.merchants: dict[int, Merchant] = {}
+        self.products: dict[str, Product] = {}
+        existing_by_uscc = {m.uscc: m for m in Merchant.objects.filter(uscc__in=[p.uscc for p in self.plans if p.uscc])}
+        for plan in self.plans:
+            merchant = (
+                existing_by_uscc.get(plan.uscc)
+                if plan.uscc
+                else Merchant.objects.filter(uscc__isnull=True, name=plan.name, country=plan.country).first()
+            )
+            if merchant is None:
+                merchant = merchant_services.save_merchant(
+                    Merchant(
+                        name=plan.name,
+                        legal_name=plan.legal_name,
+                        uscc=plan.uscc,
+                        kind=plan.kind,
+                        country=plan.country,
+                        website=f"https://shop{plan.index:03d}.example.cn/",
+                        contact_name="联系人",
+                        contact_email=plan.email,
+                        contact_phone=f"400-800-{plan.index:04d}",
+                    ),
+                    by=self.organiser,
+                )
+            self.merchants[plan.index] = merchant
+        existing_products = {
+            (p.merchant_id, p.sku): p for p in Product.objects.filter(merchant__in=self.merchants.values())
+        }
+        for plan in self.plans:
+            merchant = self.merchants[plan.index]
+            for product_plan in plan.products:
+                product = existing_products.get((merchant.pk, product_plan.sku))
+                if product is None:
+                    product = merchant_services.save_product(
+                        Product(
+                            merchant=merchant,
+                            sku=product_plan.sku,
+                            name=product_plan.name,
+                            category=self.categories[product_plan.category],
+                            unit="件",
+                        )
+                    )
+                self.products[product_plan.sku] = product
+
+    # Festivals
+
+    def run(self) -> DemoResult:
+        with events.muted(), transaction.atomic():
+            self.categories = ensure_category_tree()
+            self.organisers = self.ensure_organisers()
+            self.ensure_users()
+            self.ensure_merchants()
+            if not Festival.objects.filter(slug=HISTORIC_SLUG).exists():
+                HistoricEdition(self).build()
+                self.result.created.append("festival 2020")
+            current = CurrentEdition(self)
+            if not Festival.objects.filter(slug=current.slug).exists():
+                current.build()
+                self.result.created.append(f"festival {current.slug}")
+            self.ensure_merchant_login(current)
+        return self.result
+
+    def ensure_merchant_login(self, current):
+        user = self.ensure_user("merchant", first_name="商家")
+        if not hasattr(user, "membership"):
+            merchant = self.merchants[current.demo_merchant_index]
+            Membership.objects.create(user=user, merchant=merchant, role=MembershipRole.OWNER)
+        self.result.logins.append(("merchant", f"owner of {user.membership.merchant}: /merchant/"))
+
+
+class EditionBuilder:
+    """What both editions share: price history, certificates and promotion replay."""
+
+    slug: str
+
+    def __init__(self, demo: DemoBuilder):
+        self.demo = demo
+        self.rng = random.Random(f"{SEED}-{self.slug}")
+        self.price_series: dict[str, list[tuple[datetime, Decimal]]] = {}
+
+    def create_festival(self, **fields):
+        festival = Festival(slug=self.slug, **fields)
+        festival.full_clean()
+        festival.save()
+        festival.organisers.set(self.demo.organisers)
+        return festival
+
+    def record_history(self, plans, *, first_day, last_day, raise_from, until=None):
+        points = []
+        for plan in plans:
+            for product in plan.products:
+                series = daily_prices(
+                    product,
+                    self.rng,
+                    first_day=first_day,
+                    last_day=last_day,
+                    raise_from=raise_from if self.slug in product.raised_in else None,
+                    until=until,
+                )
+                self.price_series[product.sku] = series
+                product_id = self.demo.products[product.sku].pk
+                points += [
+                    PricePoint(product_id=product_id, price=price, recorded_at=moment, source=PriceSource.DEMO)
+                    for moment, price in series
+                ]
+        PricePoint.objects.bulk_create(points, batch_size=2000)
+
+    def lowest_before(self, sku, starts_at, days=30):
+        """The lowest list price in the month before ``starts_at`` (stricter than any
+        lookback the festival uses), so honest promotions pass whatever the rule."""
+        prices = [p for moment, p in self.price_series[sku] if starts_at - timedelta(days=days) <= moment < starts_at]
+        return min(prices)
+
+    def normal_price_before_raise(self, sku):
+        return self.price_series[sku][0][1]
+
+    def windows(self, festival, first_day, days):
+        third = max(days // 3, 1)
+        last_day = first_day + timedelta(days=days - 1)
+        return {
+            "full": (festival.starts_at, festival.ends_at),
+            "opening": (local(first_day), festival.end_of_day(first_day + timedelta(days=third - 1))),
+            "middle": (local(first_day + timedelta(days=third)), festival.end_of_day(last_day - timedelta(days=third))),
+            "closing": (local(last_day - timedelta(days=third - 1)), festival.ends_at),
+        }
+
+    def promotion_fields(self, kind, merchant_name, festival, first_day, days, *, early_only=False):
+        """The fields of a promotion of ``kind``. ``early_only``: start in the first
+        three days, while the price history recorded so far still covers the lookback."""
+        rng = self.rng
+        title, description = demo_data.PROMOTION_TITLES[kind]
+        fields, params = {}, {"brand": merchant_name}
+        if kind in (PromotionKind.FLASH_SALE, PromotionKind.LIVESTREAM):
+            day = first_day + timedelta(days=rng.randrange(3 if early_only else days))
+            hours = (20, 22) if kind == PromotionKind.FLASH_SALE else (19, 23)
+            starts_at, ends_at = local(day, hours[0]), local(day, hours[1])
+        else:
+            starts_at, ends_at = self.windows(festival, first_day, days)[
+                rng.choice(("full", "opening") if early_only else ("full", "full", "opening", "middle", "closing"))
+            ]
+        rate = None
+        if kind == PromotionKind.PERCENT_OFF:
+            rate = rng.choice((10, 15, 20, 25, 30))
+            fields["percent_off"] = Decimal(rate)
+            params["rate"] = f"{(100 - rate) / 10:g}"
+        elif kind == PromotionKind.AMOUNT_OFF:
+            fields["amount_off"] = Decimal(rng.choice((10, 20, 30, 50)))
+        elif kind == PromotionKind.THRESHOLD:
+            threshold, off = rng.choice(((199, 20), (299, 30), (200, 30), (399, 50), (99, 10)))
+            fields.update(threshold_amount=Decimal(threshold), amount_off=Decimal(off))
+            params.update(threshold=threshold, off=off)
+        elif kind == PromotionKind.COUPON:
+            value = rng.choice((5, 10, 20, 30, 50))
+            fields.update(coupon_value=Decimal(value), coupon_quantity=rng.choice((1000, 5000, 10000, 20000)))
+            if rng.random() < 0.6:
+                fields["threshold_amount"] = Decimal(value * 10 - 1)
+            params["value"] = value
+        elif kind == PromotionKind.FLASH_SALE:
+            fields["flash_quantity"] = rng.choice((100, 200, 500, 1000))
+        elif kind == PromotionKind.LIVESTREAM:
+            fields.update(
+                stream_host=rng.choice(demo_data.STREAM_HOSTS),
+                stream_url=f"https://live.example.cn/{self.slug}/{rng.randrange(10**6):06d}",
+                stream_starts_at=starts_at + timedelta(hours=1),
+            )
+        fields.update(
+            title=title.format(**params)[:200],
+            description=description.format(**params),
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        return fields, rate
+
+    def items_for(self, products, starts_at, rate, *, trick=False):
+        items = []
+        for product in products:
+            if trick:
+                # "cut" from the raised price back to about the old one: the trick the festival forbids
+                price = promo_price(self.normal_price_before_raise(product.sku), self.rng.choice((0, 1, 2)))
+            else:
+                discount = rate if rate is not None else self.rng.randint(12, 35)
+                price = promo_price(self.lowest_before(product.sku, starts_at), discount)
+            items.append({"product": self.demo.products[product.sku], "promo_price": price})
+        return items
+
+    def certify(self, merchant, kind, *, number, valid_from, valid_until, added_at, verified_at=None, issuer=None):
+        certificate = Certificate.objects.filter(merchant=merchant, kind=kind, number=number).first()
+        if certificate is not None:
+            return certificate
+        certificate = merchant_services.add_certificate(
+            merchant,
+            now=added_at,
+            kind=kind,
+            number=number,
+            issuer=issuer or demo_data.CERTIFICATE_ISSUERS[kind],
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        if verified_at is not None:
+            certificate = merchant_services.verify_certificate(certificate, by=self.demo.reviewer, now=verified_at)
+        return certificate
+
+    def certificate_number(self, kind, batch_year):
+        rng = self.rng
+        if kind == "green_food":
+            return f"GF{rng.randrange(10**12):012d}"
+        if kind == "organic":
+            return f"{rng.randrange(10**17):017d}"
+        if kind == "geographical_indication":
+            return f"AGI{rng.randrange(10**5):05d}"
+        if kind == "time_honoured":
+            return f"中华老字号-{batch_year}-{rng.randrange(1, 1200):04d}"
+        return f"WGH-{batch_year % 100:02d}-{rng.randrange(10**5):05d}"
+
+
+REVIEW_NOTES = (
+    "请在活动说明中写明优惠规则和适用商品范围。",
+    "主图与商品不符，请更换后重新提交。",
+    "请补充活动库存数量，避免超卖。",
+    "活动价需与商品详情页一致，请核对后重新提交。",
+)
+TRICK_NOTE = (
+    "经核查，该商品活动前约两周提价约三成，再以“优惠”名义恢复原价，属先涨价后降价，请按原价核定优惠后重新提交。"
+)
+CANCEL_REASONS = (
+    "消费者投诉活动规则与页面宣传不符，经核实予以取消。",
+    "商家未按承诺保障库存，取消本次活动。",
+)
+WITHDRAW_NOTES = ("库存不足，主动撤回。", "活动方案调整，撤回重报。", "")
+
+
+class HistoricEdition(EditionBuilder):
+    """The 2nd edition, 2020-04-28 to 2020-05-10, replayed from registration to close."""
+
+    slug = HISTORIC_SLUG
+
+    # Fates other than a clean "ended"; each also proves one path through the table.
+    FATES = {
+        "withdrawn_draft": 2,
+        "withdrawn_submitted": 2,
+        "withdrawn_approved": 2,
+        "withdrawn_live": 3,
+        "cancelled_submitted": 2,
+        "cancelled_approved": 2,
+        "cancelled_live": 2,
+        "changes_requested": 4,
+        "withdrawn_changes_requested": 1,
+        "draft": 3,
+        "resubmitted": 6,
+    }
+    TRICK_MERCHANTS = 5
+
+    def build(self):
+        demo, rng = self.demo, self.rng
+        first_day, last_day = HISTORIC_FIRST_DAY, HISTORIC_LAST_DAY
+        festival = Festival(time_zone="Asia/Shanghai")
+        festival = self.create_festival(
+            name="第二届双品网购节",
+            name_en="2020 Double Product Online Shopping Festival",
+            edition=2,
+            description=(
+                "2020年4月28日至5月10日，商务部、工业和信息化部、国家邮政局、中国消费者协会联合举办第二届"
+                "“双品网购节”，109家电商平台和企业参与，推动品牌、品质消费，承诺真降价、不套路。"
+            ),
+            registration_opens_at=local(date(2020, 4, 3)),
+            registration_closes_at=festival.end_of_day(date(2020, 4, 20)),
+            submission_deadline=festival.end_of_day(date(2020, 4, 24)),
+            starts_at=local(first_day),
+            ends_at=festival.end_of_day(last_day),
+        )
+        self.festival = festival
+        festival_services.advance_festivals(now=festival.registration_opens_at)
+
+        # Some merchants raised prices two weeks before the festival, then "cut" them.
+        candidates = [
+            p for p in demo.plans if p.kind in (MerchantKind.BRAND_ENTERPRISE, MerchantKind.VERTICAL_PLATFORM)
+        ]
+        self.trick_merchants = {p.index for p in rng.sample(candidates, self.TRICK_MERCHANTS)}
+        for plan in demo.plans:
+            if plan.index in self.trick_merchants:
+                plan.products[0].raised_in.add(self.slug)
+        self.record_history(
+            demo.plans,
+            first_day=first_day - timedelta(days=PRICE_HISTORY_DAYS),
+            last_day=last_day,
+            raise_from=first_day - timedelta(days=RAISE_DAYS_BEFORE),
+        )
+        self.add_certificates()
+        self.add_participations()
+        self.add_promotions()
+        festival_services.advance_festivals(now=festival.ends_at + timedelta(seconds=1))
+        self.add_sales_reports()
+
+    def add_certificates(self):
+        rng = self.rng
+        first_rejected = True
+        for plan in self.demo.plans:
+            if not plan.certificate_kind:
+                continue
+            merchant, kind = self.demo.merchants[plan.index], plan.certificate_kind
+            added_at = local(date(2020, 3, 23) + timedelta(days=rng.randrange(6)), 9 + rng.randrange(8))
+            if first_rejected and kind == "green_food":
+                # A blurred scan with a mistyped number, rejected, then the right one filed.
+                first_rejected = False
+                wrong = self.certify(
+                    merchant,
+                    kind,
+                    number=self.certificate_number(kind, 2019),
+                    valid_from=date(2019, 6, 1),
+                    valid_until=date(2022, 5, 31),
+                    added_at=added_at - timedelta(days=3),
+                )
+                if wrong.status == CertificateStatus.PENDING:
+                    merchant_services.reject_certificate(
+                        wrong,
+                        by=self.demo.reviewer,
+                        reason="扫描件模糊，证书编号与中国绿色食品发展中心登记不符，请重新上传。",
+                        now=added_at - timedelta(days=2),
+                    )
+            if kind == "time_honoured":
+                valid_from, valid_until = rng.choice((date(2006, 12, 1), date(2011, 3, 1))), date(2035, 12, 31)
+            elif kind == "geographical_indication":
+                valid_from, valid_until = date(2012 + rng.randrange(6), 1, 1), date(2035, 12, 31)
+            elif kind == "organic":
+                valid_from = date(2019, 9, 1) + timedelta(days=rng.randrange(90))
+                valid_until = valid_from + timedelta(days=364)
+            else:
+                valid_from = date(2018, 9, 1) + timedelta(days=rng.randrange(300))
+                valid_until = valid_from.replace(year=valid_from.year + 3) - timedelta(days=1)
+            self.certify(
+                merchant,
+                kind,
+                number=self.certificate_number(kind, valid_from.year),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                added_at=added_at,
+                verified_at=local(date(2020, 4, 1), 10) + timedelta(hours=rng.randrange(30)),
+            )
+
+    def add_participations(self):
+        rng, festival, reviewer = self.rng, self.festival, self.demo.reviewer
+        rejected_first = {p.index for p in rng.sample(self.demo.plans, 2)}
+        for plan in self.demo.plans:
+            merchant = self.demo.merchants[plan.index]
+            categories = [self.demo.categories[slug] for slug in plan.categories]
+            applied_at = local(date(2020, 4, 3) + timedelta(days=rng.randrange(8)), 8 + rng.randrange(10))
+            participation = merchant_services.apply_to_festival(
+                merchant, festival, categories=categories, now=applied_at
+            )
+            decided_at = applied_at + timedelta(days=1, hours=rng.randrange(24))
+            if plan.index in rejected_first:
+                merchant_services.reject_participation(
+                    participation,
+                    by=reviewer,
+                    reason="营业执照扫描件不清晰，请补充材料后再次申请。",
+                    now=decided_at,
+                )
+                applied_at = decided_at + timedelta(days=1)
+                participation = merchant_services.apply_to_festival(
+                    merchant, festival, categories=categories, now=applied_at
+                )
+                decided_at = applied_at + timedelta(days=1)
+            merchant_services.approve_participation(participation, by=reviewer, now=decided_at)
+
+    def plan_promotions(self):
+        """(plan, products, fate) for every promotion: one to three per merchant, each
+        product in at most one promotion (so no two price cuts overlap on an item)."""
+        rng, entries = self.rng, []
+        for plan in self.demo.plans:
+            products = list(plan.products)
+            if plan.index in self.trick_merchants:
+                entries.append((plan, [products.pop(0)], "trick"))
+            big = plan.kind in (MerchantKind.COMPREHENSIVE_PLATFORM, MerchantKind.VERTICAL_PLATFORM)
+            count = 2 if big or rng.random() < 0.3 else 1
+            rng.shuffle(products)
+            for n in range(count):
+                chunk = products[n::count][:2]
+                if chunk:
+                    entries.append((plan, chunk, "ended"))
+        honest = [i for i, entry in enumerate(entries) if entry[2] == "ended"]
+        chosen = rng.sample(honest, sum(self.FATES.values()))
+        fates = [fate for fate, count in self.FATES.items() for _ in range(count)]
+        for position, fate in zip(chosen, fates, strict=True):
+            plan, products, _ended = entries[position]
+            entries[position] = (plan, products, fate)
+        return entries
+
+    def add_promotions(self):
+        rng, festival, demo = self.rng, self.festival, self.demo
+        reviewer = demo.reviewer
+        days = (HISTORIC_LAST_DAY - HISTORIC_FIRST_DAY).days + 1
+        kinds = list(PromotionKind.values)
+        live_actions = []  # (moment, action, promotion)
+        for n, (plan, products, fate) in enumerate(self.plan_promotions()):
+            kind = kinds[n % len(kinds)]
+            merchant = demo.merchants[plan.index]
+            fields, rate = self.promotion_fields(kind, plan.name, festival, HISTORIC_FIRST_DAY, days)
+            created_at = local(date(2020, 4, 10) + timedelta(days=rng.randrange(5)), 9 + rng.randrange(9))
+            items = self.items_for(products, fields["starts_at"], rate, trick=fate == "trick")
+            categories = {self.demo.categories[p.category] for p in products}
+            promotion = promotion_services.create_promotion(
+                merchant=merchant, festival=festival, items=items, categories=categories, now=created_at, **fields
+            )
+            submitted_at = created_at + timedelta(days=2, hours=rng.randrange(12))
+            reviewed_at = submitted_at + timedelta(days=2, hours=rng.randrange(12))
+            if fate == "draft":
+                continue
+            if fate == "withdrawn_draft":
+                promotion_services.withdraw_promotion(promotion, note=rng.choice(WITHDRAW_NOTES), now=submitted_at)
+                continue
+            if fate == "trick":
+                try:
+                    promotion = promotion_services.submit_promotion(promotion, now=submitted_at)
+                except promotion_services.SubmissionRefused:
+                    continue  # the honest-price check caught it: it stays a draft with the reasons stored
+                promotion_services.request_changes(promotion, by=reviewer, note=TRICK_NOTE, now=reviewed_at)
+                continue
+            promotion = promotion_services.submit_promotion(promotion, now=submitted_at)
+            if fate == "withdrawn_submitted":
+                promotion_services.withdraw_promotion(promotion, note=rng.choice(WITHDRAW_NOTES), now=reviewed_at)
+                continue
+            if fate == "cancelled_submitted":
+                promotion_services.cancel_promotion(
+                    promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=reviewed_at
+                )
+                continue
+            if fate in ("changes_requested", "withdrawn_changes_requested", "resubmitted"):
+                promotion = promotion_services.request_changes(
+                    promotion, by=reviewer, note=rng.choice(REVIEW_NOTES), now=reviewed_at
+                )
+                if fate == "withdrawn_changes_requested":
+                    promotion_services.withdraw_promotion(
+                        promotion, note="活动方案调整，撤回重报。", now=reviewed_at + timedelta(days=1)
+                    )
+                if fate != "resubmitted":
+                    continue
+                promotion = promotion_services.update_promotion(
+                    promotion, description=promotion.description + "（已按审核意见补充活动规则与库存说明）"
+                )
+                promotion = promotion_services.submit_promotion(promotion, now=reviewed_at + timedelta(days=1))
+                reviewed_at += timedelta(days=2)
+            promotion = promotion_services.approve_promotion(promotion, by=reviewer, now=reviewed_at)
+            before_start = local(date(2020, 4, 27), 10 + rng.randrange(8))
+            if fate == "withdrawn_approved":
+                promotion_services.withdraw_promotion(promotion, note=rng.choice(WITHDRAW_NOTES), now=before_start)
+            elif fate == "cancelled_approved":
+                promotion_services.cancel_promotion(
+                    promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=before_start
+                )
+            elif fate in ("withdrawn_live", "cancelled_live"):
+                midway = promotion.starts_at + (promotion.ends_at - promotion.starts_at) / 2
+                live_actions.append((midway, fate, promotion.pk))
+        self.run_clock(live_actions)
+
+    def run_clock(self, live_actions):
+        """Tick the clock at every promotion boundary of the festival, with the
+        merchants' and reviewers' mid-festival actions in between."""
+        reviewer, rng = self.demo.reviewer, self.rng
+        festival_services.advance_festivals(now=self.festival.starts_at)
+        promotions = Promotion.objects.filter(festival=self.festival)
+        boundaries = set(promotions.values_list("starts_at", flat=True)) | set(
+            promotions.values_list("ends_at", flat=True)
+        )
+        actions = defaultdict(list)
+        for moment, fate, pk in live_actions:
+            actions[moment].append((fate, pk))
+        for moment in sorted(boundaries | set(actions)):
+            promotion_services.start_due_promotions(now=moment)
+            promotion_services.end_due_promotions(now=moment)
+            for fate, pk in actions.get(moment, ()):
+                promotion = Promotion.objects.get(pk=pk)
+                if fate == "withdrawn_live":
+                    promotion_services.withdraw_promotion(promotion, note="直播间库存售罄，提前结束。", now=moment)
+                else:
+                    promotion_services.cancel_promotion(
+                        promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=moment
+                    )
+
+    def add_sales_reports(self):
+        """Daily sales per merchant, shaped like the real festival: a peak on the
+        first day and over the May Day holiday; the total is about ¥182.51 bn."""
+        rng, festival = self.rng, self.festival
+        weights = {
+            MerchantKind.COMPREHENSIVE_PLATFORM: 400,
+            MerchantKind.VERTICAL_PLATFORM: 40,
+            MerchantKind.SERVICE_PLATFORM: 12,
+            MerchantKind.BRAND_ENTERPRISE: 2,
+            MerchantKind.CATERING: 4,
+            MerchantKind.TOURISM: 5,
+            MerchantKind.FOREIGN_TRADE: 2,
+            MerchantKind.SILK_ROAD: 1,
+        }
+        order_values = {MerchantKind.TOURISM: 600, MerchantKind.COMPREHENSIVE_PLATFORM: 160}
+        share = {p.index: weights[p.kind] * Decimal(rng.uniform(0.6, 1.4)).quantize(FEN) for p in self.demo.plans}
+        total_share = sum(share.values())
+        days = [HISTORIC_FIRST_DAY + timedelta(days=n) for n in range(13)]
+        day_weight = {d: Decimal("1.6") if d.day in (28, 1, 2) and d.month in (4, 5) else Decimal("1") for d in days}
+        total_days = sum(day_weight.values())
+        total = Decimal("182510000000")
+        reports = []
+        for plan in self.demo.plans:
+            for day in days:
+                gmv = (total * share[plan.index] / total_share * day_weight[day] / total_days).quantize(FEN)
+                reports.append(
+                    SalesReport(
+                        merchant=self.demo.merchants[plan.index],
+                        festival=festival,
+                        date=day,
+                        gmv=gmv,
+                        orders=int(gmv / order_values.get(plan.kind, 120)),
+                        reported_at=festival.end_of_day(day) + timedelta(hours=2),
+                    )
+                )
+        SalesReport.objects.bulk_create(reports, batch_size=2000)
+
+
+class CurrentEdition(EditionBuilder):
+    """This year's edition: registration open, window opening in a few days."""
+
+    def __init__(self, demo):
+        self.now = demo.now
+        self.today = timezone.localtime(self.now, TZ).date()
+        self.first_day = self.today + timedelta(days=CURRENT_OPENS_IN_DAYS)
+        self.year = self.first_day.year
+        self.slug = str(self.year) if self.year != 2020 else f"{self.year}-demo"
+        super().__init__(demo)
+        # The demo merchant login: a small-and-beautiful brand with products and a draft.
+        self.demo_merchant_index = next(
+            p.index for p in demo.plans if p.kind == MerchantKind.BRAND_ENTERPRISE and not p.certificate_kind
+        )
+
+    def ago(self, **delta):
+        return self.now - timedelta(**delta)
+
+    def build(self):
+        demo, rng = self.demo, self.rng
+        edition = self.year - 2018
+        festival = Festival(time_zone="Asia/Shanghai")
+        last_day = self.first_day + timedelta(days=CURRENT_LENGTH_DAYS - 1)
+        deadline = festival.end_of_day(self.today + timedelta(days=2))
+        festival = self.festival = self.create_festival(
+            name=f"第{chinese_number(edition)}届双品网购节",
+            name_en=f"{self.year} Double Product Online Shopping Festival",
+            edition=edition,
+            description="品牌好物，品质生活。真降价、不套路：每件商品标明基准价与实际折扣。",
+            registration_opens_at=self.ago(days=20),
+            registration_closes_at=deadline,
+            submission_deadline=deadline,
+            starts_at=local(self.first_day),
+            ends_at=festival.end_of_day(last_day),
+        )
+        festival_services.advance_festivals(now=self.now)
+
+        # Every other merchant takes part again, the demo merchant among them.
+        taking_part = [p for p in demo.plans if p.index % 2 == 1 or p.index == self.demo_merchant_index]
+        candidates = [p for p in taking_part if p.kind == MerchantKind.BRAND_ENTERPRISE and not p.certificate_kind]
+        self.trick_merchants = {p.index for p in rng.sample(candidates[1:], 2)}
+        for plan in taking_part:
+            if plan.index in self.trick_merchants:
+                plan.products[0].raised_in.add(self.slug)
+        self.record_history(
+            taking_part,
+            first_day=self.first_day - timedelta(days=PRICE_HISTORY_DAYS),
+            last_day=self.today,
+            raise_from=self.first_day - timedelta(days=RAISE_DAYS_BEFORE),
+            until=self.now,
+        )
+        self.renew_certificates(taking_part)
+        approved = self.add_participations(taking_part)
+        self.add_promotions(approved)
+
+    def renew_certificates(self, plans):
+        rng = self.rng
+        renewing = [p for p in plans if p.certificate_kind and p.certificate_kind != "time_honoured"]
+        for plan in renewing:
+            kind = plan.certificate_kind
+            valid_from = self.today - timedelta(days=100 + rng.randrange(200))
+            valid_until = valid_from + timedelta(days=364 if kind == "organic" else 3 * 365)
+            if kind == "geographical_indication":
+                valid_until = date(valid_from.year + 10, 12, 31)
+            self.certify(
+                self.demo.merchants[plan.index],
+                kind,
+                number=self.certificate_number(kind, valid_from.year),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                added_at=self.ago(days=30, hours=rng.randrange(24)),
+                verified_at=self.ago(days=27, hours=rng.randrange(24)),
+            )
+        # New uploads waiting for a reviewer.
+        for plan in renewing[:2]:
+            kind = plan.certificate_kind
+            self.certify(
+                self.demo.merchants[plan.index],
+                kind,
+                number=self.certificate_number(kind, self.today.year),
+                valid_from=self.today,
+                valid_until=self.today + timedelta(days=364 if kind == "organic" else 3 * 365),
+                added_at=self.ago(days=2, hours=rng.randrange(24)),
+            )
+
+    def add_participations(self, plans):
+        rng, festival, reviewer = self.rng, self.festival, self.demo.reviewer
+        others = [p for p in plans if p.index != self.demo_merchant_index]
+        undecided = {p.index for p in rng.sample(others, 5)}
+        rejected = rng.choice([p for p in others if p.index not in undecided]).index
+        withdrawn = rng.choice([p for p in others if p.index not in undecided | {rejected}]).index
+        approved = []
+        for n, plan in enumerate(plans):
+            merchant = self.demo.merchants[plan.index]
+            applied_at = self.ago(days=19) + timedelta(hours=3 * n + rng.randrange(3))
+            participation = merchant_services.apply_to_festival(
+                merchant,
+                festival,
+                categories=[self.demo.categories[slug] for slug in plan.categories],
+                now=applied_at,
+            )
+            decided_at = applied_at + timedelta(days=1, hours=rng.randrange(24))
+            if plan.index in undecided:
+                continue
+            if plan.index == rejected:
+                merchant_services.reject_participation(
+                    participation, by=reviewer, reason="所报类目与主营业务不符，请调整后再申请。", now=decided_at
+                )
+                continue
+            participation = merchant_services.approve_participation(participation, by=reviewer, now=decided_at)
+            if plan.index == withdrawn:
+                merchant_services.withdraw_participation(
+                    participation, note="企业经营调整，退出本届活动。", now=self.ago(days=3)
+                )
+                continue
+            approved.append(plan)
+        return approved
+
+    def add_promotions(self, plans):
+        rng, festival, demo = self.rng, self.festival, self.demo
+        reviewer = demo.reviewer
+        kinds = list(PromotionKind.values)
+        fates = (
+            ["draft"] * 6
+            + ["changes_requested"] * 4
+            + ["withdrawn"] * 2
+            + ["cancelled"]
+            + ["approved", "submitted"] * len(plans)
+        )
+        ordinary = [p for p in plans if p.index not in self.trick_merchants and p.index != self.demo_merchant_index]
+        rng.shuffle(ordinary)
+        entries = [(plan, plan.products[:2], fate) for plan, fate in zip(ordinary, fates, strict=False)]
+        entries += [(p, p.products[:1], "trick") for p in plans if p.index in self.trick_merchants]
+        mine = next(p for p in plans if p.index == self.demo_merchant_index)
+        entries += [(mine, mine.products[:2], "draft"), (mine, mine.products[2:], "approved")]
+        for n, (plan, products, fate) in enumerate(entries):
+            kind = kinds[n % len(kinds)]
+            merchant = demo.merchants[plan.index]
+            fields, rate = self.promotion_fields(
+                kind, plan.name, festival, self.first_day, CURRENT_LENGTH_DAYS, early_only=True
+            )
+            by = None
+            if plan.index == self.demo_merchant_index:
+                by = demo.ensure_user("merchant", first_name="商家")
+            created_at = self.ago(days=6 if fate != "draft" else 1, hours=rng.randrange(24))
+            promotion = promotion_services.create_promotion(
+                merchant=merchant,
+                festival=festival,
+                by=by,
+                items=self.items_for(products, fields["starts_at"], rate, trick=fate == "trick"),
+                categories={self.demo.categories[p.category] for p in products},
+                now=created_at,
+                **fields,
+            )
+            if fate == "draft":
+                continue
+            submitted_at = self.ago(days=3, hours=rng.randrange(24))
+            try:
+                promotion = promotion_services.submit_promotion(promotion, by=by, now=submitted_at)
+            except promotion_services.SubmissionRefused:
+                if fate == "trick":
+                    continue  # the honest-price check refused it: a draft with the reasons stored
+                raise
+            reviewed_at = self.ago(hours=2 + rng.randrange(40))
+            if fate == "changes_requested":
+                promotion_services.request_changes(
+                    promotion, by=reviewer, note=rng.choice(REVIEW_NOTES), now=reviewed_at
+                )
+            elif fate == "approved":
+                promotion_services.approve_promotion(promotion, by=reviewer, now=reviewed_at)
+            elif fate == "withdrawn":
+                promotion_services.withdraw_promotion(
+                    promotion, by=by, note=rng.choice(WITHDRAW_NOTES), now=reviewed_at
+                )
+            elif fate == "cancelled":
+                promotion_services.cancel_promotion(
+                    promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=reviewed_at
+                )
+
+
+def seed_demo(*, now=None) -> DemoResult:
+    """Create the demo data (idempotent); returns what was created and the logins."""
+    return DemoBuilder(now=now or timezone.now()).run()
+
+
+def demo_counts() -> dict[str, int]:
+    """Row counts of everything the demo creates (used to prove idempotence)."""
+    from merchants.models import CertificateEvent, ParticipationEvent
+    from promotions.models import PromotionEvent, PromotionItem
+
+    from .models import Category, FestivalEvent
+
+    models = (
+        Organiser,
+        Festival,
+        FestivalEvent,
+        Category,
+        Merchant,
+        Membership,
+        Participation,
+        ParticipationEvent,
+        Certificate,
+        CertificateEvent,
+        Product,
+        PricePoint,
+        SalesReport,
+        Promotion,
+        PromotionItem,
+        PromotionEvent,
+        User,
+    )
+    return {model._meta.label: model.objects.count() for model in models}

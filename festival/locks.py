@@ -1,0 +1,87 @@
+"""A non-blocking lock shared by every worker, so only one clock tick runs at a time.
+
+Redis (``SET NX`` with a TTL, released by token) when REDIS_URL is set;
+otherwise the database: a PostgreSQL session advisory lock, or for SQLite an
+``flock`` on a file beside the database file (SQLite is single-host anyway).
+The database variants are released by the operating system or server when the
+process dies; the Redis one by its TTL.
+"""
+
+import hashlib
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def exclusive(name: str, *, ttl: int | None = None):
+    """Yield True when this process holds lock ``name``, False when somebody else does."""
+    ttl = ttl or settings.CLOCK_LOCK_TTL_SECONDS
+    if settings.REDIS_URL:
+        lock_cm = _redis_lock(name, ttl)
+    elif connection.vendor == "postgresql":
+        lock_cm = _advisory_lock(name)
+    else:
+        lock_cm = _file_lock(name)
+    with lock_cm as acquired:
+        yield acquired
+
+
+@contextmanager
+def _redis_lock(name, ttl):
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    lock = client.lock(f"festival:lock:{name}", timeout=ttl, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except redis.exceptions.LockError:  # expired meanwhile; somebody else may hold it now
+                logger.warning("lock %s expired before it was released", name)
+        client.close()
+
+
+def _advisory_key(name):
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def _advisory_lock(name):
+    key = _advisory_key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+@contextmanager
+def _file_lock(name):
+    import fcntl
+
+    database = Path(str(connection.settings_dict["NAME"]))
+    path = database.with_name(f"{database.name}.{name}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,30 @@
+"""``python manage.py seed_demo``: the 2020 festival, a current edition and the demo logins."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from festival.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo data: the 2020 Double Product Online Shopping Festival with its 109 merchants, "
+        "a current edition opening in a few days, and demo logins. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Print nothing.")
+
+    def handle(self, *args, quiet=False, **options):
+        started = time.monotonic()
+        result = seed_demo()
+        if quiet:
+            return
+        if result.created:
+            self.stdout.write(f"Created: {', '.join(result.created)} ({time.monotonic() - started:.1f} s).")
+        else:
+            self.stdout.write("The demo data is already there; nothing changed.")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role in result.logins:
+            self.stdout.write(f"  {username:<10} {role}")

@@ -1,0 +1,56 @@
+"""Email notifications, each sent at most once per key (festival.SentNotification).
+
+The key row is inserted in the same transaction that sends the mail: a second
+task for the same key hits the unique constraint and sends nothing; a mail
+server error rolls the row back, so the task's retry can send it.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import SentNotification
+
+logger = logging.getLogger(__name__)
+
+
+def render(template: str, context: dict) -> tuple[str, str]:
+    """(subject, body) from templates/email/<template>_subject.txt and _body.txt, in the site language."""
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
+        body = render_to_string(f"email/{template}_body.txt", context)
+    return subject, body
+
+
+def send_once(*, keys: str | Iterable[str], to: Iterable[str], template: str, context: dict) -> bool:
+    """Send one mail unless any of ``keys`` was sent before; True when sent.
+
+    Several keys cover one mail that reports several things (e.g. a merchant's
+    promotions going live in one batch), each of which must be told once.
+    """
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    recipients = sorted({address for address in to if address})
+    if not recipients or not keys:
+        return False
+    subject, body = render(template, context)
+    try:
+        with transaction.atomic():
+            SentNotification.objects.bulk_create(
+                SentNotification(key=key[:200], recipient=", ".join(recipients)[:254], subject=subject[:255])
+                for key in keys
+            )
+            send_mail(subject, body, None, recipients)
+    except IntegrityError:
+        logger.info("notification %s already sent; not sending again", keys[0])
+        return False
+    return True
+
+
+def already_sent(keys: Iterable[str]) -> set[str]:
+    return set(SentNotification.objects.filter(key__in=list(keys)).values_list("key", flat=True))

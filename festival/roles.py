@@ -1,0 +1,51 @@
+"""The organisers' roles in the admin, as groups of permissions.
+
+The groups are created by the data migration festival/0002_organiser_groups;
+``refresh_role_groups`` runs after every ``migrate`` so a model added later by
+any app is covered too (it only fills existing groups, so reversing the
+migration really removes them).
+"""
+
+ORGANISER_ADMIN = "Organiser admin"
+REVIEWER = "Reviewer"
+VIEWER = "Viewer"
+
+# The festival's own data; reviewers and viewers read it, nothing else
+# (no users, API keys, webhooks or schedules).
+FESTIVAL_APPS = ("festival", "merchants", "promotions")
+REVIEW_PERMISSIONS = (
+    ("merchants", "verify_certificate"),
+    ("merchants", "review_participation"),
+    ("promotions", "review_promotion"),
+)
+
+
+def role_permissions(permission_model, group_name):
+    """The permissions a role holds (a queryset of ``permission_model``)."""
+    permissions = permission_model.objects.all()
+    if group_name == ORGANISER_ADMIN:
+        return permissions
+    view = permissions.filter(content_type__app_label__in=FESTIVAL_APPS, codename__startswith="view_")
+    if group_name == VIEWER:
+        return view
+    if group_name == REVIEWER:
+        review_ids = [
+            pk
+            for app_label, codename in REVIEW_PERMISSIONS
+            for pk in permissions.filter(content_type__app_label=app_label, codename=codename).values_list(
+                "pk", flat=True
+            )
+        ]
+        return permissions.filter(pk__in=[*view.values_list("pk", flat=True), *review_ids])
+    raise ValueError(f"unknown role {group_name!r}")
+
+
+def refresh_role_groups(sender=None, apps=None, using="default", **kwargs):
+    """post_migrate: give the existing role groups the permissions of models added since."""
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except (AttributeError, LookupError):  # auth is not (or no longer) migrated
+        return
+    for group in group_model.objects.using(using).filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]):
+        group.permissions.add(*role_permissions(permission_model, group.name).using(using))

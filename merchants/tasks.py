@@ -1,0 +1,77 @@
+"""Background work for merchant uploads: thumbnails of logos, certificate scans and banners."""
+
+import logging
+import posixpath
+
+from celery import shared_task
+from django.apps import apps
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from festival.images import make_thumbnail
+
+logger = logging.getLogger(__name__)
+
+# Which image gets which thumbnail. Models are named by label so merchants never
+# imports promotions (dependencies flow promotions → merchants only).
+THUMBNAIL_TARGETS = {
+    "merchant_logo": ("merchants.Merchant", "logo", "logo_thumbnail"),
+    "certificate_document": ("merchants.Certificate", "document", "document_thumbnail"),
+    "promotion_banner": ("promotions.Promotion", "banner", "banner_thumbnail"),
+}
+
+
+def thumbnail_name(source_name: str) -> str:
+    """The thumbnail's name follows from its source's (random) name, so a rerun finds it."""
+    stem = posixpath.splitext(posixpath.basename(source_name))[0]
+    return f"thumbnails/{stem[:2]}/{stem}"
+
+
+@shared_task(name="merchants.make_upload_thumbnail")
+def make_upload_thumbnail(*, target: str, object_id: int) -> str | None:
+    """Make the thumbnail of one uploaded image. Idempotent: a thumbnail already made
+    for the current image is kept, and an image replaced meanwhile is left alone."""
+    label, source_field, thumbnail_field = THUMBNAIL_TARGETS[target]
+    model = apps.get_model(label)
+    obj = model.objects.filter(pk=object_id).first()
+    if obj is None:
+        logger.info("thumbnail skipped: %s %s is gone", target, object_id)
+        return None
+    source = getattr(obj, source_field)
+    if not source:
+        return None
+    current = getattr(obj, thumbnail_field)
+    wanted_prefix = thumbnail_name(source.name)
+    if current and current.name.startswith(wanted_prefix) and default_storage.exists(current.name):
+        return current.name
+    try:
+        with source.open("rb") as image:
+            thumbnail = make_thumbnail(image)
+    except FileNotFoundError:
+        logger.warning("thumbnail skipped: the file of %s %s is missing", target, object_id)
+        return None
+    extension = thumbnail.name.rsplit(".", 1)[-1]
+    saved = default_storage.save(f"{wanted_prefix}.{extension}", thumbnail)
+    # Compare-and-set: store it only if the source is still the image we read.
+    updated = model.objects.filter(pk=object_id, **{source_field: source.name}).update(**{thumbnail_field: saved})
+    if not updated:
+        default_storage.delete(saved)
+        return None
+    return saved
+
+
+def thumbnail_after_commit(target: str, obj) -> None:
+    """Enqueue the thumbnail of a just-saved upload once the transaction commits.
+
+    A broker that is down must not undo an upload the merchant already saw
+    succeed: the failure is logged and the page shows the full image meanwhile.
+    """
+    object_id = obj.pk
+
+    def enqueue():
+        try:
+            make_upload_thumbnail.delay(target=target, object_id=object_id)
+        except Exception:
+            logger.exception("could not enqueue the thumbnail of %s %s", target, object_id)
+
+    transaction.on_commit(enqueue)

@@ -1,0 +1,33 @@
+"""Small template helpers for the portal and the public pages."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def localname(obj):
+    """The English name of a category, festival or organiser when the page is in English."""
+    if obj is None:
+        return ""
+    english = getattr(obj, "name_en", "")
+    if english and (get_language() or "").startswith("en"):
+        return english
+    return getattr(obj, "name", str(obj))
+
+
+@register.filter
+def yuan(value):
+    """¥1,234.50 — money is Decimal, shown with two places (fen)."""
+    if value in (None, ""):
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    return f"¥{amount:,}"
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)

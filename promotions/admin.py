@@ -1,0 +1,392 @@
+"""The promotions review queue and the festival dashboard.
+
+Promotions are never edited here: reviewers approve, request changes or
+cancel, one by one or in bulk, and every decision goes through
+promotions.services (locked, checked against ALLOWED_TRANSITIONS, recorded).
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.admin import ExportMixin
+
+from festival.admin_decisions import (
+    NOTE_OPTIONAL,
+    NOTE_REQUIRED,
+    Decision,
+    DecisionAdminMixin,
+    DecisionReport,
+)
+from festival.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from festival.models import Festival
+from festival.workflow import DomainError
+
+from . import services
+from .dashboard import festival_dashboard
+from .models import (
+    ALLOWED_TRANSITIONS,
+    CheckStatus,
+    Promotion,
+    PromotionEvent,
+    PromotionItem,
+    PromotionStatus,
+    fields_for_kind,
+)
+
+S = PromotionStatus
+
+
+def _approve(promotion, *, by, note):
+    return services.approve_promotion(promotion, by=by, note=note)
+
+
+def _request_changes(promotion, *, by, note):
+    return services.request_changes(promotion, by=by, note=note)
+
+
+def _cancel(promotion, *, by, note):
+    return services.cancel_promotion(promotion, by=by, reason=note)
+
+
+def item_check_summary(items) -> dict[str, int]:
+    counts = {CheckStatus.PASS: 0, CheckStatus.WARNING: 0, CheckStatus.FAIL: 0, "": 0}
+    for item in items:
+        counts[item.check_status or ""] = counts.get(item.check_status or "", 0) + 1
+    return counts
+
+
+def why_not_all_pass(promotion) -> str:
+    """Why "approve all that pass" leaves a promotion pending ("" when every item passes)."""
+    items = list(promotion.items.all())
+    if not items:
+        return _("it has no items")
+    reasons = []
+    for item in items:
+        if item.check_status != CheckStatus.PASS:
+            status = item.get_check_status_display() if item.check_status else _("not checked")
+            detail = "; ".join(item.check_reasons) if item.check_reasons else ""
+            reasons.append(f"{item.product.sku}: {status}" + (f" ({detail})" if detail else ""))
+    return "; ".join(reasons)
+
+
+class PromotionItemInline(ReadOnlyInline):
+    model = PromotionItem
+    fields = (
+        "product",
+        "promo_price",
+        "reference_price",
+        "reference_source",
+        "real_discount",
+        "check_badge",
+        "reasons",
+        "checked_at",
+    )
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = gettext_lazy("item")
+    verbose_name_plural = gettext_lazy("Items and their honest-price check")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    @admin.display(description=gettext_lazy("real discount"))
+    def real_discount(self, item):
+        return "—" if item.real_discount_percent is None else f"{item.real_discount_percent}%"
+
+    @admin.display(description=gettext_lazy("check"))
+    def check_badge(self, item):
+        label = item.get_check_status_display() if item.check_status else _("Not checked")
+        return badge(item.check_status, label)
+
+    @admin.display(description=gettext_lazy("reasons"))
+    def reasons(self, item):
+        if not item.check_reasons:
+            return "—"
+        return format_html(
+            '<ul class="check-reasons">{}</ul>', format_html_join("", "<li>{}</li>", ((r,) for r in item.check_reasons))
+        )
+
+
+class PromotionEventInline(StatusHistoryInline):
+    model = PromotionEvent
+
+    @admin.display(description=gettext_lazy("when (festival time)"))
+    def when(self, event):
+        return festival_time(event.promotion.festival, event.created_at)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("promotion__festival")
+
+
+class CheckResultFilter(admin.SimpleListFilter):
+    title = gettext_lazy("honest-price check")
+    parameter_name = "check"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pass", _("All items pass")),
+            ("warning", _("Some items have warnings")),
+            ("fail", _("Some items fail")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pass":
+            return queryset.filter(items_total__gt=0, items_pass=F("items_total"))
+        if self.value() == "warning":
+            return queryset.filter(items_warning__gt=0)
+        if self.value() == "fail":
+            return queryset.filter(items_fail__gt=0)
+        return queryset
+
+
+@admin.register(Promotion)
+class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
+    """The review queue: submitted promotions first, the longest-waiting first."""
+
+    decisions = (
+        Decision(
+            name="approve",
+            label=gettext_lazy("Approve"),
+            done_message=gettext_lazy("“%(object)s” was approved."),
+            permission="promotions.review_promotion",
+            perform=_approve,
+            available=lambda p: p.status == S.SUBMITTED,
+            target_status=S.APPROVED,
+            note=NOTE_OPTIONAL,
+            button_class="decision-approve",
+        ),
+        Decision(
+            name="request_changes",
+            label=gettext_lazy("Request changes"),
+            done_message=gettext_lazy("Changes to “%(object)s” were requested."),
+            permission="promotions.review_promotion",
+            perform=_request_changes,
+            available=lambda p: p.status == S.SUBMITTED,
+            target_status=S.CHANGES_REQUESTED,
+            note=NOTE_REQUIRED,
+            note_label=gettext_lazy("What to change"),
+            note_help=gettext_lazy("The merchant reads this note, edits the promotion and submits it again."),
+        ),
+        Decision(
+            name="cancel",
+            label=gettext_lazy("Cancel promotion"),
+            done_message=gettext_lazy("“%(object)s” was cancelled."),
+            permission="promotions.review_promotion",
+            perform=_cancel,
+            available=lambda p: S.CANCELLED in ALLOWED_TRANSITIONS.get(p.status, ()),
+            target_status=S.CANCELLED,
+            note=NOTE_REQUIRED,
+            note_label=gettext_lazy("Reason"),
+            note_help=gettext_lazy("The merchant reads this reason. A live promotion ends at once."),
+            button_class="decision-cancel",
+        ),
+    )
+    list_display = (
+        "title",
+        "merchant",
+        "kind",
+        "status_display",
+        "check_display",
+        "window_local",
+        "submitted_local",
+    )
+    list_filter = ("status", CheckResultFilter, "kind", "festival")
+    list_select_related = ("merchant", "festival")
+    search_fields = ("title", "merchant__name", "=merchant__uscc")
+    list_per_page = 50
+    inlines = [PromotionItemInline, PromotionEventInline]
+    actions = ["approve_all_that_pass"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("merchant", "festival", "reviewed_by")
+            .annotate(
+                items_total=Count("items"),
+                items_pass=Count("items", filter=Q(items__check_status=CheckStatus.PASS)),
+                items_warning=Count("items", filter=Q(items__check_status=CheckStatus.WARNING)),
+                items_fail=Count("items", filter=Q(items__check_status=CheckStatus.FAIL)),
+            )
+            # The items behind the badges and their tooltips: one query per page.
+            .prefetch_related(
+                Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk"))
+            )
+        )
+
+    def get_ordering(self, request):
+        waiting_first = Case(When(status=S.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return [waiting_first.asc(), F("submitted_at").asc(nulls_last=True), "created_at", "pk"]
+
+    # Read-only everywhere: only the decisions change a promotion.
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("promotions.review_promotion")
+
+    def get_fieldsets(self, request, obj=None):
+        kind_fields = list(fields_for_kind(obj.kind)) if obj else []
+        return [
+            (None, {"fields": ["title", "merchant", "festival", "kind", "status_display", "description"]}),
+            (
+                _("Dates (festival time)"),
+                {"fields": ["window_local", "submitted_local", "went_live_local", "ended_local"]},
+            ),
+            (_("Offer"), {"fields": [*kind_fields, "categories_display", "banner"]}),
+            (_("Review"), {"fields": ["check_display", "reviewed_local", "reviewed_by", "review_note"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _name, options in self.get_fieldsets(request, obj) for field in options["fields"]]
+
+    # Columns -----------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, promotion):
+        return badge(promotion.status, promotion.get_status_display())
+
+    @admin.display(description=gettext_lazy("honest-price check"))
+    def check_display(self, promotion):
+        items = list(promotion.items.all())
+        counts = item_check_summary(items)
+        tooltip = "\n".join(
+            f"{item.product.sku}: {item.get_check_status_display() or _('not checked')}"
+            + (f" — {'; '.join(item.check_reasons)}" if item.check_reasons else "")
+            for item in items
+        )
+        parts = [
+            badge(status, f"{label} {counts[status]}", tooltip)
+            for status, label in (
+                (CheckStatus.PASS, _("pass")),
+                (CheckStatus.WARNING, _("warning")),
+                (CheckStatus.FAIL, _("fail")),
+            )
+            if counts[status]
+        ]
+        if counts[""]:
+            parts.append(badge("", _("not checked %(n)d") % {"n": counts[""]}, tooltip))
+        if not parts:
+            return _("no items")
+        return format_html_join(" ", "{}", ((p,) for p in parts))
+
+    @admin.display(description=gettext_lazy("window (festival time)"), ordering="starts_at")
+    def window_local(self, promotion):
+        festival = promotion.festival
+        return f"{festival_time(festival, promotion.starts_at)} – {festival_time(festival, promotion.ends_at, '%m-%d %H:%M')}"
+
+    @admin.display(description=gettext_lazy("submitted (festival time)"), ordering="submitted_at")
+    def submitted_local(self, promotion):
+        return festival_time(promotion.festival, promotion.submitted_at)
+
+    @admin.display(description=gettext_lazy("went live (festival time)"))
+    def went_live_local(self, promotion):
+        return festival_time(promotion.festival, promotion.went_live_at)
+
+    @admin.display(description=gettext_lazy("ended (festival time)"))
+    def ended_local(self, promotion):
+        return festival_time(promotion.festival, promotion.ended_at)
+
+    @admin.display(description=gettext_lazy("reviewed (festival time)"))
+    def reviewed_local(self, promotion):
+        return festival_time(promotion.festival, promotion.reviewed_at)
+
+    @admin.display(description=gettext_lazy("categories"))
+    def categories_display(self, promotion):
+        return ", ".join(str(c) for c in promotion.categories.all()) or "—"
+
+    def decision_row(self, promotion):
+        row = super().decision_row(promotion)
+        row["details"] = format_html("{} · {}", promotion.merchant, self.check_display(promotion))
+        return row
+
+    # Bulk: approve every selected promotion whose items all pass ---------------
+
+    @admin.action(description=gettext_lazy("Approve all selected whose items all pass"), permissions=["review"])
+    def approve_all_that_pass(self, request, queryset):
+        report = DecisionReport(done=[], skipped=[])
+        approve = self.decisions[0]
+        for promotion in queryset.prefetch_related("items__product"):
+            if promotion.status != S.SUBMITTED:
+                report.skipped.append(
+                    (promotion, _("not waiting for review (“%(status)s”)") % {"status": promotion.get_status_display()})
+                )
+                continue
+            reason = why_not_all_pass(promotion)
+            if reason:
+                report.skipped.append((promotion, _("left pending: %(reason)s") % {"reason": reason}))
+                continue
+            try:
+                services.approve_promotion(promotion, by=request.user)
+            except (DomainError, PermissionDenied) as error:
+                report.skipped.append((promotion, getattr(error, "message", str(error))))
+            else:
+                report.done.append(promotion)
+                self.log_change(request, promotion, _("Approved: every item passes the honest-price check"))
+        report.send(request, approve)
+
+    # The festival dashboard ---------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="promotions_dashboard"),
+            path(
+                "dashboard/<int:festival_id>/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="promotions_dashboard_festival",
+            ),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, festival_id=None):
+        if not request.user.has_perm("festival.view_festival"):
+            raise PermissionDenied
+        festivals = list(
+            Festival.objects.only("pk", "name", "starts_at", "ends_at", "time_zone").order_by("-starts_at")
+        )
+        if festival_id is not None:
+            festival = get_object_or_404(Festival, pk=festival_id)
+        else:
+            festival = _current_festival(festivals)
+            if festival is None:
+                messages.info(request, _("Create a festival first; its dashboard appears here."))
+                return HttpResponseRedirect(reverse("admin:festival_festival_changelist"))
+        dashboard = festival_dashboard(festival)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Dashboard: %(festival)s") % {"festival": festival},
+            "festival": festival,
+            "festivals": festivals,
+            "dashboard": dashboard,
+            "charts": dashboard.charts(),
+            "window": f"{festival_time(festival, festival.starts_at)} – {festival_time(festival, festival.ends_at)}",
+            "opts": Festival._meta,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/festival/dashboard.html", context)
+
+
+def _current_festival(festivals):
+    """The running festival, else the next one, else the latest."""
+    now = timezone.now()
+    running = [f for f in festivals if f.starts_at <= now <= f.ends_at]
+    upcoming = sorted((f for f in festivals if f.starts_at > now), key=lambda f: f.starts_at)
+    return (running or upcoming or festivals or [None])[0]

@@ -1,0 +1,20 @@
+"""Reactions of the promotions app to events published by other apps (festival.events).
+
+Subscribed once from PromotionsConfig.ready(); handlers run after the
+publishing transaction commits.
+"""
+
+from festival.events import subscribe
+
+from . import pricing
+
+
+@subscribe
+def recheck_items_when_prices_recorded(event_type, **ids):
+    """New prices change reference prices: keep the stored checks of promotions
+    not yet decided (draft, changes requested, submitted) current."""
+    if event_type != "prices.recorded":
+        return
+    product_ids = ids.get("product_ids") or []
+    if product_ids:
+        pricing.refresh_checks_for_products(product_ids)

@@ -1,0 +1,73 @@
+"""Daily results: reported sales and promotion counts per festival day, in the festival's time zone."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from festival.models import DailyResult, Festival, FestivalStatus
+from merchants.models import SalesReport
+
+from .models import Promotion, PromotionStatus
+
+# Merchants may correct a day's figures for a while after the window closes.
+LATE_REPORT_DAYS = 14
+
+
+def festival_days(festival: Festival, *, until=None):
+    """The festival's local dates from its first day to its last (or ``until``, if earlier)."""
+    day, last = festival.local(festival.starts_at).date(), festival.local(festival.ends_at).date()
+    if until is not None:
+        last = min(last, until)
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def roll_up_festival(festival: Festival, *, now=None) -> list[DailyResult]:
+    """Recompute every day of ``festival`` up to today (local); idempotent."""
+    now = now or timezone.now()
+    today = festival.local(now).date()
+    sales = {
+        row["date"]: row
+        for row in SalesReport.objects.filter(festival=festival)
+        .values("date")
+        .annotate(gmv=Sum("gmv"), orders=Sum("orders"), merchants=Count("merchant", distinct=True))
+    }
+    promotions = Promotion.objects.filter(festival=festival, went_live_at__isnull=False)
+    results = []
+    with transaction.atomic():
+        for day in festival_days(festival, until=today):
+            start, end = festival.start_of_day(day), festival.start_of_day(day + timedelta(days=1))
+            counts = promotions.aggregate(
+                live=Count("pk", filter=Q(went_live_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))),
+                started=Count("pk", filter=Q(went_live_at__gte=start, went_live_at__lt=end)),
+                ended=Count("pk", filter=Q(status=PromotionStatus.ENDED, ended_at__gte=start, ended_at__lt=end)),
+            )
+            row = sales.get(day, {})
+            result, _created = DailyResult.objects.update_or_create(
+                festival=festival,
+                date=day,
+                defaults={
+                    "gmv": row.get("gmv") or 0,
+                    "orders": row.get("orders") or 0,
+                    "merchants_reporting": row.get("merchants") or 0,
+                    "promotions_live": counts["live"],
+                    "promotions_started": counts["started"],
+                    "promotions_ended": counts["ended"],
+                    "computed_at": now,
+                },
+            )
+            results.append(result)
+    return results
+
+
+def roll_up_daily_results(*, now=None) -> int:
+    """Nightly: recompute the days of running festivals and of those closed recently; returns days written."""
+    now = now or timezone.now()
+    festivals = Festival.objects.filter(
+        Q(status=FestivalStatus.RUNNING)
+        | Q(status=FestivalStatus.CLOSED, ends_at__gte=now - timedelta(days=LATE_REPORT_DAYS))
+    )
+    return sum(len(roll_up_festival(festival, now=now)) for festival in festivals)

@@ -1,0 +1,100 @@
+"""Reads for promotions: a merchant's own (portal) and the public ones (consumer pages)."""
+
+from collections import OrderedDict
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from festival.models import Category, Festival, FestivalStatus
+from merchants.models import Merchant
+
+from . import pricing
+from .models import Promotion, PromotionItem, PromotionStatus
+
+S = PromotionStatus
+
+# The order the portal lists a merchant's promotions in: what needs the merchant first.
+STATUS_ORDER = [
+    S.CHANGES_REQUESTED,
+    S.DRAFT,
+    S.SUBMITTED,
+    S.APPROVED,
+    S.LIVE,
+    S.ENDED,
+    S.WITHDRAWN,
+    S.CANCELLED,
+]
+
+
+def promotions_for(merchant: Merchant) -> QuerySet[Promotion]:
+    return Promotion.objects.filter(merchant=merchant).select_related("festival")
+
+
+def promotion_detail_for(merchant: Merchant) -> QuerySet[Promotion]:
+    return promotions_for(merchant).prefetch_related(
+        "categories",
+        Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk")),
+        "events__actor",
+    )
+
+
+def promotions_by_status(merchant: Merchant) -> "OrderedDict[str, list[Promotion]]":
+    """The merchant's promotions grouped by status, in STATUS_ORDER, empty groups left out."""
+    groups: OrderedDict[str, list[Promotion]] = OrderedDict((status, []) for status in STATUS_ORDER)
+    for promotion in promotions_for(merchant).order_by("-updated_at", "-pk"):
+        groups[promotion.status].append(promotion)
+    return OrderedDict((status, items) for status, items in groups.items() if items)
+
+
+def preview_checks(promotion: Promotion) -> list:
+    """The honest-price check of every item, computed now and not stored (the submit stores it)."""
+    items = list(promotion.items.select_related("product", "promotion__festival").order_by("pk"))
+    return [pricing.check_item(item) for item in items]
+
+
+# Public pages ------------------------------------------------------------------
+
+
+def public_festivals() -> QuerySet[Festival]:
+    return Festival.objects.exclude(status=FestivalStatus.PLANNED).order_by("-starts_at")
+
+
+def featured_festival(*, now=None) -> Festival | None:
+    """The festival the home page shows: the running one, else the next, else the latest."""
+    now = now or timezone.now()
+    festivals = Festival.objects.all()
+    return (
+        festivals.filter(starts_at__lte=now, ends_at__gt=now).order_by("starts_at").first()
+        or festivals.filter(starts_at__gt=now).order_by("starts_at").first()
+        or festivals.order_by("-starts_at").first()
+    )
+
+
+def public_promotions(festival: Festival, *, now=None, category: Category | None = None) -> QuerySet[Promotion]:
+    """Live promotions of the festival, or (before it starts / after it ends) the approved or ended ones."""
+    now = now or timezone.now()
+    promotions = Promotion.objects.filter(festival=festival).public()
+    live = promotions.live(at=now)
+    if live.exists():
+        promotions = live
+    if category is not None:
+        promotions = promotions.filter(categories__in=[category, *category.children.all()]).distinct()
+    return promotions.select_related("merchant").prefetch_related(
+        "categories",
+        Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk")),
+    )
+
+
+def promotions_by_category(promotions) -> "OrderedDict[Category | None, list[Promotion]]":
+    """Group promotions under their first category (top-level), in category order."""
+    groups: dict = {}
+    for promotion in promotions:
+        categories = sorted(promotion.categories.all(), key=lambda c: (c.position, c.pk))
+        key = categories[0] if categories else None
+        groups.setdefault(key, []).append(promotion)
+    ordered = sorted(groups.items(), key=lambda pair: (pair[0] is None, pair[0].position if pair[0] else 0))
+    return OrderedDict(ordered)
+
+
+def public_categories() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True).order_by("position", "pk")

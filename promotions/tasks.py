@@ -1,0 +1,43 @@
+"""Promotion-side tasks: mails, reminders, the reviewers' digest and the nightly results."""
+
+import logging
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from festival.tasks import RETRY_OPTIONS
+
+logger = logging.getLogger(__name__)
+
+# Objects per notification task: a batch of promotions going live is mailed
+# per merchant, and a task of 500 stays well inside the soft time limit.
+NOTIFY_BATCH = 500
+MAIL_RETRY_OPTIONS = {**RETRY_OPTIONS, "autoretry_for": (*RETRY_OPTIONS["autoretry_for"], SMTPException, OSError)}
+
+
+@shared_task(name="promotions.notify", **MAIL_RETRY_OPTIONS)
+def task_notify(*, event_type, object_ids):
+    from . import notifications
+
+    return notifications.notify_event(event_type, object_ids)
+
+
+@shared_task(name="promotions.send_deadline_reminders", **MAIL_RETRY_OPTIONS)
+def task_send_deadline_reminders():
+    from . import notifications
+
+    return notifications.send_deadline_reminders()
+
+
+@shared_task(name="promotions.send_reviewer_digest", **MAIL_RETRY_OPTIONS)
+def task_send_reviewer_digest():
+    from . import notifications
+
+    return notifications.send_reviewer_digest()
+
+
+@shared_task(name="promotions.roll_up_daily_results", **RETRY_OPTIONS)
+def task_roll_up_daily_results():
+    from . import results
+
+    return results.roll_up_daily_results()

@@ -1,0 +1,257 @@
+"""Promotion pages of the merchant portal: thin views over promotions.services.
+
+Dates are shown and entered in the festival's time zone (timezone.override
+around validation and rendering). Repeated actions (a double click on
+"submit") get a calm answer instead of an error.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from festival.workflow import DomainError
+from merchants import selectors as merchant_selectors
+from merchants.forms import apply_validation_error
+from merchants.tasks import thumbnail_after_commit
+from merchants.views import merchant_required
+
+from . import selectors, services
+from .forms import FestivalChoiceForm, PromotionForm, PromotionItemFormSet, WithdrawForm, kinds_using
+from .models import KIND_FIELDS, CheckStatus, Promotion, PromotionStatus, fields_for_kind
+
+S = PromotionStatus
+
+# What the merchant should do next, per status (shown on the home page).
+NEXT_STEPS = {
+    S.DRAFT: gettext_lazy("Finish the draft, check the prices and submit it for review."),
+    S.SUBMITTED: gettext_lazy("Waiting for the organisers' review; nothing to do."),
+    S.CHANGES_REQUESTED: gettext_lazy("Changes requested: read the reviewer's note, edit and resubmit."),
+    S.APPROVED: gettext_lazy("Approved: it goes live automatically when it starts."),
+    S.LIVE: gettext_lazy("Live now. You may still withdraw it."),
+    S.ENDED: gettext_lazy("Ended."),
+    S.WITHDRAWN: gettext_lazy("Withdrawn by you."),
+    S.CANCELLED: gettext_lazy("Cancelled by the organisers; see the note."),
+}
+
+
+@merchant_required
+def home(request):
+    merchant = request.merchant
+    groups = [
+        {"status": status, "label": S(status).label, "next_step": NEXT_STEPS[status], "promotions": promotions}
+        for status, promotions in selectors.promotions_by_status(merchant).items()
+    ]
+    context = {
+        "participations": merchant_selectors.participations_for(merchant),
+        "open_festivals": merchant_selectors.festivals_open_for_application(merchant),
+        "promotion_groups": groups,
+        "can_file": merchant_selectors.approved_festivals_for(merchant).exists(),
+    }
+    return render(request, "merchant/home.html", context)
+
+
+@merchant_required
+def promotion_new(request):
+    """Choose the festival first: its window and time zone shape the form."""
+    festivals = merchant_selectors.approved_festivals_for(request.merchant)
+    form = FestivalChoiceForm(request.GET or None, merchant=request.merchant)
+    if form.is_valid():
+        return redirect("merchant:promotion_create", festival_pk=form.cleaned_data["festival"].pk)
+    if not request.GET and festivals.count() == 1:
+        return redirect("merchant:promotion_create", festival_pk=festivals.get().pk)
+    return render(request, "merchant/promotion_new.html", {"form": form, "festivals": festivals})
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def promotion_create(request, festival_pk):
+    festival = get_object_or_404(merchant_selectors.approved_festivals_for(request.merchant), pk=festival_pk)
+    return _promotion_form(request, festival, None)
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def promotion_edit(request, pk):
+    promotion = get_object_or_404(selectors.promotions_for(request.merchant), pk=pk)
+    if not promotion.is_editable:
+        messages.info(
+            request,
+            _("This promotion is “%(status)s” and can no longer be edited.")
+            % {"status": promotion.get_status_display()},
+        )
+        return redirect("merchant:promotion_detail", pk=promotion.pk)
+    return _promotion_form(request, promotion.festival, promotion)
+
+
+def _promotion_form(request, festival, promotion):
+    merchant = request.merchant
+    with timezone.override(festival.tz):
+        if request.method == "POST":
+            form = PromotionForm(request.POST, request.FILES, instance=promotion, merchant=merchant, festival=festival)
+            formset = PromotionItemFormSet(request.POST, prefix="items", form_kwargs={"merchant": merchant})
+            form_ok = form.is_valid()
+            if form_ok and formset.is_valid():
+                saved = _save_promotion(request, form, formset, festival, promotion)
+                if saved is not None:
+                    return redirect("merchant:promotion_detail", pk=saved.pk)
+        else:
+            form = PromotionForm(instance=promotion, merchant=merchant, festival=festival)
+            initial = (
+                [{"product": item.product_id, "promo_price": item.promo_price} for item in promotion.items.all()]
+                if promotion
+                else []
+            )
+            formset = PromotionItemFormSet(prefix="items", initial=initial, form_kwargs={"merchant": merchant})
+            if promotion:
+                formset.extra = 1
+        context = {
+            "form": form,
+            "formset": formset,
+            "festival": festival,
+            "promotion": promotion,
+            "window_start": festival.local(festival.starts_at),
+            "window_end": festival.local(festival.ends_at),
+            "kind_field_kinds": {name: kinds_using(name) for name in KIND_FIELDS},
+            "has_products": merchant_selectors.products_for(merchant).exists(),
+        }
+        return render(request, "merchant/promotion_form.html", context)
+
+
+def _save_promotion(request, form, formset, festival, promotion):
+    fields = form.promotion_fields()
+    banner_changed = bool(fields.get("banner"))
+    try:
+        if promotion is None:
+            promotion = services.create_promotion(
+                merchant=request.merchant,
+                festival=festival,
+                by=request.user,
+                items=formset.items(),
+                categories=form.cleaned_data["categories"],
+                **fields,
+            )
+            messages.success(request, _("The draft was saved. Check the prices, then submit it."))
+        else:
+            promotion = services.update_promotion(
+                promotion, by=request.user, items=formset.items(), categories=form.cleaned_data["categories"], **fields
+            )
+            messages.success(request, _("Your changes were saved."))
+    except ValidationError as error:
+        apply_validation_error(form, error)
+        return None
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return None
+    if banner_changed:
+        thumbnail_after_commit("promotion_banner", promotion)
+    return promotion
+
+
+@merchant_required
+def promotion_detail(request, pk):
+    promotion = get_object_or_404(selectors.promotion_detail_for(request.merchant), pk=pk)
+    with timezone.override(promotion.festival.tz):
+        return render(
+            request,
+            "merchant/promotion_detail.html",
+            {
+                "promotion": promotion,
+                "festival": promotion.festival,
+                "items": promotion.items.all(),
+                "events": promotion.events.all(),
+                "next_step": NEXT_STEPS[promotion.status],
+                "can_withdraw": promotion.can_move_to(S.WITHDRAWN),
+                "withdraw_form": WithdrawForm(),
+                "kind_values": _kind_values(promotion),
+            },
+        )
+
+
+def _kind_values(promotion):
+    return [
+        (Promotion._meta.get_field(name).verbose_name, getattr(promotion, name))
+        for name in fields_for_kind(promotion.kind)
+        if getattr(promotion, name) not in (None, "")
+    ]
+
+
+@merchant_required
+def promotion_preview(request, pk):
+    """The honest-price check of every item before submitting (computed now, not stored)."""
+    promotion = get_object_or_404(selectors.promotion_detail_for(request.merchant), pk=pk)
+    return _render_preview(request, promotion, selectors.preview_checks(promotion))
+
+
+def _render_preview(request, promotion, checks, *, refusals=None, status=200):
+    failing = [check for check in checks if check.status == CheckStatus.FAIL]
+    with timezone.override(promotion.festival.tz):
+        return render(
+            request,
+            "merchant/promotion_preview.html",
+            {
+                "promotion": promotion,
+                "festival": promotion.festival,
+                "checks": checks,
+                "failing": failing,
+                "refusals": refusals or {},
+                "can_submit": promotion.can_move_to(S.SUBMITTED) and not failing and bool(checks),
+            },
+            status=status,
+        )
+
+
+@merchant_required
+@require_POST
+def promotion_submit(request, pk):
+    promotion = get_object_or_404(selectors.promotions_for(request.merchant), pk=pk)
+    if promotion.status == S.SUBMITTED:
+        messages.info(request, _("This promotion was already submitted; it is waiting for review."))
+        return redirect("merchant:promotion_detail", pk=promotion.pk)
+    try:
+        services.submit_promotion(promotion, by=request.user)
+    except services.SubmissionRefused as refusal:
+        messages.error(request, _("Not submitted: %(reason)s Fix the items below.") % {"reason": refusal.message})
+        promotion = get_object_or_404(selectors.promotion_detail_for(request.merchant), pk=pk)
+        return _render_preview(
+            request, promotion, selectors.preview_checks(promotion), refusals=refusal.details, status=400
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("merchant:promotion_detail", pk=promotion.pk)
+    messages.success(request, _("Submitted for review. You will see the organisers' decision here."))
+    return redirect("merchant:promotion_detail", pk=promotion.pk)
+
+
+@merchant_required
+@require_POST
+def promotion_withdraw(request, pk):
+    promotion = get_object_or_404(selectors.promotions_for(request.merchant), pk=pk)
+    if promotion.status == S.WITHDRAWN:
+        messages.info(request, _("This promotion was already withdrawn."))
+        return redirect("merchant:promotion_detail", pk=promotion.pk)
+    form = WithdrawForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.withdraw_promotion(promotion, by=request.user, note=note)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The promotion was withdrawn."))
+    return redirect("merchant:promotion_detail", pk=promotion.pk)
+
+
+@merchant_required
+@require_POST
+def promotion_delete(request, pk):
+    promotion = get_object_or_404(selectors.promotions_for(request.merchant), pk=pk)
+    try:
+        services.delete_promotion(promotion, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("merchant:promotion_detail", pk=promotion.pk)
+    messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": promotion.title})
+    return redirect("merchant:home")

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Set up and run the whole test suite, with the checks CI runs first.
+
+    python3 scripts/test.py [pytest arguments]
+
+Creates .venv, installs requirements-dev.txt, makes sure Debian's Chromium and
+CJK fonts are there for the browser tests (installing them with apt-get when
+run as root), runs ruff, Django's checks, the migrations check, then pytest.
+Uses SQLite and kombu's filesystem transport unless DATABASE_URL / REDIS_URL
+point to PostgreSQL and Redis.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from _env import BIN, PYTHON, ROOT, ensure_venv, manage, say
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_browser() -> None:
+    fonts = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    if CHROMIUM.exists() and fonts.exists():
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing Debian's chromium and fonts-noto-cjk for the browser tests")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], check=True, env=env)
+        return
+    sys.exit(
+        "The browser tests need Debian's Chromium and CJK fonts: "
+        "sudo apt-get install chromium fonts-noto-cjk  (then run this command again)"
+    )
+
+
+def main() -> int:
+    ensure_venv("requirements-dev.txt")
+    ensure_browser()
+    say("ruff check and ruff format --check")
+    subprocess.run([BIN / "ruff", "check", "."], cwd=ROOT, check=True)
+    subprocess.run([BIN / "ruff", "format", "--check", "."], cwd=ROOT, check=True)
+    say("manage.py check and makemigrations --check")
+    manage("check")
+    manage("makemigrations", "--check", "--dry-run")
+    say("pytest")
+    return subprocess.run([PYTHON, "-m", "pytest", *sys.argv[1:]], cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode or 1)

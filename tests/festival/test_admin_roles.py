@@ -1,0 +1,209 @@
+"""The organisers' roles: each group can do exactly its part; merchants never enter /admin/."""
+
+import importlib
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
+
+from festival.roles import ORGANISER_ADMIN, REVIEWER, VIEWER
+from merchants.models import Merchant
+from promotions.models import PromotionStatus
+from tests.admin_support import client_for, merchant_user, staff_user
+from tests.factories import CertificateFactory, MerchantFactory, ParticipationFactory, PromotionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+groups_migration = importlib.import_module("festival.migrations.0002_organiser_groups")
+
+
+def _codenames(name):
+    return set(Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename"))
+
+
+def test_migration_creates_the_three_groups_with_their_permissions():
+    organiser_admin, reviewer, viewer = (_codenames(n) for n in (ORGANISER_ADMIN, REVIEWER, VIEWER))
+
+    assert {
+        ("auth", "add_user"),
+        ("merchants", "delete_merchant"),
+        ("merchants", "override_uscc_check"),
+    } <= organiser_admin
+    assert ("merchants", "view_merchant") in viewer
+    assert all(codename.startswith("view_") for _app, codename in viewer)
+    assert reviewer - viewer == {
+        ("merchants", "verify_certificate"),
+        ("merchants", "review_participation"),
+        ("promotions", "review_promotion"),
+    }
+    assert not any(app == "auth" for app, _codename in reviewer | viewer)
+
+
+def test_migration_is_reversible():
+    state_apps = MigrationExecutor(connection).loader.project_state(("festival", "0002_organiser_groups")).apps
+    groups_migration.remove_groups(state_apps, None)
+    assert not Group.objects.filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]).exists()
+
+    groups_migration.create_groups(state_apps, None)
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {ORGANISER_ADMIN, REVIEWER, VIEWER}
+    assert ("promotions", "review_promotion") in _codenames(REVIEWER)
+
+
+def test_merchant_account_cannot_enter_admin(client):
+    user = merchant_user()
+    client.force_login(user)
+
+    response = client.get("/admin/")
+    merchants = client.get(reverse("admin:merchants_merchant_changelist"))
+
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert merchants.status_code == 302 and "/admin/login/" in merchants["Location"]
+
+
+def test_merchant_account_cannot_log_in_to_admin(client):
+    user = merchant_user()
+
+    response = client.post("/admin/login/", {"username": user.username, "password": "pass-word-123"})
+
+    assert response.status_code == 200  # the form again, with an error
+    assert "staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("role", [ORGANISER_ADMIN, REVIEWER, VIEWER])
+def test_every_role_reads_the_back_office(role):
+    client = client_for(staff_user(role))
+    merchant = MerchantFactory()
+
+    for url in (
+        "/admin/",
+        reverse("admin:merchants_merchant_changelist"),
+        reverse("admin:merchants_merchant_change", args=[merchant.pk]),
+        reverse("admin:promotions_promotion_changelist"),
+        reverse("admin:merchants_participation_changelist"),
+        reverse("admin:merchants_certificate_changelist"),
+        reverse("admin:festival_festival_changelist"),
+        reverse("admin:promotions_dashboard"),
+    ):
+        assert client.get(url, follow=True).status_code == 200, url
+
+
+def test_organiser_admin_manages_merchants_users_and_deletes():
+    client = client_for(staff_user(ORGANISER_ADMIN))
+    merchant = MerchantFactory()
+
+    assert client.get(reverse("admin:merchants_merchant_add")).status_code == 200
+    assert client.get(reverse("admin:merchants_merchant_import")).status_code == 200
+    assert client.get(reverse("admin:merchants_merchant_invite", args=[merchant.pk])).status_code == 200
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 200
+    response = client.post(reverse("admin:merchants_merchant_delete", args=[merchant.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Merchant.objects.filter(pk=merchant.pk).exists()
+
+
+@pytest.mark.parametrize("role", [REVIEWER, VIEWER])
+def test_reviewer_and_viewer_cannot_register_import_invite_delete_or_manage_users(role):
+    client = client_for(staff_user(role))
+    merchant = MerchantFactory()
+
+    assert client.get(reverse("admin:merchants_merchant_add")).status_code == 403
+    assert client.get(reverse("admin:merchants_merchant_import")).status_code == 403
+    assert client.get(reverse("admin:merchants_merchant_invite", args=[merchant.pk])).status_code == 403
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert (
+        client.post(reverse("admin:merchants_merchant_delete", args=[merchant.pk]), {"post": "yes"}).status_code == 403
+    )
+    response = client.post(
+        reverse("admin:merchants_merchant_change", args=[merchant.pk]),
+        {"name": "Renamed", "uscc": merchant.uscc, "kind": merchant.kind, "country": "CN"},
+    )
+    assert response.status_code == 403
+    merchant.refresh_from_db()
+    assert merchant.name != "Renamed"
+    assert Merchant.objects.filter(pk=merchant.pk).exists()
+
+
+def test_reviewer_decides_promotions_participations_and_certificates():
+    reviewer = staff_user(REVIEWER)
+    client = client_for(reviewer)
+    promotion = PromotionFactory(submitted=True)
+    participation = ParticipationFactory(applied=True)
+    certificate = CertificateFactory()
+
+    client.post(reverse("admin:promotions_promotion_decide", args=[promotion.pk, "approve"]), {"note": ""})
+    client.post(reverse("admin:merchants_participation_decide", args=[participation.pk, "approve"]), {"note": ""})
+    client.post(reverse("admin:merchants_certificate_decide", args=[certificate.pk, "verify"]), {"note": ""})
+
+    promotion.refresh_from_db()
+    participation.refresh_from_db()
+    certificate.refresh_from_db()
+    assert (promotion.status, participation.status, certificate.status) == ("approved", "approved", "verified")
+    assert promotion.events.get(to_status="approved").actor == reviewer
+
+
+def test_viewer_cannot_decide_anything():
+    client = client_for(staff_user(VIEWER))
+    promotion = PromotionFactory(submitted=True)
+    participation = ParticipationFactory(applied=True)
+
+    decide = client.post(reverse("admin:promotions_promotion_decide", args=[promotion.pk, "approve"]), {"note": ""})
+    bulk = client.post(
+        reverse("admin:promotions_promotion_changelist"),
+        {"action": "decide_approve", "_selected_action": [promotion.pk], "confirm": "yes"},
+    )
+    participation_decide = client.post(
+        reverse("admin:merchants_participation_decide", args=[participation.pk, "approve"]), {"note": ""}
+    )
+
+    assert decide.status_code == 403
+    assert participation_decide.status_code == 403
+    assert bulk.status_code in (200, 302)
+    promotion.refresh_from_db()
+    participation.refresh_from_db()
+    assert promotion.status == PromotionStatus.SUBMITTED
+    assert participation.status == "applied"
+
+
+def test_viewer_exports_merchants():
+    client = client_for(staff_user(VIEWER))
+    MerchantFactory(name="Exported merchant")
+
+    response = client.post(
+        reverse("admin:merchants_merchant_export"),
+        {"format": "0", "resource": "0", **{f"merchantresource_{f}": "on" for f in ("uscc", "name", "kind")}},
+    )
+
+    assert response.status_code == 200
+    assert "Exported merchant" in response.content.decode("utf-8-sig")
+
+
+def test_staff_without_a_role_sees_nothing():
+    client = client_for(UserFactory(is_staff=True))
+    promotion = PromotionFactory(submitted=True)
+
+    assert client.get(reverse("admin:merchants_merchant_changelist")).status_code == 403
+    assert client.get(reverse("admin:promotions_dashboard")).status_code == 403
+    assert client.get(reverse("admin:merchants_merchant_export")).status_code == 403
+    assert client.post(reverse("admin:promotions_promotion_decide", args=[promotion.pk, "approve"])).status_code == 403
+
+
+def test_permissions_of_models_added_later_reach_the_roles_after_migrate():
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from festival.roles import refresh_role_groups
+
+    content_type = ContentType.objects.get(app_label="promotions", model="promotion")
+    new_view = Permission.objects.create(codename="view_newthing", name="Can view new thing", content_type=content_type)
+    new_delete = Permission.objects.create(codename="delete_newthing", name="Can delete", content_type=content_type)
+
+    refresh_role_groups(apps=apps)
+
+    assert {("promotions", "view_newthing"), ("promotions", "delete_newthing")} <= _codenames(ORGANISER_ADMIN)
+    assert ("promotions", "view_newthing") in _codenames(VIEWER)
+    assert ("promotions", "delete_newthing") not in _codenames(REVIEWER)
+    assert new_view.pk and new_delete.pk
