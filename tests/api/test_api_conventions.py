@@ -179,4 +179,6 @@ def test_schema_and_docs_load_nothing_from_a_cdn(anon_client):
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "unpkg" not in html
     assert "/static/drf_spectacular_sidecar/" in html
+    bundle = anon_client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
     assert FestivalFactory() is not None
