@@ -209,8 +209,17 @@ class BulkPricePointSerializer(serializers.Serializer):
     recorded_at = MomentField()
 
 
+class BoundedListField(serializers.ListField):
+    """Refuses an over-long list before validating its items (no CPU burnt on 100,000 rows)."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class BulkPricesSerializer(serializers.Serializer):
-    prices = serializers.ListField(
+    prices = BoundedListField(
         child=BulkPricePointSerializer(), allow_empty=False, max_length=MAX_BULK_PRICES, min_length=1
     )
 

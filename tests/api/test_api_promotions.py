@@ -291,3 +291,25 @@ def test_bad_filters_answer_400(anon_client, params):
 )
 def test_unknown_promotions_are_404(anon_client, url):
     assert anon_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"items": None}, "items"),
+        ({"categories": None}, "categories"),
+        ({"items": [{"product": 1, "promo_price": "1"}] * 2}, "items"),
+        ({"kind": "threshold", "threshold_amount": "10", "amount_off": "20"}, "amount_off"),
+        ({"kind": "livestream"}, "stream_host"),
+        ({"ends_at": "2001-01-01T00:00:00+08:00"}, "ends_at"),
+    ],
+)
+def test_patch_bad_input_is_400_and_changes_nothing(client_a, festival, merchant_a, change, field):
+    promotion = PromotionFactory(merchant=merchant_a, festival=festival, title="Before")
+
+    response = client_a.patch(f"{URL}{promotion.pk}/", {**change, "title": "After"}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    promotion.refresh_from_db()
+    assert promotion.title == "Before"
