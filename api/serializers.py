@@ -32,6 +32,7 @@ from promotions.models import (
 )
 
 MAX_BULK_PRICES = 10_000
+MAX_PROMOTION_ITEMS = 1_000
 CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 
@@ -283,7 +284,7 @@ class PromotionSerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all(), many=True, required=False
     )
-    items = PromotionItemSerializer(many=True, required=False)
+    items = PromotionItemSerializer(many=True, required=False, max_length=MAX_PROMOTION_ITEMS)
 
     percent_off = serializers.DecimalField(
         max_digits=5,

@@ -75,6 +75,7 @@ def test_create_draft_with_items_and_categories(client_a, festival, merchant_a, 
         ({"items": [{"product": 99999999, "promo_price": "1"}]}, "items"),
         ({"items": [{"product": "x", "promo_price": "1"}]}, "items"),
         ({"items": "not a list"}, "items"),
+        ({"items": [{"product": 1, "promo_price": "1"}] * 1001}, "items"),
     ],
 )
 def test_create_refuses_bad_input_per_field(client_a, festival, change, field):
