@@ -51,8 +51,7 @@ def _with_etag(request, response):
 class ApiView:
     pagination_class = ApiPagination
     throttle_classes = (AnonThrottle, KeyThrottle, UserThrottle)
-    filter_backends = (DjangoFilterBackend, OrderingFilter)
-    ordering_fields = ()
+    filter_backends = (DjangoFilterBackend,)
 
     @property
     def actor(self):
@@ -155,6 +154,7 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = serializers.PromotionSerializer
     permission_classes = (PublicReadMerchantWrite,)
     filterset_class = PromotionFilter
+    filter_backends = (DjangoFilterBackend, OrderingFilter)
     ordering_fields = ("starts_at",)
     lookup_value_regex = ID_PATTERN
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
