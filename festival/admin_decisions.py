@@ -50,6 +50,7 @@ class Decision:
     note_label: str = gettext_lazy("Note")
     note_help: str = ""
     button_class: str = ""
+    bulk_label: str = ""  # the bulk action's name, e.g. "Approve selected promotions…"
 
 
 class DecisionForm(forms.Form):
@@ -250,7 +251,7 @@ class DecisionAdminMixin:
             return actions
         for decision in self.decisions_for(request):
             name = f"decide_{decision.name}"
-            description = _("%(decision)s selected %(objects)s…") % {
+            description = decision.bulk_label or _("%(decision)s selected %(objects)s…") % {
                 "decision": capfirst(decision.label),
                 "objects": self.opts.verbose_name_plural,
             }

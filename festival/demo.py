@@ -1,10 +1,11 @@
 """The demo data: the 2020 Double Product Online Shopping Festival and a current edition.
 
-``seed_demo()`` first plans everything from a fixed random seed (pure Python,
-no database), then replays the plan through the services, with each decision
-stamped at its own moment, so the audit trail reads like the real festival:
-certificates verified, merchants applied and approved, promotions filed,
-reviewed, made live and ended by the clock.
+Everything is drawn from fixed random seeds (one per part: merchants, each
+edition), so the same code yields the same data. The merchants are planned in
+pure Python; each edition is then replayed through the services, every
+decision stamped at its own moment, so the audit trail reads like the real
+festival: certificates verified, merchants applied and approved, promotions
+filed, reviewed, made live and ended by the clock.
 
 Idempotent: the category tree, organisers, logins, merchants and products are
 looked up by their natural keys and created only when missing; a festival's
@@ -41,9 +42,11 @@ from merchants.models import (
     Product,
     SalesReport,
 )
+from merchants.uscc import ALPHABET as USCC_ALPHABET
 from merchants.uscc import make_uscc
 from promotions import services as promotion_services
 from promotions.models import Promotion, PromotionKind
+from promotions.results import roll_up_festival
 
 from . import demo_data, events
 from . import services as festival_services
@@ -90,7 +93,7 @@ def _money(value) -> Decimal:
 def organisation_code(rng: random.Random) -> str:
     """Nine characters of an organisation code with its GB 11714 check character."""
     if rng.random() < 0.4:  # codes issued since 2015 start with MA
-        body = "MA" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(6))
+        body = "MA" + "".join(rng.choice(USCC_ALPHABET) for _ in range(6))
     else:
         body = "".join(rng.choice("0123456789") for _ in range(8))
     total = sum(int(char, 36) * weight for char, weight in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
@@ -284,6 +287,7 @@ class DemoBuilder:
         self.merchants: dict[int, Merchant] = {}
         self.products: dict[str, Product] = {}
         existing_by_uscc = {m.uscc: m for m in Merchant.objects.filter(uscc__in=[p.uscc for p in self.plans if p.uscc])}
+        new_merchants = new_products = 0
         for plan in self.plans:
             merchant = (
                 existing_by_uscc.get(plan.uscc)
@@ -305,6 +309,7 @@ class DemoBuilder:
                     ),
                     by=self.organiser,
                 )
+                new_merchants += 1
             self.merchants[plan.index] = merchant
         existing_products = {
             (p.merchant_id, p.sku): p for p in Product.objects.filter(merchant__in=self.merchants.values())
@@ -323,7 +328,10 @@ class DemoBuilder:
                             unit="件",
                         )
                     )
+                    new_products += 1
                 self.products[product_plan.sku] = product
+        if new_merchants or new_products:
+            self.result.created.append(f"{new_merchants} merchants and {new_products} products")
 
     # Festivals
 
@@ -574,6 +582,8 @@ class HistoricEdition(EditionBuilder):
         self.add_promotions()
         festival_services.advance_festivals(now=festival.ends_at + timedelta(seconds=1))
         self.add_sales_reports()
+        # The nightly roll-up only revisits recent festivals, so 2020's days are rolled up here.
+        roll_up_festival(festival, now=festival.ends_at + timedelta(days=2))
 
     def add_certificates(self):
         rng = self.rng
@@ -988,7 +998,7 @@ def demo_counts() -> dict[str, int]:
     from merchants.models import CertificateEvent, ParticipationEvent
     from promotions.models import PromotionEvent, PromotionItem
 
-    from .models import Category, FestivalEvent
+    from .models import Category, DailyResult, FestivalEvent
 
     models = (
         Organiser,
@@ -1007,6 +1017,7 @@ def demo_counts() -> dict[str, int]:
         Promotion,
         PromotionItem,
         PromotionEvent,
+        DailyResult,
         User,
     )
     return {model._meta.label: model.objects.count() for model in models}

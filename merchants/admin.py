@@ -1,13 +1,15 @@
 """The organisers' back office for merchants: registration and spreadsheet
 import, staff invitations, certificates and participations with their decisions."""
 
+import mimetypes
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -81,21 +83,21 @@ class SpreadsheetAdminMixin:
 
 
 class CategoryFilter(admin.SimpleListFilter):
+    """Merchants (or, in a subclass, participations) by a category claimed in any participation."""
+
     title = gettext_lazy("claimed category")
     parameter_name = "category"
+    claim_owner = "participation__merchant"  # the claim's path to the filtered row
 
     def lookups(self, request, model_admin):
         return [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                Exists(
-                    Participation.categories.through.objects.filter(
-                        participation__merchant=OuterRef("pk"), category_id=self.value()
-                    )
-                )
+            claims = Participation.categories.through.objects.filter(
+                **{self.claim_owner: OuterRef("pk")}, category_id=self.value()
             )
+            return queryset.filter(Exists(claims))
         return queryset
 
 
@@ -465,21 +467,57 @@ class CertificateAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def validity(self, certificate):
         return _certificate_validity(certificate)
 
+    # Scans are business documents: they are served only to staff who may
+    # view certificates, through the admin, never from a public media URL.
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/document/<slug:variant>/",
+                self.admin_site.admin_view(self.document_view),
+                name="merchants_certificate_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, object_id, variant):
+        certificate = get_object_or_404(Certificate, pk=unquote(object_id))
+        if not self.has_view_permission(request, certificate):
+            raise PermissionDenied
+        document = certificate.document_thumbnail if variant == "thumbnail" else certificate.document
+        if variant not in ("full", "thumbnail") or not document:
+            raise Http404
+        try:
+            handle = document.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle, content_type=mimetypes.guess_type(document.name)[0] or "application/octet-stream"
+        )
+        response["Cache-Control"] = "private, max-age=300"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def _document_url(self, certificate, variant):
+        return reverse("admin:merchants_certificate_document", args=[certificate.pk, variant])
+
     @admin.display(description=gettext_lazy("scan"))
     def document_link(self, certificate):
         if not certificate.document:
             return "—"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', certificate.document.url, _("open"))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', self._document_url(certificate, "full"), _("open")
+        )
 
     @admin.display(description=gettext_lazy("scanned document"))
     def document_preview(self, certificate):
         if not certificate.document:
             return _("No scan uploaded.")
-        image = certificate.document_thumbnail or certificate.document
+        variant = "thumbnail" if certificate.document_thumbnail else "full"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener"><img src="{}" class="document-thumbnail" alt="{}"></a>',
-            certificate.document.url,
-            image.url,
+            self._document_url(certificate, "full"),
+            self._document_url(certificate, variant),
             _("scanned document"),
         )
 
@@ -513,23 +551,8 @@ class ParticipationEventInline(StatusHistoryInline):
     model = ParticipationEvent
 
 
-class ParticipationCategoryFilter(admin.SimpleListFilter):
-    title = gettext_lazy("claimed category")
-    parameter_name = "category"
-
-    def lookups(self, request, model_admin):
-        return [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(
-                Exists(
-                    Participation.categories.through.objects.filter(
-                        participation_id=OuterRef("pk"), category_id=self.value()
-                    )
-                )
-            )
-        return queryset
+class ParticipationCategoryFilter(CategoryFilter):
+    claim_owner = "participation_id"
 
 
 @admin.register(Participation)

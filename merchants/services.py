@@ -267,7 +267,7 @@ def record_price(product: Product, *, price, recorded_at: datetime, source=Price
     if PricePoint.objects.filter(product=product, recorded_at=recorded_at).exists():
         raise DomainError(_("This product already has a price at this time."), code="duplicate")
     point.save()
-    # Promotions re-check their items (promotions.handlers); merchants never imports promotions.
+    # Promotions re-check their items (promotions.pricing_handlers); merchants never imports promotions.
     publish_on_commit("prices.recorded", product_ids=[product.pk])
     return point
 
@@ -363,6 +363,7 @@ def invite_member(merchant: Merchant, *, email: str, role: str, by):
     an account."""
     from django.contrib.auth import get_user_model
     from django.core.validators import validate_email
+    from django.db.models import Q
 
     from .models import Membership, MembershipRole
 
@@ -375,11 +376,18 @@ def invite_member(merchant: Merchant, *, email: str, role: str, by):
     if role not in MembershipRole.values:
         raise DomainError(_("Choose the role: owner or staff."), code="invalid_role")
     User = get_user_model()
-    if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+    if existing is not None:
+        membership = getattr(existing, "membership", None)
+        if membership is not None and membership.merchant_id == merchant.pk and not existing.has_usable_password():
+            # Invited before but never set up (the mail was lost?): send a fresh link.
+            transaction.on_commit(lambda: _send_invitation(existing.pk, merchant.pk), robust=True)
+            return membership
         raise DomainError(_("%(email)s already has an account.") % {"email": email}, code="duplicate")
     user = User(username=email, email=email, is_staff=False)
     user.set_unusable_password()
     user.save()
     membership = Membership.objects.create(user=user, merchant=merchant, role=role, invited_by=by)
-    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk))
+    # robust: a mail server that is down must not turn the saved invitation into an error page.
+    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk), robust=True)
     return membership

@@ -173,6 +173,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             target_status=S.CHANGES_REQUESTED,
             note=NOTE_REQUIRED,
             note_label=gettext_lazy("What to change"),
+            bulk_label=gettext_lazy("Request changes to selected promotions…"),
             note_help=gettext_lazy("The merchant reads this note, edits the promotion and submits it again."),
         ),
         Decision(
@@ -186,6 +187,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             note=NOTE_REQUIRED,
             note_label=gettext_lazy("Reason"),
             note_help=gettext_lazy("The merchant reads this reason. A live promotion ends at once."),
+            bulk_label=gettext_lazy("Cancel selected promotions…"),
             button_class="decision-cancel",
         ),
     )
@@ -324,7 +326,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     def approve_all_that_pass(self, request, queryset):
         report = DecisionReport(done=[], skipped=[])
         approve = self.decisions[0]
-        for promotion in queryset.prefetch_related("items__product"):
+        for promotion in queryset:  # items and products are prefetched by get_queryset
             if promotion.status != S.SUBMITTED:
                 report.skipped.append(
                     (promotion, _("not waiting for review (“%(status)s”)") % {"status": promotion.get_status_display()})

@@ -58,6 +58,15 @@ class FestivalDashboard:
     total_gmv: Decimal
     total_orders: int
 
+    @property
+    def items_pass_share(self) -> Decimal | None:
+        """Percentage of checked items that pass the honest-price check (None before any check)."""
+        counts = next(iter(self.item_checks.datasets.values()))
+        checked = sum(counts[:3])  # pass, warning, fail; "not checked" is left out
+        if not checked:
+            return None
+        return (Decimal(counts[0]) * 100 / checked).quantize(Decimal("0.1"))
+
     def charts(self):
         return {
             "merchants_by_kind": self.merchants_by_kind.as_chart(),

@@ -24,6 +24,7 @@ def browser_page(live_server, transactional_db, settings):
     """
     import os
 
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
@@ -44,6 +45,10 @@ def browser_page(live_server, transactional_db, settings):
         finally:
             context.close()
             browser.close()
+            # The test ran inside Playwright's greenlet, whose context holds its
+            # own database connection; close it, or PostgreSQL cannot drop the
+            # test database at the end of the session.
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ that is rolled back afterwards; each test runs in a savepoint inside it.
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -233,6 +234,10 @@ def test_2020_sales_reports_add_up_to_the_reported_total(edition_2020):
     total = edition_2020.sales_reports.aggregate(total=Sum("gmv"))["total"]
 
     assert abs(total - 182_510_000_000) < 1_000_000
+    results = edition_2020.daily_results.all()
+    assert results.count() == 13
+    assert sum(r.gmv for r in results) == total.quantize(Decimal("0.01"))  # SQLite sums in floating point
+    assert all(r.merchants_reporting == 109 and r.promotions_live > 0 for r in results)
 
 
 # The current edition ------------------------------------------------------------------------
@@ -297,6 +302,7 @@ def test_demo_logins(demo, current):
     assert merchant.products.exists()
     assert merchant.promotions.filter(festival=current, status=S.DRAFT, created_by=users["merchant"]).exists()
     assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant"]
+    assert "109 merchants and 436 products" in demo.created
 
 
 # Idempotence and determinism ---------------------------------------------------------------------
@@ -333,3 +339,15 @@ def test_plan_is_deterministic(demo):
     ]
     stored = dict(Merchant.objects.values_list("name", "uscc"))
     assert {p.name: p.uscc for p in first} == stored
+
+
+def test_a_later_run_adds_that_years_edition_and_leaves_2020_alone(demo, edition_2020):
+    counts_2020 = (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count())
+
+    result = seed_demo(now=demo.now + timedelta(days=400))
+
+    assert len(result.created) == 1 and result.created[0].startswith("festival ")
+    assert Festival.objects.count() == 3
+    assert (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count()) == (
+        counts_2020
+    )

@@ -12,7 +12,7 @@ from PIL import Image
 from festival.roles import REVIEWER
 from merchants.models import CertificateStatus, ParticipationStatus
 from tests.admin_support import client_for, staff_user
-from tests.factories import CategoryFactory, CertificateFactory, ParticipationFactory
+from tests.factories import CategoryFactory, CertificateFactory, MembershipFactory, ParticipationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,27 @@ def test_certificate_page_shows_the_scan_and_offers_verify_and_reject(reviewer):
         client_for(reviewer).get(reverse("admin:merchants_certificate_change", args=[certificate.pk])).content.decode()
     )
 
-    assert certificate.document.url in html
+    document_url = reverse("admin:merchants_certificate_document", args=[certificate.pk, "full"])
+    assert document_url in html
     assert 'class="document-thumbnail"' in html
     assert "decide/verify/" in html and "decide/reject/" in html
+    assert certificate.document.url not in html  # never the public media URL
+
+
+def test_scans_are_served_only_to_staff_who_may_view_certificates(reviewer):
+    certificate = CertificateFactory()
+    certificate.document.save("scan.png", _png())
+    url = reverse("admin:merchants_certificate_document", args=[certificate.pk, "full"])
+
+    allowed = client_for(reviewer).get(url)
+    merchant_user = client_for(MembershipFactory(merchant=certificate.merchant).user).get(url)
+    no_role = client_for(UserFactory(is_staff=True)).get(url)
+
+    assert allowed.status_code == 200
+    assert allowed["Content-Type"] == "image/png"
+    assert b"".join(allowed.streaming_content).startswith(b"\x89PNG")
+    assert merchant_user.status_code == 302  # to the admin login
+    assert no_role.status_code == 403
 
 
 def test_verify_then_reject_with_a_reason_is_recorded(reviewer):

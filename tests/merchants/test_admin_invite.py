@@ -83,3 +83,17 @@ def test_invite_member_rejects_a_bad_address_and_role():
         services.invite_member(merchant, email="not an email", role="staff", by=organiser)
     with pytest.raises(DomainError, match="owner or staff"):
         services.invite_member(merchant, email="ok@example.com", role="boss", by=organiser)
+
+
+def test_inviting_again_before_setup_resends_the_link(django_capture_on_commit_callbacks):
+    merchant = MerchantFactory()
+    organiser = staff_user(ORGANISER_ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.invite_member(merchant, email="new@example.com", role="staff", by=organiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.invite_member(merchant, email="new@example.com", role="staff", by=organiser)
+
+    assert again == first
+    assert Membership.objects.count() == 1
+    assert len(mail.outbox) == 2

@@ -74,6 +74,7 @@ def test_dashboard_counts_by_kind_status_check_and_sales(festival_2020):
     assert dashboard.total_orders == 4
     assert next(iter(dashboard.daily_sales.datasets.values()))[0] == "100.30"
     assert dashboard.pending_promotions == 1
+    assert dashboard.items_pass_share == Decimal("50.0")
 
 
 def test_dashboard_page_draws_charts_with_vendored_chart_js(festival_2020):
