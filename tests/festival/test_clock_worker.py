@@ -80,7 +80,7 @@ class Processes:
         }
         if not settings.REDIS_URL:
             broker = tmp_path / "broker"
-            for folder in ("out", "processed"):
+            for folder in ("out", "processed", "control"):
                 (broker / folder).mkdir(parents=True, exist_ok=True)
             self.env["CELERY_BROKER_DIR"] = str(broker)
 
