@@ -22,12 +22,12 @@ class IdFilter(filters.NumberFilter):
 
 
 class SaneDateTimeField(forms.DateTimeField):
-    """An ISO 8601 moment between the years 1900 and 2999 (far dates overflow time-zone maths)."""
+    """An ISO 8601 moment between the years 1970 and 2999 (far dates overflow time-zone maths)."""
 
     def to_python(self, value):
         result = super().to_python(value)
-        if result is not None and not (1900 <= result.year <= 2999):
-            raise forms.ValidationError(_("Enter a moment between the years 1900 and 2999."), code="out_of_range")
+        if result is not None and not (1970 <= result.year <= 2999):
+            raise forms.ValidationError(_("Enter a moment between the years 1970 and 2999."), code="out_of_range")
         return result
 
 

@@ -49,11 +49,57 @@ def approved_merchants():
     )
 
 
+# Prefetched into plain lists (to_attr): calling .all() on a prefetched manager
+# clones a queryset per promotion, which costs more than the prefetch itself.
+PREFETCHED_CATEGORIES = "prefetched_categories"
+PREFETCHED_ITEMS = "prefetched_items"
+
+
 def _promotion_reads(queryset):
     return queryset.select_related("festival", "merchant").prefetch_related(
-        Prefetch("categories", queryset=Category.objects.only("pk", "slug")),
-        Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk")),
+        Prefetch("categories", queryset=Category.objects.only("pk", "slug"), to_attr=PREFETCHED_CATEGORIES),
+        Prefetch(
+            "items",
+            queryset=PromotionItem.objects.select_related("product")
+            .only(
+                "pk",
+                "promotion_id",
+                "product_id",
+                "product__sku",
+                "promo_price",
+                "reference_price",
+                "reference_source",
+                "real_discount_percent",
+                "check_status",
+                "check_reasons",
+            )
+            .order_by("pk"),
+            to_attr=PREFETCHED_ITEMS,
+        ),
     )
+
+
+def promotions_for_listing(queryset):
+    """Only the columns the output needs: the list sorts tens of thousands of rows."""
+    return queryset.defer(
+        *(f"festival__{name}" for name in FESTIVAL_COLUMNS_NOT_SHOWN),
+        *(f"merchant__{name}" for name in MERCHANT_COLUMNS_NOT_SHOWN),
+        *PROMOTION_COLUMNS_NOT_SHOWN,
+    )
+
+
+FESTIVAL_COLUMNS_NOT_SHOWN = [f.attname for f in Festival._meta.concrete_fields if f.attname not in {"id", "slug"}]
+MERCHANT_COLUMNS_NOT_SHOWN = [f.attname for f in Merchant._meta.concrete_fields if f.attname not in {"id", "name"}]
+PROMOTION_COLUMNS_NOT_SHOWN = [
+    "banner",
+    "banner_thumbnail",
+    "reviewed_at",
+    "reviewed_by_id",
+    "review_note",
+    "went_live_at",
+    "ended_at",
+    "created_by_id",
+]
 
 
 def visible_promotions(actor):

@@ -104,7 +104,10 @@ class CategoryTreeView(ApiView, GenericAPIView):
     pagination_class = None
     filter_backends = ()
 
-    @extend_schema(summary="The category tree (root nodes with nested children)")
+    @extend_schema(
+        summary="The category tree (root nodes with nested children)",
+        responses=serializers.CategoryTreeSerializer(many=True),
+    )
     def get(self, request):
         tree = selectors.category_tree()
         return Response(serializers.CategoryTreeSerializer(tree, many=True).data)
@@ -157,7 +160,10 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
 
     def get_queryset(self):
-        return selectors.visible_promotions(self.actor)
+        queryset = selectors.visible_promotions(self.actor)
+        if self.action in ("list", "retrieve"):
+            queryset = selectors.promotions_for_listing(queryset)
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "create":

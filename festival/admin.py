@@ -1,5 +1,7 @@
 """The organisers' back office: festival editions, organisers, categories and results."""
 
+import zoneinfo
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.urls import reverse
@@ -129,15 +131,26 @@ class FestivalAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Dashboard"))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Show and parse the form's dates in the festival's own zone.
+        # The form's dates are in the festival's own zone: the zone the form
+        # names when it is posted, else the saved festival's, else the default.
         festival = self.get_object(request, unquote(object_id)) if object_id else None
-        if festival is None:
+        zone = _posted_time_zone(request) or (festival.tz if festival else None)
+        if zone is None:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        with timezone.override(festival.tz):
+        with timezone.override(zone):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):
                 response.render()  # render inside the zone: the template formats the dates
             return response
+
+
+def _posted_time_zone(request):
+    if request.method != "POST":
+        return None
+    try:
+        return zoneinfo.ZoneInfo(request.POST.get("time_zone", ""))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 @admin.register(Category)

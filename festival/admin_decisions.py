@@ -41,7 +41,7 @@ class Decision:
 
     name: str
     label: str
-    done_message: str  # "%(count)d … approved." (ngettext-free; the count is shown separately)
+    done_message: str  # shown after a single decision, e.g. "%(object)s was approved."
     permission: str
     perform: Callable
     available: Callable
@@ -111,7 +111,8 @@ class DecisionReport:
             messages.info(request, _("Nothing was selected."))
 
 
-def run_decision(decision: Decision, objects, *, by, note="") -> DecisionReport:
+def run_decision(decision: Decision, objects, *, by, note="", log=None) -> DecisionReport:
+    """Decide each object on its own; ``log(obj, message)`` also records it in the admin's log."""
     report = DecisionReport(done=[], skipped=[])
     for obj in objects:
         if obj.status == decision.target_status:
@@ -123,6 +124,8 @@ def run_decision(decision: Decision, objects, *, by, note="") -> DecisionReport:
             report.skipped.append((obj, _error_text(error)))
         else:
             report.done.append(obj)
+            if log is not None:
+                log(obj, f"{decision.label}: {note}" if note else str(decision.label))
     return report
 
 
@@ -179,7 +182,9 @@ class DecisionAdminMixin:
             raise PermissionDenied
         form = DecisionForm(request.POST or None, decision=decision)
         if request.method == "POST" and form.is_valid():
-            report = run_decision(decision, [obj], by=request.user, note=form.cleaned_data.get("note", ""))
+            report = run_decision(
+                decision, [obj], by=request.user, note=form.cleaned_data.get("note", ""), log=self._logger(request)
+            )
             if report.done:
                 messages.success(request, decision.done_message % {"object": obj})
             for skipped, reason in report.skipped:
@@ -211,6 +216,9 @@ class DecisionAdminMixin:
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.decision_template, context)
 
+    def _logger(self, request):
+        return lambda obj, message: self.log_change(request, obj, message)
+
     def decision_row(self, obj):
         """What the intermediate page shows for each object (override for more)."""
         return {"object": obj, "status": obj.get_status_display(), "url": self.change_url(obj), "details": ""}
@@ -222,9 +230,13 @@ class DecisionAdminMixin:
             objects = list(queryset)
             form = DecisionForm(request.POST if "confirm" in request.POST else None, decision=decision)
             if "confirm" in request.POST and form.is_valid():
-                run_decision(decision, objects, by=request.user, note=form.cleaned_data.get("note", "")).send(
-                    request, decision
-                )
+                run_decision(
+                    decision,
+                    objects,
+                    by=request.user,
+                    note=form.cleaned_data.get("note", ""),
+                    log=modeladmin._logger(request),
+                ).send(request, decision)
                 return None  # back to the change list
             return modeladmin.render_decision_page(
                 request, decision, objects, form, single=False, action_name=f"decide_{decision.name}"

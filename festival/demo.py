@@ -51,6 +51,7 @@ from .categories import ensure_category_tree
 from .models import Festival, Organiser
 
 DEMO_PASSWORD = "festival2020"
+REVIEW_PERMISSIONS = ("promotions.review_promotion", "merchants.review_participation", "merchants.verify_certificate")
 SEED = 2020
 TZ = ZoneInfo("Asia/Shanghai")
 FEN = Decimal("0.01")
@@ -248,15 +249,21 @@ class DemoBuilder:
         organiser = self.ensure_user("organiser", first_name="组委会", is_staff=True, is_superuser=True)
         reviewer = self.ensure_user("reviewer", first_name="审核员", is_staff=True)
         viewer = self.ensure_user("viewer", first_name="观察员", is_staff=True)
+        # The "Reviewer" and "Viewer" groups come from a migration when the admin
+        # defines them; whatever a group lacks, the demo reviewer gets directly.
         review_group = Group.objects.filter(name="Reviewer").first()
         if review_group is not None:
             reviewer.groups.add(review_group)
-        else:
+        reviewer = User.objects.get(pk=reviewer.pk)  # fresh permission cache
+        missing = [perm for perm in REVIEW_PERMISSIONS if not reviewer.has_perm(perm)]
+        if missing:
             reviewer.user_permissions.add(
-                *Permission.objects.filter(
-                    codename__in=["review_promotion", "review_participation", "verify_certificate"]
+                *(
+                    Permission.objects.get(content_type__app_label=perm.split(".")[0], codename=perm.split(".")[1])
+                    for perm in missing
                 )
             )
+            reviewer = User.objects.get(pk=reviewer.pk)
         view_group = Group.objects.filter(name="Viewer").first()
         if view_group is not None:
             viewer.groups.add(view_group)
@@ -266,10 +273,7 @@ class DemoBuilder:
                     codename__startswith="view_", content_type__app_label__in=["festival", "merchants", "promotions"]
                 )
             )
-        reviewer = User.objects.get(pk=reviewer.pk)  # fresh permission cache
-        needed = ["promotions.review_promotion", "merchants.review_participation", "merchants.verify_certificate"]
-        self.organiser = organiser
-        self.reviewer = reviewer if reviewer.has_perms(needed) else organiser
+        self.organiser, self.reviewer = organiser, reviewer
         self.result.logins += [
             ("organiser", "superuser: /admin/"),
             ("reviewer", "staff reviewer: /admin/"),

@@ -40,9 +40,12 @@ def role_permissions(permission_model, group_name):
     raise ValueError(f"unknown role {group_name!r}")
 
 
-def refresh_role_groups(sender=None, **kwargs):
+def refresh_role_groups(sender=None, apps=None, using="default", **kwargs):
     """post_migrate: give the existing role groups the permissions of models added since."""
-    from django.contrib.auth.models import Group, Permission
-
-    for group in Group.objects.filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]):
-        group.permissions.add(*role_permissions(Permission, group.name))
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except (AttributeError, LookupError):  # auth is not (or no longer) migrated
+        return
+    for group in group_model.objects.using(using).filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]):
+        group.permissions.add(*role_permissions(permission_model, group.name).using(using))

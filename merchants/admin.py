@@ -53,6 +53,7 @@ class SpreadsheetAdminMixin:
     import_formats = SPREADSHEET_FORMATS
     export_formats = SPREADSHEET_FORMATS
     import_error_display = ("message",)
+    import_template_name = "admin/festival/import.html"
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from festival.images import sanitise_image
 from festival.models import Category
+from merchants.templatetags.portal_tags import localname
 
 from . import selectors
 from .models import Certificate, Merchant, PricePoint, Product
@@ -102,7 +103,7 @@ class ModelCleanMessagesMixin:
 
 
 class MerchantProfileForm(ModelCleanMessagesMixin, forms.ModelForm):
-    logo = SanitisedImageField(label=_("logo"), required=False)
+    logo = SanitisedImageField(label=_("Logo"), required=False)
 
     class Meta:
         model = Merchant
@@ -111,7 +112,7 @@ class MerchantProfileForm(ModelCleanMessagesMixin, forms.ModelForm):
 
 
 class CertificateForm(ModelCleanMessagesMixin, forms.ModelForm):
-    document = SanitisedImageField(label=_("scanned document"))
+    document = SanitisedImageField(label=_("Scanned document"))
 
     class Meta:
         model = Certificate
@@ -162,6 +163,12 @@ class ApplicationForm(forms.Form):
         return categories
 
 
+def category_label(category) -> str:
+    """A category's name in the page's language, under its parent's."""
+    name = localname(category)
+    return f"{localname(category.parent)} / {name}" if category.parent_id else name
+
+
 def _tree_order(categories):
     children: dict = {}
     for category in categories:
@@ -187,6 +194,7 @@ class ProductForm(ModelCleanMessagesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.merchant = merchant
         self.fields["category"].queryset = Category.objects.order_by("position", "pk")
+        self.fields["category"].label_from_instance = category_label
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -203,7 +211,6 @@ class PriceForm(forms.Form):
     recorded_at = forms.DateTimeField(
         label=_("Price valid from"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Beijing time (Asia/Shanghai)."),
     )
 
 

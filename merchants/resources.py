@@ -98,8 +98,9 @@ class MerchantResource(resources.ModelResource):
                     self.uscc_rows.setdefault(code, []).append(number)
 
     def before_import_row(self, row, row_number=None, **kwargs):
-        if not str(row.get("country") or "").strip():
-            row["country"] = "CN"
+        # Normalised as Merchant.clean would, so an unchanged row is recognised as unchanged.
+        if "country" in row:
+            row["country"] = str(row["country"] or "").strip().upper() or "CN"
         code = UsccWidget().clean(row.get("uscc"))
         rows = self.uscc_rows.get(code)
         if rows and row_number != rows[0]:

@@ -340,6 +340,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
                 report.skipped.append((promotion, getattr(error, "message", str(error))))
             else:
                 report.done.append(promotion)
+                self.log_change(request, promotion, _("Approved: every item passes the honest-price check"))
         report.send(request, approve)
 
     # The festival dashboard ---------------------------------------------------

@@ -10,8 +10,8 @@ class PromotionsConfig(AppConfig):
         from festival.events import subscribe
 
         from . import (
-            handlers,  # noqa: F401  (subscribes the price re-check handler)
             notifications,
+            pricing_handlers,  # noqa: F401  (subscribes the honest-price event handlers)
         )
 
         subscribe(notifications.on_domain_event)

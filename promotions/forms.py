@@ -7,6 +7,7 @@ chosen kind does not need, and without the script the model's clean() still
 refuses a field the kind does not use.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -16,17 +17,36 @@ from django.utils.translation import gettext_lazy as _
 
 from festival.models import Category
 from merchants import selectors as merchant_selectors
-from merchants.forms import ModelCleanMessagesMixin, SanitisedImageField, https_urls
+from merchants.forms import ModelCleanMessagesMixin, SanitisedImageField, category_label, https_urls
 
 from .models import KIND_FIELDS, KIND_OPTIONAL_FIELDS, KIND_REQUIRED_FIELDS, Promotion, PromotionKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# The order a merchant reads the kind fields in ("spend 200, get 30 off": threshold first).
+_READING_ORDER = (
+    "percent_off",
+    "threshold_amount",
+    "amount_off",
+    "coupon_value",
+    "coupon_quantity",
+    "flash_quantity",
+    "stream_host",
+    "stream_url",
+    "stream_starts_at",
+)
+KIND_FIELD_ORDER = [name for name in _READING_ORDER if name in KIND_FIELDS] + [
+    name for name in KIND_FIELDS if name not in _READING_ORDER
+]
 
 
 def _datetime_widget(festival):
     attrs = {"type": "datetime-local"}
     if festival is not None:
-        attrs["min"] = f"{festival.local(festival.starts_at):{DATETIME_LOCAL}}"
+        # The first whole minute inside the window: a minute-precision input cannot say 10:00:30.
+        start = festival.local(festival.starts_at)
+        if start.second or start.microsecond:
+            start = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        attrs["min"] = f"{start:{DATETIME_LOCAL}}"
         attrs["max"] = f"{festival.local(festival.ends_at):{DATETIME_LOCAL}}"
     return forms.DateTimeInput(attrs=attrs, format=DATETIME_LOCAL)
 
@@ -40,7 +60,7 @@ def kinds_using(field_name) -> list[str]:
 
 
 class PromotionForm(ModelCleanMessagesMixin, forms.ModelForm):
-    banner = SanitisedImageField(label=_("banner image"), required=False)
+    banner = SanitisedImageField(label=_("Banner image"), required=False)
 
     class Meta:
         model = Promotion
@@ -60,6 +80,7 @@ class PromotionForm(ModelCleanMessagesMixin, forms.ModelForm):
             self.fields[name].widget = _datetime_widget(festival)
         self.fields["kind"].widget.attrs["data-kind-select"] = "1"
         self.fields["categories"].queryset = _categories_for(merchant, festival)
+        self.fields["categories"].label_from_instance = category_label
         for name in KIND_FIELDS:
             kinds = kinds_using(name)
             self.fields[name].widget.attrs["data-kinds"] = " ".join(kinds)
@@ -71,7 +92,7 @@ class PromotionForm(ModelCleanMessagesMixin, forms.ModelForm):
 
     @property
     def kind_fields(self):
-        return [self[name] for name in KIND_FIELDS]
+        return [self[name] for name in KIND_FIELD_ORDER]
 
     def promotion_fields(self) -> dict:
         """The cleaned model fields for create_promotion / update_promotion."""

@@ -5,6 +5,8 @@
   // Language switcher: change the language as soon as one is picked.
   document.querySelectorAll("form.lang-switch select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
+    var button = select.form.querySelector("[data-lang-submit]");
+    if (button) { button.hidden = true; }
   });
 
   // Promotion form: show only the fields the chosen kind needs. Hidden groups are

@@ -56,3 +56,40 @@ def test_festival_serializer_has_window_zone_status_and_rules():
     assert {"slug", "name", "time_zone", "starts_at", "ends_at", "status", "price_lookback_days"} <= set(data)
     assert data["min_discount_percent"] == "5.00"
     assert PromotionFactory(festival=festival).festival_id == festival.pk
+
+
+KIND_VALUES = {
+    "percent_off": {"percent_off": Decimal("12.5")},
+    "amount_off": {"amount_off": Decimal("20")},
+    "threshold": {"threshold_amount": Decimal("300"), "amount_off": Decimal("40")},
+    "coupon": {"coupon_value": Decimal("10"), "coupon_quantity": 500, "threshold_amount": Decimal("99")},
+    "flash_sale": {"flash_quantity": 100},
+    "livestream": {"stream_host": "Li", "stream_url": "https://live.example/1"},
+}
+
+
+@pytest.mark.parametrize("kind", list(KIND_VALUES))
+def test_fast_representation_equals_drf_fields_for_every_kind(kind):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from festival.models import Category
+    from promotions.models import Promotion
+
+    extra = {"percent_off": None, **KIND_VALUES[kind]}
+    promotion = PromotionFactory(kind=kind, submitted_at=timezone.now(), **extra)
+    if kind == "livestream":
+        promotion.stream_starts_at = promotion.starts_at + timedelta(hours=1)
+        promotion.save()
+    promotion.categories.add(Category.objects.create(name="Tea", slug="tea"))
+    PromotionItemFactory(promotion=promotion, reference_price=Decimal("99.5"), check_reasons=["a reason"])
+    PromotionItemFactory(promotion=promotion)
+    promotion = Promotion.objects.get(pk=promotion.pk)
+    serializer = PromotionSerializer()
+
+    fast = serializer.to_representation(promotion)
+    reference = serializer.field_representation(promotion)
+
+    assert fast == reference
+    assert list(fast) == list(reference)

@@ -3,8 +3,9 @@
 import importlib
 
 import pytest
-from django.apps import apps as global_apps
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from festival.roles import ORGANISER_ADMIN, REVIEWER, VIEWER
@@ -41,10 +42,11 @@ def test_migration_creates_the_three_groups_with_their_permissions():
 
 
 def test_migration_is_reversible():
-    groups_migration.remove_groups(global_apps, None)
+    state_apps = MigrationExecutor(connection).loader.project_state(("festival", "0002_organiser_groups")).apps
+    groups_migration.remove_groups(state_apps, None)
     assert not Group.objects.filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]).exists()
 
-    groups_migration.create_groups(global_apps, None)
+    groups_migration.create_groups(state_apps, None)
 
     assert set(Group.objects.values_list("name", flat=True)) >= {ORGANISER_ADMIN, REVIEWER, VIEWER}
     assert ("promotions", "review_promotion") in _codenames(REVIEWER)
@@ -186,3 +188,22 @@ def test_staff_without_a_role_sees_nothing():
     assert client.get(reverse("admin:promotions_dashboard")).status_code == 403
     assert client.get(reverse("admin:merchants_merchant_export")).status_code == 403
     assert client.post(reverse("admin:promotions_promotion_decide", args=[promotion.pk, "approve"])).status_code == 403
+
+
+def test_permissions_of_models_added_later_reach_the_roles_after_migrate():
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from festival.roles import refresh_role_groups
+
+    content_type = ContentType.objects.get(app_label="promotions", model="promotion")
+    new_view = Permission.objects.create(codename="view_newthing", name="Can view new thing", content_type=content_type)
+    new_delete = Permission.objects.create(codename="delete_newthing", name="Can delete", content_type=content_type)
+
+    refresh_role_groups(apps=apps)
+
+    assert {("promotions", "view_newthing"), ("promotions", "delete_newthing")} <= _codenames(ORGANISER_ADMIN)
+    assert ("promotions", "view_newthing") in _codenames(VIEWER)
+    assert ("promotions", "delete_newthing") not in _codenames(REVIEWER)
+    assert new_view.pk and new_delete.pk

@@ -198,7 +198,7 @@ def test_db_several_foreign_partners_without_uscc():
     [
         {"uscc": None, "country": "CN"},  # a Chinese merchant without USCC
         {"uscc": "", "country": "CL"},  # blank instead of NULL would defeat the unique index
-        {"uscc": make_uscc("91110108000000001"), "country": "Chile"},
+        {"uscc": make_uscc("91110108000000001"), "country": "cl"},  # not an upper-case ISO code
     ],
 )
 def test_db_merchant_checks(fields):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -112,6 +113,8 @@ def test_approve_one_records_it_in_the_history(reviewer):
     assert (event.actor, event.note, event.from_status) == (reviewer, "Fine prices.", "submitted")
     assert "History of decisions and status changes" in page
     assert "Fine prices." in page
+    admin_log = LogEntry.objects.get(object_id=str(promotion.pk))
+    assert (admin_log.user, admin_log.get_change_message()) == (reviewer, "Approve: Fine prices.")
 
 
 def test_decision_page_asks_for_the_note(reviewer):
@@ -285,3 +288,16 @@ def test_filter_by_check_result(reviewer):
 
     assert list(only_pass) == [passing]
     assert list(only_fail) == [failing]
+
+
+def test_viewer_exports_the_promotions():
+    PromotionFactory(submitted=True, title="Exported promotion")
+
+    response = client_for(staff_user("Viewer")).post(
+        reverse("admin:promotions_promotion_export"),
+        {"format": "0", "resource": "0", "promotionresource_title": "on", "promotionresource_status": "on"},
+    )
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200
+    assert "Exported promotion" in content.decode("utf-8-sig")

@@ -83,7 +83,17 @@ def test_promo_price_above_reference_fails():
     assert (check.status, check.real_discount_percent) == (CheckStatus.FAIL, Decimal("-20.00"))
 
 
-@pytest.mark.parametrize("promo", [Decimal("0"), Decimal("-5.00")])
+def test_price_absurdly_above_reference_fails_and_can_be_stored():
+    it = item("9999.00")
+    _history(it, (3, "0.01"))
+
+    pricing.refresh_item_checks(it.promotion)
+
+    it.refresh_from_db()
+    assert (it.check_status, it.real_discount_percent) == (CheckStatus.FAIL, Decimal("-99999.99"))
+
+
+@pytest.mark.parametrize("promo", [Decimal("0"), Decimal("-5.00"), Decimal("0.004"), None])
 def test_zero_and_negative_promo_prices_fail(promo):
     it = item()
     _history(it, (3, "100.00"))

@@ -1,0 +1,292 @@
+"""Load test of GET /api/v1/promotions/?festival=…&page_size=100 (issue 6).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_api \
+    REDIS_URL=redis://127.0.0.1:6379/4 \
+    /work/main/.venv/bin/python bench/api_load.py [--promotions 50000] [--seconds 20] [--threads 4] [--workers 2]
+
+Creates (once; reused when present) a festival with 50,000 approved
+promotions on PostgreSQL, starts gunicorn on 127.0.0.1 (a free port), and runs
+a bounded threaded HTTP client against our API and against a baseline — a
+plain Django view that returns the same JSON from one hand-written query
+(bench/api_urls.py) — alternating rounds, printing requests per second and
+latency percentiles. Target: ours ≥ 0.7 × the baseline's throughput.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FESTIVAL_SLUG = "bench-api-festival"
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.api_settings"
+    url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_api")
+    if not url.startswith("postgres"):
+        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    _create_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _create_database(url):
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(promotions: int):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from festival.models import Category, Festival, FestivalStatus
+    from merchants.models import Merchant, MerchantKind, Participation, ParticipationStatus, Product
+    from merchants.uscc import make_uscc
+    from promotions.models import CheckStatus, Promotion, PromotionItem, PromotionKind, ReferenceSource
+
+    festival = Festival.objects.filter(slug=FESTIVAL_SLUG).first()
+    if festival and festival.promotions.count() == promotions:
+        print(f"reusing {promotions} promotions in {FESTIVAL_SLUG}")
+        return
+    print(f"seeding {promotions} promotions …", flush=True)
+    started = time.perf_counter()
+    rng = random.Random(6)
+    now = timezone.now()
+    with transaction.atomic():
+        if festival:
+            Promotion.objects.filter(festival=festival).delete()
+            festival.delete()
+        festival = Festival.objects.create(
+            name="Bench festival",
+            slug=FESTIVAL_SLUG,
+            registration_opens_at=now - timedelta(days=30),
+            registration_closes_at=now - timedelta(days=5),
+            submission_deadline=now - timedelta(days=2),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            status=FestivalStatus.RUNNING,
+        )
+        categories = [
+            Category.objects.get_or_create(slug=f"bench-{i}", defaults={"name": f"Bench {i}", "position": i})[0]
+            for i in range(10)
+        ]
+        merchants = []
+        for i in range(200):
+            merchant, _ = Merchant.objects.get_or_create(
+                uscc=make_uscc(f"91330100{i:09d}"),
+                defaults={"name": f"Bench merchant {i}", "kind": MerchantKind.BRAND_ENTERPRISE},
+            )
+            merchants.append(merchant)
+            Participation.objects.get_or_create(
+                merchant=merchant, festival=festival, defaults={"status": ParticipationStatus.APPROVED}
+            )
+        products = {
+            m.pk: Product.objects.get_or_create(merchant=m, sku="BENCH-1", defaults={"name": "Bench product"})[0]
+            for m in merchants
+        }
+        kinds = [PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF]
+        rows = []
+        for i in range(promotions):
+            start = festival.starts_at + timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
+            kind = kinds[i % 2]
+            rows.append(
+                Promotion(
+                    festival=festival,
+                    merchant=merchants[i % len(merchants)],
+                    title=f"Bench promotion {i}",
+                    description="A promotion for the load test.",
+                    kind=kind,
+                    percent_off=Decimal("15.00") if kind == PromotionKind.PERCENT_OFF else None,
+                    amount_off=Decimal("20.00") if kind == PromotionKind.AMOUNT_OFF else None,
+                    starts_at=start,
+                    ends_at=start + timedelta(days=3),
+                    status="approved",
+                )
+            )
+        created = Promotion.objects.bulk_create(rows, batch_size=5000)
+        through = Promotion.categories.through
+        through.objects.bulk_create(
+            [through(promotion_id=p.pk, category_id=categories[(p.pk + k) % 10].pk) for p in created for k in (0, 1)],
+            batch_size=10000,
+        )
+        PromotionItem.objects.bulk_create(
+            [
+                PromotionItem(
+                    promotion=p,
+                    product=products[p.merchant_id],
+                    promo_price=Decimal("80.00"),
+                    reference_price=Decimal("100.00"),
+                    reference_source=ReferenceSource.LOOKBACK,
+                    real_discount_percent=Decimal("20.00"),
+                    check_status=CheckStatus.PASS,
+                    check_reasons=[],
+                    checked_at=now,
+                )
+                for p in created
+            ],
+            batch_size=10000,
+        )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port, workers):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings", "PYTHONPATH": str(ROOT)}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "festival.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/festivals/")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    sys.exit("gunicorn did not start")
+
+
+def get(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, body
+    finally:
+        conn.close()
+
+
+def load(port, path_for, seconds, threads):
+    """Bounded closed-loop load: ``threads`` clients for ``seconds`` seconds."""
+    latencies, errors = [], []
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client(n):
+        i = n
+        mine, bad = [], 0
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            status, _body = get(port, path_for(i))
+            mine.append(time.perf_counter() - started)
+            bad += status != 200
+            i += threads
+        with lock:
+            latencies.extend(mine)
+            errors.append(bad)
+
+    workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "errors": sum(errors),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--promotions", type=int, default=50_000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--pages", type=int, default=20, help="cycle through this many pages")
+    args = parser.parse_args()
+
+    setup_django()
+    seed(args.promotions)
+    port = free_port()
+    server = start_gunicorn(port, args.workers)
+    try:
+        ours = "/api/v1/promotions/?festival={slug}&page_size=100&page={page}"
+        baseline = "/bench/baseline/promotions/?festival={slug}&page_size=100&page={page}"
+
+        def paths(template):
+            return lambda i: template.format(slug=FESTIVAL_SLUG, page=1 + i % args.pages)
+
+        # Same JSON? (parsed, page 1)
+        ours_body = json.loads(get(port, paths(ours)(0))[1])
+        base_body = json.loads(get(port, paths(baseline)(0))[1])
+        ours_body["next"] = ours_body["next"].replace("/api/v1/promotions/", "/bench/baseline/promotions/")
+        same = ours_body == base_body
+        print(f"same JSON on page 1: {same}; count={ours_body['count']}, results={len(ours_body['results'])}")
+        for template in (ours, baseline):  # warm up both
+            for i in range(args.pages):
+                get(port, paths(template)(i))
+
+        results = {"ours": [], "baseline": []}
+        for round_number in range(1, args.rounds + 1):
+            for name, template in (("baseline", baseline), ("ours", ours)):
+                figures = load(port, paths(template), args.seconds, args.threads)
+                results[name].append(figures)
+                print(
+                    f"round {round_number} {name:8s}: {figures['rps']:7.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  "
+                    f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, {figures['errors']} errors)",
+                    flush=True,
+                )
+        ours_rps = statistics.mean(r["rps"] for r in results["ours"])
+        base_rps = statistics.mean(r["rps"] for r in results["baseline"])
+        ours_p99 = max(r["p99_ms"] for r in results["ours"])
+        base_p99 = max(r["p99_ms"] for r in results["baseline"])
+        ratio = ours_rps / base_rps
+        print()
+        print(f"GET /api/v1/promotions/?festival=…&page_size=100 over {args.promotions} promotions")
+        print(f"  ours     : {ours_rps:7.1f} req/s, p99 {ours_p99:6.1f} ms")
+        print(f"  baseline : {base_rps:7.1f} req/s, p99 {base_p99:6.1f} ms")
+        print(
+            f"  ratio    : {ratio:.2f} × baseline throughput (target ≥ 0.70) → {'OK' if ratio >= 0.7 else 'BELOW TARGET'}"
+        )
+        return 0 if same else 1
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,335 @@
+"""seed_demo: the 2020 festival as the issue describes it, a current edition, logins, idempotence.
+
+The demo is seeded once for this module (it takes seconds) inside a transaction
+that is rolled back afterwards; each test runs in a savepoint inside it.
+"""
+
+from collections import Counter
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from festival.categories import CATEGORY_SLUGS
+from festival.demo import DEMO_PASSWORD, demo_counts, plan_merchants, seed_demo
+from festival.models import Festival, FestivalStatus
+from merchants.models import (
+    Certificate,
+    CertificateStatus,
+    Merchant,
+    MerchantKind,
+    Participation,
+    ParticipationStatus,
+    PriceSource,
+)
+from merchants.services import category_refusals
+from merchants.uscc import is_valid_uscc
+from promotions.models import Promotion, PromotionEvent, PromotionKind, PromotionStatus
+
+pytestmark = pytest.mark.django_db
+
+S = PromotionStatus
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            now = timezone.now()
+            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+                result = seed_demo(now=now)
+            result.now = now
+            result.callbacks = len(connection.run_on_commit)
+            yield result
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def edition_2020(demo):
+    return Festival.objects.get(slug="2020")
+
+
+@pytest.fixture
+def current(demo):
+    return Festival.objects.exclude(slug="2020").get()
+
+
+# The 2020 festival -------------------------------------------------------------------------
+
+
+def test_2020_festival_window_in_shanghai_time(edition_2020):
+    festival = edition_2020
+
+    assert (festival.edition, festival.status, festival.time_zone) == (2, FestivalStatus.CLOSED, "Asia/Shanghai")
+    assert f"{festival.local(festival.starts_at):%Y-%m-%d %H:%M:%S}" == "2020-04-28 00:00:00"
+    assert f"{festival.local(festival.ends_at):%Y-%m-%d %H:%M:%S}" == "2020-05-10 23:59:59"
+    assert festival.registration_opens_at < festival.registration_closes_at <= festival.submission_deadline
+    assert festival.submission_deadline < festival.starts_at
+    assert list(festival.events.values_list("to_status", flat=True)) == ["registration", "running", "closed"]
+
+
+def test_2020_festival_has_its_four_organisers(edition_2020):
+    organisers = {(o.name, o.name_en) for o in edition_2020.organisers.all()}
+
+    assert organisers == {
+        ("商务部", "Ministry of Commerce"),
+        ("工业和信息化部", "Ministry of Industry and Information Technology"),
+        ("国家邮政局", "State Post Bureau"),
+        ("中国消费者协会", "China Consumers Association"),
+    }
+
+
+def test_category_tree(demo):
+    from festival.models import Category
+
+    categories = Category.objects.filter(slug__in=CATEGORY_SLUGS)
+
+    assert categories.count() == 11
+    assert categories.get(slug="organic").parent.slug == "certified-produce"
+
+
+def test_109_merchants_with_approved_participations(edition_2020):
+    participations = Participation.objects.filter(festival=edition_2020)
+
+    assert participations.count() == 109
+    assert set(participations.values_list("status", flat=True)) == {ParticipationStatus.APPROVED}
+    assert Merchant.objects.count() == 109
+
+
+def test_every_merchant_kind_takes_part(edition_2020):
+    kinds = Counter(Merchant.objects.filter(participations__festival=edition_2020).values_list("kind", flat=True))
+
+    assert set(kinds) == set(MerchantKind.values)
+
+
+def test_chinese_merchants_have_valid_usccs_and_partners_come_from_several_countries(demo):
+    assert all(is_valid_uscc(code) for code in Merchant.objects.exclude(uscc=None).values_list("uscc", flat=True))
+    assert not Merchant.objects.filter(country="CN", uscc=None).exists()
+    partners = Merchant.objects.filter(kind=MerchantKind.SILK_ROAD)
+    assert partners.values("country").distinct().count() >= 4
+    assert partners.filter(uscc=None).exists()
+    assert not partners.filter(country="CN").exists()
+    assert not Merchant.objects.exclude(uscc_override_reason="").exists()
+
+
+def test_names_are_distinct(demo):
+    names = list(Merchant.objects.values_list("name", flat=True))
+
+    assert len(names) == len(set(names))
+
+
+def test_certified_categories_are_backed_by_verified_certificates(edition_2020):
+    claims = Participation.objects.filter(festival=edition_2020, categories__required_certificate_kind__gt="")
+    kinds = set(
+        Merchant.objects.filter(participations__in=claims).values_list(
+            "participations__categories__required_certificate_kind", flat=True
+        )
+    ) - {""}
+
+    assert kinds == {"time_honoured", "pollution_free", "green_food", "organic", "geographical_indication"}
+    for participation in claims.distinct().select_related("merchant", "festival"):
+        assert category_refusals(participation.merchant, edition_2020, participation.categories.all()) == {}
+    verified = Certificate.objects.filter(status=CertificateStatus.VERIFIED)
+    assert all(c.covers(edition_2020) for c in verified.filter(valid_until__lt="2021-01-01"))
+    assert Certificate.objects.filter(status=CertificateStatus.REJECTED).exists()
+
+
+def test_products_have_weeks_of_daily_history_before_the_festival(edition_2020):
+    promotion = Promotion.objects.filter(festival=edition_2020, status=S.ENDED).first()
+    product = promotion.items.first().product
+    before = product.price_points.filter(recorded_at__lt=edition_2020.starts_at)
+
+    assert before.count() >= 35
+    assert set(product.price_points.values_list("source", flat=True)) == {PriceSource.DEMO}
+    days = [edition_2020.local(p.recorded_at).date() for p in before]
+    assert len(set(days)) == len(days)  # daily
+
+
+def test_some_prices_were_raised_before_the_festival_then_cut(edition_2020):
+    start = edition_2020.starts_at
+    raised = []
+    for promotion in Promotion.objects.filter(festival=edition_2020).prefetch_related("items__product"):
+        for item in promotion.items.all():
+            points = item.product.price_points
+            month_before = points.filter(recorded_at__lt=start - timedelta(days=25)).last().price
+            week_before = points.filter(recorded_at__lt=start).last().price
+            if week_before > month_before * 5 / 4 and item.promo_price <= month_before:
+                raised.append(promotion)
+
+    assert len(raised) >= 3
+    assert {p.status for p in raised} <= {S.CHANGES_REQUESTED, S.DRAFT}  # caught, never approved
+
+
+def test_2020_promotions_of_every_kind(edition_2020):
+    kinds = set(Promotion.objects.filter(festival=edition_2020).values_list("kind", flat=True))
+
+    assert kinds == set(PromotionKind.values)
+
+
+def test_every_promotion_status_in_the_demo(demo):
+    current = set(Promotion.objects.values_list("status", flat=True))
+    reached = set(PromotionEvent.objects.values_list("to_status", flat=True))
+
+    # Live promotions exist only while a festival runs; the clock ended 2020's, so
+    # "live" is in the record of every ended one rather than a current status.
+    assert current == set(S.values) - {S.LIVE}
+    assert reached == set(S.values)
+
+
+def test_every_legal_promotion_path_is_in_the_2020_record(edition_2020):
+    moves = set(
+        PromotionEvent.objects.filter(promotion__festival=edition_2020)
+        .exclude(from_status="")
+        .values_list("from_status", "to_status")
+    )
+
+    assert {
+        (S.DRAFT, S.SUBMITTED),
+        (S.DRAFT, S.WITHDRAWN),
+        (S.SUBMITTED, S.APPROVED),
+        (S.SUBMITTED, S.CHANGES_REQUESTED),
+        (S.SUBMITTED, S.WITHDRAWN),
+        (S.SUBMITTED, S.CANCELLED),
+        (S.CHANGES_REQUESTED, S.SUBMITTED),
+        (S.CHANGES_REQUESTED, S.WITHDRAWN),
+        (S.APPROVED, S.LIVE),
+        (S.APPROVED, S.WITHDRAWN),
+        (S.APPROVED, S.CANCELLED),
+        (S.LIVE, S.ENDED),
+        (S.LIVE, S.WITHDRAWN),
+        (S.LIVE, S.CANCELLED),
+    } <= moves
+
+
+def test_2020_history_is_stamped_in_2020_and_consistent_with_the_clock(edition_2020):
+    promotions = Promotion.objects.filter(festival=edition_2020)
+    events = PromotionEvent.objects.filter(promotion__festival=edition_2020)
+
+    assert {e.created_at.year for e in events} == {2020}
+    assert not promotions.filter(status__in=[S.APPROVED, S.LIVE]).exists()
+    assert promotions.filter(status=S.ENDED).count() >= 100
+    for promotion in promotions.filter(status=S.ENDED)[:20]:
+        stamps = list(promotion.events.values_list("created_at", flat=True))
+        assert stamps == sorted(stamps)
+        assert promotion.went_live_at == promotion.starts_at
+        assert promotion.ended_at == promotion.ends_at
+    items = [i for p in promotions.filter(status=S.ENDED) for i in p.items.all()]
+    assert {i.check_status for i in items} == {"pass"}
+    assert all(i.real_discount_percent >= edition_2020.min_discount_percent for i in items)
+
+
+def test_2020_sales_reports_add_up_to_the_reported_total(edition_2020):
+    from django.db.models import Sum
+
+    total = edition_2020.sales_reports.aggregate(total=Sum("gmv"))["total"]
+
+    assert abs(total - 182_510_000_000) < 1_000_000
+
+
+# The current edition ------------------------------------------------------------------------
+
+
+def test_current_edition_opens_in_a_few_days(demo, current):
+    now = demo.now
+
+    assert current.status == FestivalStatus.REGISTRATION
+    assert current.registration_opens_at < now < current.submission_deadline < current.starts_at
+    assert timedelta(days=3) <= current.starts_at - now <= timedelta(days=4)
+    assert current.local(current.ends_at).date() - current.local(current.starts_at).date() == timedelta(days=13)
+    assert current.slug == str(current.local(current.starts_at).year)
+
+
+def test_current_edition_gives_everyone_work(demo, current):
+    participations = Counter(current.participations.values_list("status", flat=True))
+    promotions = Counter(current.promotions.values_list("status", flat=True))
+
+    assert participations[ParticipationStatus.APPROVED] >= 30
+    assert participations[ParticipationStatus.APPLIED] >= 3
+    assert {S.DRAFT, S.SUBMITTED, S.APPROVED, S.CHANGES_REQUESTED} <= set(promotions)
+    assert promotions[S.APPROVED] >= 10 and promotions[S.SUBMITTED] >= 10
+    assert Certificate.objects.filter(status=CertificateStatus.PENDING).exists()
+
+
+def test_current_prices_run_up_to_now(demo, current):
+    promotion = current.promotions.filter(status=S.APPROVED).first()
+    product = promotion.items.first().product
+    latest = product.price_points.order_by("recorded_at").last()
+
+    assert demo.now - timedelta(days=1) <= latest.recorded_at <= demo.now
+    assert product.price_points.filter(recorded_at__gte=demo.now - timedelta(days=30)).count() >= 29
+    assert {i.check_status for i in promotion.items.all()} == {"pass"}
+
+
+def test_current_promotions_are_inside_the_window_and_approved_ones_await_the_clock(demo, current):
+    approved = current.promotions.filter(status=S.APPROVED)
+
+    assert all(current.window_contains(p.starts_at, p.ends_at) for p in current.promotions.all())
+    assert all(p.starts_at > demo.now for p in approved)
+
+
+# Logins ----------------------------------------------------------------------------------
+
+
+def test_demo_logins(demo, current):
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.filter(username__in=["organiser", "reviewer", "viewer", "merchant"])}
+
+    assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    assert users["organiser"].is_superuser and users["organiser"].is_staff
+    assert users["reviewer"].is_staff and not users["reviewer"].is_superuser
+    assert users["reviewer"].has_perms(
+        ["promotions.review_promotion", "merchants.review_participation", "merchants.verify_certificate"]
+    )
+    assert users["viewer"].is_staff and not users["viewer"].has_perm("promotions.review_promotion")
+    membership = users["merchant"].membership
+    merchant = membership.merchant
+    assert membership.role == "owner"
+    assert merchant.participations.get(festival=current).status == ParticipationStatus.APPROVED
+    assert merchant.products.exists()
+    assert merchant.promotions.filter(festival=current, status=S.DRAFT, created_by=users["merchant"]).exists()
+    assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant"]
+
+
+# Idempotence and determinism ---------------------------------------------------------------------
+
+
+def test_seeding_publishes_no_events(demo):
+    assert demo.callbacks == 0
+
+
+def test_seed_demo_twice_changes_nothing(demo):
+    before = demo_counts()
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert demo_counts() == before
+    assert "nothing changed" in out.getvalue()
+    assert DEMO_PASSWORD in out.getvalue() and "merchant" in out.getvalue()
+
+
+def test_quiet_prints_nothing(demo):
+    out = StringIO()
+
+    call_command("seed_demo", "--quiet", stdout=out)
+
+    assert out.getvalue() == ""
+
+
+def test_plan_is_deterministic(demo):
+    first, second = plan_merchants(), plan_merchants()
+
+    assert [(p.name, p.uscc, [x.sku for x in p.products]) for p in first] == [
+        (p.name, p.uscc, [x.sku for x in p.products]) for p in second
+    ]
+    stored = dict(Merchant.objects.values_list("name", "uscc"))
+    assert {p.name: p.uscc for p in first} == stored
