@@ -13,7 +13,8 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["url", "api_key", "owner", "active", "state", "consecutive_failures", "created_at"]
     list_filter = ["active", "state"]
     search_fields = ["url"]
-    readonly_fields = ["secret", "state", "consecutive_failures", "created_at", "updated_at"]
+    # The signing secret is shown to the partner once, at creation; not here.
+    readonly_fields = ["state", "consecutive_failures", "created_at", "updated_at"]
     raw_id_fields = ["api_key", "owner"]
     actions = ["reactivate"]
 

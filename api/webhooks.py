@@ -96,6 +96,21 @@ def _objects(event_type, ids):
     return {p.pk: p for p in promotions}, promotion_data
 
 
+# When each event happened, read from the object (so a re-published event keeps its time).
+OCCURRED_AT = {
+    "festival.opened": "opened_at",
+    "festival.closed": "closed_at",
+    "promotion.approved": "reviewed_at",
+    "promotion.live": "went_live_at",
+    "promotion.ended": "ended_at",
+    "promotion.withdrawn": "updated_at",
+}
+
+
+def _occurred_at(obj, event_type, default):
+    return getattr(obj, OCCURRED_AT.get(event_type, ""), None) or default
+
+
 def event_id(event_type: str, object_id: int) -> uuid.UUID:
     # Every webhook event happens at most once per object (approved, live,
     # ended, withdrawn, opened, closed are one-way), so type + id names it.
@@ -106,7 +121,7 @@ def build_payload(*, event_type, object_id, data, created) -> dict:
     return {
         "id": str(event_id(event_type, object_id)),
         "type": event_type,
-        "created": created.isoformat(),
+        "created": timezone.localtime(created).isoformat(),
         "data": data,
     }
 
@@ -174,7 +189,9 @@ def publish_event(event_type: str, object_ids: list[int], *, now=None) -> list[i
     now = now or timezone.now()
     objects, to_data = _objects(event_type, object_ids)
     payloads = {
-        pk: build_payload(event_type=event_type, object_id=pk, data=to_data(obj), created=now)
+        pk: build_payload(
+            event_type=event_type, object_id=pk, data=to_data(obj), created=_occurred_at(obj, event_type, now)
+        )
         for pk, obj in objects.items()
     }
     wanted = {(s.pk, uuid.UUID(p["id"])) for s in subscriptions for p in payloads.values()}

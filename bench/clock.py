@@ -63,7 +63,7 @@ def main():
 
     from festival.celery import app
 
-    app.conf.broker_url = "memory://"  # enqueueing stays in the timing, delivery stays here
+    app.conf.broker_url = "memory://localhost/"  # enqueueing stays in the timing, delivery stays here
     call_command("migrate", verbosity=0)
 
     from festival.tasks import run_clock_tick

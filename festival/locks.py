@@ -2,7 +2,8 @@
 
 Redis (``SET NX`` with a TTL, released by token) when REDIS_URL is set;
 otherwise the database: a PostgreSQL session advisory lock, or for SQLite an
-``flock`` on a file beside the database file (SQLite is single-host anyway).
+``flock`` on a lock file under var/ named after the database file (SQLite is
+single-host anyway).
 The database variants are released by the operating system or server when the
 process dies; the Redis one by its TTL.
 """
@@ -72,8 +73,9 @@ def _advisory_lock(name):
 def _file_lock(name):
     import fcntl
 
-    database = Path(str(connection.settings_dict["NAME"]))
-    path = database.with_name(f"{database.name}.{name}.lock")
+    # One lock file per database file (tests and the dev server keep separate clocks), under var/.
+    database = str(Path(str(connection.settings_dict["NAME"])).resolve())
+    path = Path(settings.VAR_DIR) / "locks" / f"{name}-{hashlib.sha256(database.encode()).hexdigest()[:16]}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         try:

@@ -41,10 +41,15 @@ def run_clock_tick(*, now=None) -> dict | None:
     """One tick: festivals first, then promotions going live, then ending, so a
     catch-up after downtime replays the boundaries in order. Returns None when
     another tick holds the lock (this one exits at once instead of queueing)."""
+    from django.utils import timezone
+
     from promotions import services as promotion_services
 
     from . import locks, services
 
+    # One moment for the whole tick, so a festival and its promotions that
+    # share a boundary move in the same tick, festival first.
+    now = now or timezone.now()
     with locks.exclusive(CLOCK_LOCK) as acquired:
         if not acquired:
             logger.info("clock: another tick is running; skipping this one")

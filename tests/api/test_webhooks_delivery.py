@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from datetime import datetime
 
 import pytest
 import requests
@@ -364,3 +365,16 @@ def test_publishing_a_batch_takes_a_bounded_number_of_queries(count, django_asse
         created = webhooks.publish_event("promotion.live", ids)
 
     assert len(created) == 2 * count
+
+
+def test_payload_created_is_when_the_event_happened():
+    subscription()
+    promotion = PromotionFactory(live=True)
+    promotion.went_live_at = promotion.starts_at
+    promotion.save()
+
+    webhooks.publish_event("promotion.live", [promotion.pk])
+
+    created = WebhookDelivery.objects.get().payload["created"]
+    assert datetime.fromisoformat(created) == promotion.starts_at
+    assert created.endswith("+08:00")  # shown like the API shows times: Asia/Shanghai with offset

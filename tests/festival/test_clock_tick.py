@@ -266,3 +266,18 @@ def test_default_periodic_tasks_are_installed_for_the_admin():
     }.items():
         crontab = tasks[name].crontab
         assert (crontab.minute, crontab.hour, str(crontab.timezone)) == (minute, hour, "Asia/Shanghai")
+
+
+def test_one_tick_uses_one_moment_so_a_shared_boundary_moves_together(
+    festival, monkeypatch, django_capture_on_commit_callbacks
+):
+    festival.status = F.REGISTRATION
+    festival.save()
+    promotion = PromotionFactory(festival=festival, approved=True, starts_at=festival.starts_at)
+    moments = iter(festival.starts_at + n * SECOND for n in range(-1, 100))  # time runs on during the tick
+    monkeypatch.setattr("django.utils.timezone.now", lambda: next(moments))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_clock_tick()
+
+    assert statuses(festival, promotion) == [F.REGISTRATION, S.APPROVED]

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
-from festival.models import FestivalEvent, FestivalStatus
+from festival.models import Festival, FestivalEvent, FestivalStatus
 from promotions import services as promotion_services
 from promotions.models import Promotion, PromotionEvent, PromotionKind, PromotionStatus
 from tests.factories import FestivalFactory, MerchantFactory, ParticipationFactory
@@ -80,7 +80,7 @@ class Processes:
         }
         if not settings.REDIS_URL:
             broker = tmp_path / "broker"
-            for folder in ("out", "processed"):
+            for folder in ("out", "processed", "control"):
                 (broker / folder).mkdir(parents=True, exist_ok=True)
             self.env["CELERY_BROKER_DIR"] = str(broker)
 
@@ -113,6 +113,15 @@ class Processes:
             start_new_session=True,
         )
         log.close()
+
+    def wait_for_a_tick(self, worker="w1"):
+        """Beat and worker are both up once the worker has run a clock tick."""
+        wait_for(
+            lambda: "festival.sync_festival_clock" in self.log(worker) and "succeeded" in self.log(worker),
+            timeout=60,
+            interval=0.2,
+            message="the first clock tick",
+        )
 
     def kill(self, name):
         process = self.running.pop(name)
@@ -174,18 +183,19 @@ def status_counts():
 def test_window_opening_ahead_goes_running_live_then_ended(celery_processes):
     celery_processes.start_worker()
     celery_processes.start_beat()
+    celery_processes.wait_for_a_tick()
     now = timezone.now()
     festival = FestivalFactory(
         registration_opens_at=now - timedelta(days=2),
         registration_closes_at=now - timedelta(days=1),
         submission_deadline=now - timedelta(hours=1),
-        starts_at=now + timedelta(seconds=4),
-        ends_at=now + timedelta(seconds=9),
+        starts_at=now + timedelta(seconds=5),
+        ends_at=now + timedelta(seconds=14),
         status=F.REGISTRATION,
     )
     promotions = approved_promotions(festival, 12, starts_at=festival.starts_at, ends_at=festival.ends_at)
 
-    before = (festival.status, status_counts())
+    before = (Festival.objects.get(pk=festival.pk).status, status_counts())
     wait_for(lambda: status_counts()[S.LIVE] == 12, timeout=40, interval=0.2, message="promotions to go live")
     festival.refresh_from_db()
     running = festival.status
@@ -216,7 +226,7 @@ def test_worker_killed_mid_run_loses_nothing_and_moves_nothing_twice(celery_proc
         ends_at=now + timedelta(hours=1),
         status=F.RUNNING,
     )
-    total = 1500  # 300 batches of 5: the tick takes long enough to be caught in the middle
+    total = 3000  # 600 batches of 5: the tick takes long enough to be caught in the middle
     approved_promotions(festival, total, starts_at=festival.starts_at, ends_at=festival.ends_at)
     celery_processes.start_beat()
     celery_processes.start_worker(wait=False)

@@ -1,6 +1,7 @@
 """Mails to merchants and reviewers: sent after commit, translated, never twice."""
 
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -165,7 +166,7 @@ def test_reviewer_digest_lists_what_waits_once_a_day(mailoutbox):
     festival = FestivalFactory(name="Spring Festival")
     PromotionFactory.create_batch(2, festival=festival, submitted=True)
     ParticipationFactory(festival=festival, applied=True)
-    now = festival.registration_opens_at + timedelta(days=1)
+    now = datetime(2026, 5, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))  # +2 h stays the same local day
 
     first = notifications.send_reviewer_digest(now=now)
     same_day = notifications.send_reviewer_digest(now=now + timedelta(hours=2))
