@@ -476,6 +476,20 @@ def test_a_later_run_adds_that_years_editions_and_leaves_2020_alone(demo, editio
     )
 
 
+def test_a_run_weeks_later_reuses_the_prices_already_recorded_and_leaves_nothing_due(demo, current):
+    later = demo.now + timedelta(days=35)  # the next year's edition: its price history overlaps this one's
+
+    result = seed_demo(now=later)
+
+    festival = Festival.objects.get(slug=result.editions["current"])
+    assert result.created == [f"festival {festival.slug}"] and festival != current
+    items = [i for p in festival.promotions.filter(status=S.APPROVED) for i in p.items.all()]
+    assert items and {i.check_status for i in items} == {"pass"}
+    assert not Promotion.objects.filter(status__in=[S.APPROVED, S.LIVE], ends_at__lte=later).exists()
+    assert not Promotion.objects.filter(status=S.APPROVED, starts_at__lte=later).exists()
+    assert Festival.objects.get(slug=demo.editions["running"]).status == FestivalStatus.CLOSED
+
+
 @pytest.mark.parametrize(
     ("seeded_on", "slug"),
     [
