@@ -1,5 +1,7 @@
 """Query filters of the list endpoints (django-filter). Bad values answer 400, never 500."""
 
+import datetime
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +28,12 @@ class SaneDateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         result = super().to_python(value)
-        if result is not None and not (1970 <= result.year <= 2999):
+        if result is None:
+            return None
+        if not (1970 <= result.year <= 2999):
             raise forms.ValidationError(_("Enter a moment between the years 1970 and 2999."), code="out_of_range")
-        return result
+        # In UTC: Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59.
+        return result.astimezone(datetime.UTC)
 
 
 class MomentFilter(filters.IsoDateTimeFilter):

@@ -22,6 +22,8 @@ ERROR_DESCRIPTIONS = {
     "429": "Throttled: retry after `Retry-After` seconds.",
 }
 READ_ONLY_ERRORS = ("400", "401", "403", "404", "429")
+# Public reads: a key is optional (it only raises the throttle rate).
+PUBLIC_READ_PREFIXES = ("/api/v1/festivals/", "/api/v1/categories/", "/api/v1/merchants/", "/api/v1/promotions/")
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
 
 
@@ -43,8 +45,10 @@ def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
+            if method == "get" and path.startswith(PUBLIC_READ_PREFIXES) and {} not in operation.get("security", []):
+                operation.setdefault("security", []).append({})
             codes = READ_ONLY_ERRORS if method == "get" else WRITE_ERRORS
             responses = operation.setdefault("responses", {})
             for code in codes:

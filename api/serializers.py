@@ -8,6 +8,7 @@ Writes are only *validated* here; views hand validated data to the services
 (promotions.services, merchants.services), which own every state change.
 """
 
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -32,6 +33,7 @@ from promotions.models import (
 )
 
 MAX_BULK_PRICES = 10_000
+MAX_PROMOTION_ITEMS = 1_000
 CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 
@@ -59,6 +61,18 @@ class MomentField(serializers.DateTimeField):
                 code="out_of_range",
             )
         return moment
+
+
+class SlugLookupField(serializers.SlugRelatedField):
+    """A related object by slug; anything that cannot be a slug is "not found"
+    without asking the database (PostgreSQL refuses NUL characters outright)."""
+
+    SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not self.SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
+        return super().to_internal_value(data)
 
 
 # Festivals and categories -------------------------------------------------------
@@ -177,9 +191,7 @@ class MerchantSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), allow_null=True, required=False
-    )
+    category = SlugLookupField(slug_field="slug", queryset=Category.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = Product
@@ -209,8 +221,17 @@ class BulkPricePointSerializer(serializers.Serializer):
     recorded_at = MomentField()
 
 
+class BoundedListField(serializers.ListField):
+    """Refuses an over-long list before validating its items (no CPU burnt on 100,000 rows)."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class BulkPricesSerializer(serializers.Serializer):
-    prices = serializers.ListField(
+    prices = BoundedListField(
         child=BulkPricePointSerializer(), allow_empty=False, max_length=MAX_BULK_PRICES, min_length=1
     )
 
@@ -266,15 +287,13 @@ KIND_FIELD_HELP = gettext_lazy("Only for some kinds; see the partner guide. Omit
 class PromotionSerializer(serializers.ModelSerializer):
     """A promotion with its items. Output carries only the kind fields of its kind."""
 
-    festival = serializers.SlugRelatedField(slug_field="slug", queryset=Festival.objects.all())
+    festival = SlugLookupField(slug_field="slug", queryset=Festival.objects.all())
     merchant = serializers.IntegerField(source="merchant_id", read_only=True)
     merchant_name = serializers.CharField(source="merchant.name", read_only=True)
     kind = serializers.ChoiceField(choices=PromotionKind.choices)
     status = serializers.ChoiceField(choices=PromotionStatus.choices, read_only=True)
-    categories = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), many=True, required=False
-    )
-    items = PromotionItemSerializer(many=True, required=False)
+    categories = SlugLookupField(slug_field="slug", queryset=Category.objects.all(), many=True, required=False)
+    items = PromotionItemSerializer(many=True, required=False, max_length=MAX_PROMOTION_ITEMS)
 
     percent_off = serializers.DecimalField(
         max_digits=5,
@@ -430,7 +449,7 @@ class PromotionUpdateSerializer(PromotionSerializer):
     starts_at = MomentField(required=False)
     ends_at = MomentField(required=False)
 
-    festival = serializers.SlugRelatedField(slug_field="slug", queryset=Festival.objects.all(), required=False)
+    festival = SlugLookupField(slug_field="slug", queryset=Festival.objects.all(), required=False)
 
 
 class SubmissionRefusedItemSerializer(serializers.Serializer):
@@ -450,7 +469,7 @@ class SubmissionRefusedSerializer(serializers.Serializer):
 
 
 class SalesReportSerializer(serializers.ModelSerializer):
-    festival = serializers.SlugRelatedField(slug_field="slug", queryset=Festival.objects.all())
+    festival = SlugLookupField(slug_field="slug", queryset=Festival.objects.all())
     gmv = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"), coerce_to_string=True)
     orders = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
 

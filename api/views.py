@@ -26,7 +26,7 @@ from api.pagination import ApiPagination
 from api.permissions import OwnMerchantResource, OwnWebhooks, PublicReadMerchantWrite
 from api.throttling import AnonThrottle, KeyThrottle, UserThrottle
 from merchants import services as merchant_services
-from merchants.models import Participation, ParticipationStatus, PriceSource
+from merchants.models import PriceSource, Product
 from promotions import services as promotion_services
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -51,8 +51,7 @@ def _with_etag(request, response):
 class ApiView:
     pagination_class = ApiPagination
     throttle_classes = (AnonThrottle, KeyThrottle, UserThrottle)
-    filter_backends = (DjangoFilterBackend, OrderingFilter)
-    ordering_fields = ()
+    filter_backends = (DjangoFilterBackend,)
 
     @property
     def actor(self):
@@ -155,6 +154,7 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = serializers.PromotionSerializer
     permission_classes = (PublicReadMerchantWrite,)
     filterset_class = PromotionFilter
+    filter_backends = (DjangoFilterBackend, OrderingFilter)
     ordering_fields = ("starts_at",)
     lookup_value_regex = ID_PATTERN
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
@@ -234,9 +234,6 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
         )
         return self._output(promotion)
 
-    def update(self, request, *args, **kwargs):  # PUT is not offered (http_method_names)
-        return self.partial_update(request, *args, **kwargs)
-
     def destroy(self, request, *args, **kwargs):
         promotion = self._editable_object()
         promotion_services.delete_promotion(promotion, by=self.actor.user)
@@ -308,8 +305,6 @@ class ProductViewSet(
         return selectors.own_products(self.actor.merchant)
 
     def perform_create(self, serializer):
-        from merchants.models import Product
-
         product = Product(merchant=self.actor.merchant, **serializer.validated_data)
         serializer.instance = merchant_services.save_product(product)
 
@@ -402,9 +397,7 @@ class SalesReportViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         merchant, festival = self.actor.merchant, data["festival"]
-        if not Participation.objects.filter(
-            merchant=merchant, festival=festival, status=ParticipationStatus.APPROVED
-        ).exists():
+        if not selectors.is_approved_participant(merchant, festival):
             raise ValidationError({"festival": [_("Your merchant is not an approved participant of this festival.")]})
         report, created = merchant_services.report_sales(
             merchant, festival, date=data["date"], gmv=data["gmv"], orders=data["orders"]

@@ -83,21 +83,21 @@ class SpreadsheetAdminMixin:
 
 
 class CategoryFilter(admin.SimpleListFilter):
+    """Merchants (or, in a subclass, participations) by a category claimed in any participation."""
+
     title = gettext_lazy("claimed category")
     parameter_name = "category"
+    claim_owner = "participation__merchant"  # the claim's path to the filtered row
 
     def lookups(self, request, model_admin):
         return [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                Exists(
-                    Participation.categories.through.objects.filter(
-                        participation__merchant=OuterRef("pk"), category_id=self.value()
-                    )
-                )
+            claims = Participation.categories.through.objects.filter(
+                **{self.claim_owner: OuterRef("pk")}, category_id=self.value()
             )
+            return queryset.filter(Exists(claims))
         return queryset
 
 
@@ -551,23 +551,8 @@ class ParticipationEventInline(StatusHistoryInline):
     model = ParticipationEvent
 
 
-class ParticipationCategoryFilter(admin.SimpleListFilter):
-    title = gettext_lazy("claimed category")
-    parameter_name = "category"
-
-    def lookups(self, request, model_admin):
-        return [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(
-                Exists(
-                    Participation.categories.through.objects.filter(
-                        participation_id=OuterRef("pk"), category_id=self.value()
-                    )
-                )
-            )
-        return queryset
+class ParticipationCategoryFilter(CategoryFilter):
+    claim_owner = "participation_id"
 
 
 @admin.register(Participation)

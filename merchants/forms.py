@@ -258,7 +258,10 @@ def parse_price_list(text: str, *, merchant, zone) -> ParsedPriceList:
     """Read ``sku,price,recorded_at`` rows; every bad row is reported with its row number
     (the header is row 1). Naive times are read in ``zone`` (the festival's)."""
     result = ParsedPriceList()
-    reader = csv.reader(io.StringIO(text))
+    first_line = text.lstrip().split("\n", 1)[0]
+    # Spreadsheets save "CSV" with tabs or semicolons in some locales.
+    delimiter = next((d for d in (",", "\t", ";") if d in first_line), ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         lines = list(reader)
     except csv.Error as exc:
@@ -313,7 +316,7 @@ def parse_price_list(text: str, *, merchant, zone) -> ParsedPriceList:
         else:
             if price <= 0:
                 row_errors.append(gettext("A price must be greater than zero."))
-            elif price.as_tuple().exponent < -2:
+            elif price != price.quantize(Decimal("0.01")):
                 row_errors.append(gettext("A price has at most two decimal places (fen)."))
             elif price >= Decimal("1e10"):
                 row_errors.append(gettext("The price is too large."))

@@ -31,6 +31,12 @@ def approved_festivals_for(merchant: Merchant) -> QuerySet[Festival]:
     ).order_by("-starts_at")
 
 
+def festivals_open_for_promotions(merchant: Merchant, *, now=None) -> QuerySet[Festival]:
+    """Approved festivals that have not ended: a new promotion can still run in them."""
+    now = now or timezone.now()
+    return approved_festivals_for(merchant).filter(ends_at__gt=now)
+
+
 def festivals_open_for_application(merchant: Merchant, *, now=None) -> QuerySet[Festival]:
     """Festivals whose registration is open and that the merchant has not joined (or was rejected from)."""
     now = now or timezone.now()

@@ -267,7 +267,7 @@ def record_price(product: Product, *, price, recorded_at: datetime, source=Price
     if PricePoint.objects.filter(product=product, recorded_at=recorded_at).exists():
         raise DomainError(_("This product already has a price at this time."), code="duplicate")
     point.save()
-    # Promotions re-check their items (promotions.handlers); merchants never imports promotions.
+    # Promotions re-check their items (promotions.pricing_handlers); merchants never imports promotions.
     publish_on_commit("prices.recorded", product_ids=[product.pk])
     return point
 

@@ -97,7 +97,7 @@ def apply(request, festival_pk):
             % {"festival": festival, "status": existing.get_status_display()},
         )
         return redirect("merchant:home")
-    form = ApplicationForm(_posted(request)[0], merchant=merchant, festival=festival)
+    form = ApplicationForm(_post_data(request), merchant=merchant, festival=festival)
     if request.method == "POST" and form.is_valid():
         try:
             services.apply_to_festival(merchant, festival, categories=form.cleaned_data["categories"], by=request.user)
@@ -177,7 +177,7 @@ def products(request):
 def product_form(request, pk=None):
     merchant = request.merchant
     product = get_object_or_404(selectors.products_for(merchant), pk=pk) if pk else Product(merchant=merchant)
-    form = ProductForm(_posted(request)[0], instance=product, merchant=merchant)
+    form = ProductForm(_post_data(request), instance=product, merchant=merchant)
     if request.method == "POST" and form.is_valid():
         try:
             product = services.save_product(form.instance)
@@ -196,7 +196,7 @@ def product_detail(request, pk):
     zone = _price_zone(request.merchant)
     with timezone.override(zone):
         initial = {"recorded_at": timezone.localtime().replace(second=0, microsecond=0)}
-        form = PriceForm(_posted(request)[0], initial=initial)
+        form = PriceForm(_post_data(request), initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 services.record_price(
@@ -277,6 +277,10 @@ def _posted(request):
     if request.method == "POST":
         return request.POST, request.FILES
     return None, None
+
+
+def _post_data(request):
+    return _posted(request)[0]
 
 
 def _price_zone(merchant):

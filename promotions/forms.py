@@ -166,7 +166,7 @@ class FestivalChoiceForm(forms.Form):
 
     def __init__(self, *args, merchant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["festival"].queryset = merchant_selectors.approved_festivals_for(merchant)
+        self.fields["festival"].queryset = merchant_selectors.festivals_open_for_promotions(merchant)
 
 
 class WithdrawForm(forms.Form):

@@ -147,6 +147,7 @@ class PriceHistory:
 
     reference: Reference
     earlier_level: Decimal | None = None  # for raise-then-cut; None when not computed or no earlier price
+    price_at_start: Decimal | None = None  # the last price recorded before the start
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,16 @@ def earlier_price_level(product_id, *, starts_at, lookback_days, raise_days) -> 
         lowest=Min("price")
     )["lowest"]
     return _earlier_level(carried_in, lowest_before)
+
+
+def last_price_before(product_id, moment: datetime) -> Decimal | None:
+    """The last price recorded strictly before ``moment`` (the price a promotion starting then cuts)."""
+    return (
+        PricePoint.objects.filter(product_id=product_id, recorded_at__lt=moment)
+        .order_by("-recorded_at")
+        .values_list("price", flat=True)
+        .first()
+    )
 
 
 def price_in_effect(product_id, *, at: datetime) -> Decimal | None:
@@ -363,14 +374,27 @@ def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) 
 
 def price_histories_for_items(items: QuerySet) -> dict[int, PriceHistory]:
     """Reference price and raise-then-cut baseline for every item, in one query."""
-    rows = annotate_earlier_levels(annotate_reference_prices(items.order_by())).values_list(
-        "pk", "pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in"
+    last_before_start = Subquery(
+        PricePoint.objects.filter(product_id=OuterRef("product_id"), recorded_at__lt=OuterRef("promotion__starts_at"))
+        .order_by("-recorded_at")
+        .values("price")[:1]
+    )
+    rows = (
+        annotate_earlier_levels(annotate_reference_prices(items.order_by()))
+        .annotate(pricing_price_at_start=last_before_start)
+        .values_list(
+            "pk", "pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in", "pricing_price_at_start"
+        )
     )
     with without_jit():
         rows = list(rows)
     return {
-        pk: PriceHistory(_reference_from_row(signed), _earlier_level(lowest_before, carried_in))
-        for pk, signed, lowest_before, carried_in in rows
+        pk: PriceHistory(
+            _reference_from_row(signed),
+            _earlier_level(lowest_before, carried_in),
+            to_fen(at_start) if at_start is not None else None,
+        )
+        for pk, signed, lowest_before, carried_in, at_start in rows
     }
 
 
@@ -560,6 +584,22 @@ def evaluate_item(
     )
 
 
+def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decimal | None:
+    """What a percent-off or amount-off promotion really makes of the price before it
+    started (the same step as the final price); None for other kinds or without a price.
+
+    Not (yet) a rule of the stored check: the demo data declares item prices from
+    the reference price independently of the amount off (see docs/honest-pricing.md).
+    ``PriceHistory.price_at_start`` carries the price it needs for every item."""
+    promotion = item.promotion
+    if price_before_start is None or promotion.kind not in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
+        return None
+    try:
+        return compute_final_price(price_before_start, [Offer.for_item(item)]).final
+    except PricingError:  # an incomplete draft (no percentage yet): nothing to compare
+        return None
+
+
 def check_item(item: PromotionItem) -> ItemCheck:
     """Check one (possibly unsaved) item, e.g. to preview a form; nothing is stored."""
     promotion = item.promotion
@@ -572,6 +612,7 @@ def check_item(item: PromotionItem) -> ItemCheck:
             lookback_days=festival.price_lookback_days,
             raise_days=festival.raise_lookback_days,
         ),
+        last_price_before(item.product_id, promotion.starts_at),
     )
     overlaps = overlaps_for_items([item]).get(item.pk, [])
     return evaluate_item(item, history, overlaps, festival=festival)
@@ -584,12 +625,7 @@ def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
     ids = list(items.order_by("pk").values_list("pk", flat=True))
     for offset in range(0, len(ids), CHECK_CHUNK_SIZE):
         chunk = PromotionItem.objects.filter(pk__in=ids[offset : offset + CHECK_CHUNK_SIZE])
-        # Only what the rules, the stored result and the refusal message (the SKU) need.
-        loaded = list(
-            chunk.select_related("product")
-            .only("pk", "promotion_id", "product_id", "promo_price", "product__sku", "product__name")
-            .order_by("pk")
-        )
+        loaded = list(chunk.select_related("product").order_by("pk"))
         # One instance per promotion, not one per item (select_related would copy it per row).
         promotions = Promotion.objects.select_related("festival").in_bulk({item.promotion_id for item in loaded})
         for item in loaded:

@@ -79,7 +79,7 @@ def public_promotions(festival: Festival, *, now=None, category: Category | None
         promotions = live
     if category is not None:
         promotions = promotions.filter(categories__in=[category, *category.children.all()]).distinct()
-    return promotions.select_related("merchant").prefetch_related(
+    return promotions.select_related("merchant", "festival").prefetch_related(
         "categories",
         Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk")),
     )

@@ -49,7 +49,7 @@ def home(request):
         "participations": merchant_selectors.participations_for(merchant),
         "open_festivals": merchant_selectors.festivals_open_for_application(merchant),
         "promotion_groups": groups,
-        "can_file": merchant_selectors.approved_festivals_for(merchant).exists(),
+        "can_file": merchant_selectors.festivals_open_for_promotions(merchant).exists(),
     }
     return render(request, "merchant/home.html", context)
 
@@ -57,7 +57,7 @@ def home(request):
 @merchant_required
 def promotion_new(request):
     """Choose the festival first: its window and time zone shape the form."""
-    festivals = merchant_selectors.approved_festivals_for(request.merchant)
+    festivals = merchant_selectors.festivals_open_for_promotions(request.merchant)
     form = FestivalChoiceForm(request.GET or None, merchant=request.merchant)
     if form.is_valid():
         return redirect("merchant:promotion_create", festival_pk=form.cleaned_data["festival"].pk)
@@ -69,7 +69,7 @@ def promotion_new(request):
 @merchant_required
 @require_http_methods(["GET", "POST"])
 def promotion_create(request, festival_pk):
-    festival = get_object_or_404(merchant_selectors.approved_festivals_for(request.merchant), pk=festival_pk)
+    festival = get_object_or_404(merchant_selectors.festivals_open_for_promotions(request.merchant), pk=festival_pk)
     return _promotion_form(request, festival, None)
 
 
@@ -117,6 +117,8 @@ def _promotion_form(request, festival, promotion):
             "window_end": festival.local(festival.ends_at),
             "kind_field_kinds": {name: kinds_using(name) for name in KIND_FIELDS},
             "has_products": merchant_selectors.products_for(merchant).exists(),
+            "deadline": festival.local(festival.submission_deadline),
+            "deadline_passed": timezone.now() > festival.submission_deadline,
         }
         return render(request, "merchant/promotion_form.html", context)
 

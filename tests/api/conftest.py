@@ -17,7 +17,6 @@ def _api_settings(settings):
         "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "key": "10000/min", "user": "10000/min"},
     }
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    settings.LOGIN_URL = "/admin/login/"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
     from django.core.cache import cache
 

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.api.conftest import key_client
-from tests.factories import FestivalFactory, MembershipFactory, PromotionFactory
+from tests.factories import CategoryFactory, FestivalFactory, MembershipFactory, PromotionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +26,47 @@ def test_pagination_shape_and_page_size_cap(anon_client, festival, merchant_a):
     assert anon_client.get("/api/v1/promotions/", {"page_size": "x"}).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/api/v1/festivals/", "/api/v1/festivals/{slug}/", "/api/v1/categories/"])
-def test_etag_and_304(anon_client, festival, url):
+def _rename_festival(festival):
+    festival.name = "Renamed"
+    festival.save()
+
+
+def _add_category(festival):
+    CategoryFactory(slug="new-category")
+
+
+def _approve_another_promotion(festival):
+    PromotionFactory(festival=festival, approved=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "change"),
+    [
+        ("/api/v1/festivals/", _rename_festival),
+        ("/api/v1/festivals/{slug}/", _rename_festival),
+        ("/api/v1/festivals/{slug}/results/", _approve_another_promotion),
+        ("/api/v1/categories/", _add_category),
+        ("/api/v1/promotions/", _approve_another_promotion),
+    ],
+)
+def test_etag_and_304(anon_client, festival, url, change):
     url = url.format(slug=festival.slug)
     first = anon_client.get(url)
 
     again = anon_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
-    festival.name = "Renamed"
-    festival.save()
+    change(festival)
     changed = anon_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert first.status_code == 200 and first["ETag"].startswith('"')
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == first["ETag"]
-    assert (changed.status_code == 200 and changed["ETag"] != first["ETag"]) or url.endswith("categories/")
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_etag_on_a_promotion_detail(anon_client, festival):
+    promotion = PromotionFactory(festival=festival, approved=True)
+    first = anon_client.get(f"/api/v1/promotions/{promotion.pk}/")
+
+    assert anon_client.get(f"/api/v1/promotions/{promotion.pk}/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 def test_responses_vary_by_authorization(anon_client):
@@ -151,4 +179,6 @@ def test_schema_and_docs_load_nothing_from_a_cdn(anon_client):
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "unpkg" not in html
     assert "/static/drf_spectacular_sidecar/" in html
+    bundle = anon_client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
     assert FestivalFactory() is not None

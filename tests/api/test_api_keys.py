@@ -103,7 +103,13 @@ def test_admin_creates_key_shows_it_once_and_revokes(client):
     )
     api_key.refresh_from_db()
     assert api_key.revoked
-    assert client.get(reverse("admin:api_apikey_changelist")).status_code == 200
+    changelist = client.get(reverse("admin:api_apikey_changelist"))
+    assert changelist.status_code == 200
+    assert raw_key not in changelist.content.decode()
+    assert client.get(reverse("admin:api_apikey_add")).status_code == 200
+    change = client.get(reverse("admin:api_apikey_change", args=[api_key.pk]))
+    assert change.status_code == 200
+    assert raw_key not in change.content.decode()
     assert site.is_registered(ApiKey)
 
 

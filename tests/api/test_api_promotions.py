@@ -75,6 +75,7 @@ def test_create_draft_with_items_and_categories(client_a, festival, merchant_a, 
         ({"items": [{"product": 99999999, "promo_price": "1"}]}, "items"),
         ({"items": [{"product": "x", "promo_price": "1"}]}, "items"),
         ({"items": "not a list"}, "items"),
+        ({"items": [{"product": 1, "promo_price": "1"}] * 1001}, "items"),
     ],
 )
 def test_create_refuses_bad_input_per_field(client_a, festival, change, field):
@@ -264,6 +265,7 @@ def test_filters_and_ordering(anon_client, festival, merchant_a, merchant_b):
     assert ids(status="live") == [second.pk]
     assert ids(active_at=(later_start + timedelta(hours=1)).isoformat(), festival=festival.slug) == [second.pk]
     assert ids(festival="unknown-festival") == []
+    assert ids(active_at="2838-12-06T10:08:30-21:26") == []  # an offset PostgreSQL would refuse
 
 
 @pytest.mark.parametrize(
@@ -291,3 +293,25 @@ def test_bad_filters_answer_400(anon_client, params):
 )
 def test_unknown_promotions_are_404(anon_client, url):
     assert anon_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"items": None}, "items"),
+        ({"categories": None}, "categories"),
+        ({"items": [{"product": 1, "promo_price": "1"}] * 2}, "items"),
+        ({"kind": "threshold", "threshold_amount": "10", "amount_off": "20"}, "amount_off"),
+        ({"kind": "livestream"}, "stream_host"),
+        ({"ends_at": "2001-01-01T00:00:00+08:00"}, "ends_at"),
+    ],
+)
+def test_patch_bad_input_is_400_and_changes_nothing(client_a, festival, merchant_a, change, field):
+    promotion = PromotionFactory(merchant=merchant_a, festival=festival, title="Before")
+
+    response = client_a.patch(f"{URL}{promotion.pk}/", {**change, "title": "After"}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    promotion.refresh_from_db()
+    assert promotion.title == "Before"

@@ -324,3 +324,23 @@ def test_webhook_private_targets_refused_unless_allowed(client_a, settings):
 
     assert response.status_code == 400
     assert "url" in response.json()["errors"]
+
+
+def test_bulk_prices_refuses_an_over_long_list_before_checking_rows(client_a):
+    rows = [{"product": "not even a number"}] * 50_000
+
+    response = client_a.post("/api/v1/prices/", {"prices": rows}, format="json")
+
+    assert response.status_code == 400
+    # one message about the length, not 50,000 row errors
+    assert response.json()["errors"]["prices"] == ["Ensure this field has no more than 10000 elements."]
+
+
+@pytest.mark.parametrize("slug", ["bad\x00slug", "x" * 61, "with space", 17, None])
+def test_impossible_slugs_are_400_not_database_errors(client_a, festival, slug):
+    body = {"festival": slug, "date": festival.local(festival.starts_at).date().isoformat(), "gmv": "1", "orders": 1}
+
+    response = client_a.post("/api/v1/sales-reports/", body, format="json")
+
+    assert response.status_code == 400
+    assert "festival" in response.json()["errors"]

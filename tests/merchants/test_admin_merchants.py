@@ -156,3 +156,14 @@ def test_change_page_shows_people_participations_certificates_and_products(organ
 
     for text in (membership.user.username, "Spring edition", "GF123456789012", "TEA-001", "Invite staff"):
         assert text in html
+
+
+def test_participations_filter_by_claimed_category(organiser):
+    category = CategoryFactory()
+    wanted = ParticipationFactory()
+    wanted.categories.set([category])
+    ParticipationFactory().categories.set([CategoryFactory()])
+
+    listed = client_for(organiser).get(reverse("admin:merchants_participation_changelist"), {"category": category.pk})
+
+    assert list(listed.context["cl"].result_list) == [wanted]

@@ -10,6 +10,7 @@ from tests.factories import (
     CategoryFactory,
     CertificateFactory,
     FestivalFactory,
+    MembershipFactory,
     ParticipationFactory,
     ProductFactory,
     PromotionFactory,
@@ -221,3 +222,14 @@ def test_edit_a_product(client):
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.name == "Renamed"
+
+
+def test_owners_see_the_api_keys_link_and_staff_do_not(client):
+    owner = sign_in(client)
+    owner_page = owner.client.get(reverse("merchant:home")).content.decode()
+    staff = sign_in(client, MembershipFactory(role="staff"))
+
+    staff_page = staff.client.get(reverse("merchant:home")).content.decode()
+
+    assert reverse("merchant_keys:list") in owner_page
+    assert reverse("merchant_keys:list") not in staff_page

@@ -218,3 +218,17 @@ def test_the_template_itself_passes_the_check_once_its_skus_exist(client):
     response = _upload(signed, template)
 
     assert response.status_code == 200 and len(response.context["rows"]) == 2
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";"], ids=["tabs", "semicolons"])
+def test_price_lists_with_tabs_or_semicolons_are_read(client, delimiter):
+    signed = sign_in(client)
+    ProductFactory(merchant=signed.merchant, sku="A-1")
+    text = (
+        delimiter.join(["sku", "price", "recorded_at"]) + "\n" + delimiter.join(["A-1", "12.500", "2026-04-20 10:00"])
+    )
+
+    response = _upload(signed, text + "\n")
+
+    assert response.status_code == 200, response.context.get("row_errors")
+    assert response.context["rows"][0][2] == Decimal("12.50")

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from promotions import services
 from promotions.models import Promotion, PromotionStatus
@@ -398,3 +399,86 @@ def test_a_submitted_promotion_cannot_be_deleted(shop):
 
     assert "can be deleted" in response.content.decode()
     assert Promotion.objects.exists()
+
+
+def test_the_form_warns_when_the_submission_deadline_has_passed(shop):
+    shop.festival.submission_deadline = shop.festival.registration_opens_at + timedelta(days=1)
+    shop.festival.save()
+
+    response = shop.client.get(_create_url(shop.festival))
+
+    assert "can no longer be submitted" in response.content.decode()
+
+
+def test_a_festival_that_has_ended_takes_no_new_promotions(shop):
+    now = timezone.now()
+    past = FestivalFactory(
+        registration_opens_at=now - timedelta(days=60),
+        registration_closes_at=now - timedelta(days=50),
+        submission_deadline=now - timedelta(days=49),
+        starts_at=now - timedelta(days=48),
+        ends_at=now - timedelta(days=40),
+    )
+    ParticipationFactory(merchant=shop.merchant, festival=past)
+
+    response = shop.client.get(_create_url(past))
+    chooser = shop.client.get(reverse("merchant:promotion_new"))
+
+    assert response.status_code == 404
+    assert chooser["Location"] == _create_url(shop.festival)  # the only open one
+
+
+def test_a_coupon_promotion_with_its_optional_threshold(shop):
+    data = promotion_data(
+        shop.festival,
+        [(shop.products[0].pk, "80")],
+        kind="coupon",
+        coupon_value="20",
+        coupon_quantity="500",
+        threshold_amount="199",
+    )
+
+    response = shop.client.post(_create_url(shop.festival), data)
+
+    promotion = Promotion.objects.get()
+    assert response.status_code == 302
+    assert (promotion.coupon_value, promotion.coupon_quantity, promotion.threshold_amount) == (
+        Decimal("20"),
+        500,
+        Decimal("199"),
+    )
+
+
+def test_a_livestream_must_start_while_the_promotion_runs_in_festival_time(shop):
+    data = promotion_data(
+        shop.festival,
+        [(shop.products[0].pk, "80")],
+        kind="livestream",
+        stream_host="Li Jiaqi",
+        stream_url="live.example.com/1",
+    )
+    start = datetime.strptime(data["starts_at"], LOCAL)
+    late = dict(data, stream_starts_at=(start + timedelta(days=5)).strftime(LOCAL))
+    good = dict(data, stream_starts_at=(start + timedelta(hours=20)).strftime(LOCAL))
+
+    refused = shop.client.post(_create_url(shop.festival), late)
+    accepted = shop.client.post(_create_url(shop.festival), good)
+
+    assert "while the promotion runs" in " ".join(refused.context["form"].errors["stream_starts_at"])
+    assert accepted.status_code == 302
+    promotion = Promotion.objects.get()
+    assert promotion.stream_url == "https://live.example.com/1"
+    assert promotion.stream_starts_at == (start + timedelta(hours=20)).replace(tzinfo=shop.festival.tz)
+
+
+def test_choosing_between_two_open_festivals(shop):
+    second = FestivalFactory(name="Second festival")
+    ParticipationFactory(merchant=shop.merchant, festival=second)
+
+    chooser = shop.client.get(reverse("merchant:promotion_new"))
+    chosen = shop.client.get(reverse("merchant:promotion_new"), {"festival": second.pk})
+    refused = shop.client.get(reverse("merchant:promotion_new"), {"festival": FestivalFactory().pk})
+
+    assert chooser.status_code == 200 and "Second festival" in chooser.content.decode()
+    assert chosen["Location"] == _create_url(second)
+    assert refused.status_code == 200 and refused.context["form"].errors["festival"]

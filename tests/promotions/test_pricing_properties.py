@@ -18,8 +18,9 @@ from tests.promotions.pricing_helpers import START, item
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 percents = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99.99"), places=2)
 
-# Minutes before the start, from 20 days before to 10 minutes after (after-start prices must be ignored).
-offsets = st.integers(min_value=-10, max_value=20 * 24 * 60)
+# Minutes before the start, from 35 days before (beyond the 30-day raise window)
+# to 10 minutes after (after-start prices must be ignored).
+offsets = st.integers(min_value=-10, max_value=35 * 24 * 60)
 histories = st.lists(st.tuples(offsets, money), max_size=12, unique_by=lambda point: point[0])
 
 db_settings = settings(
@@ -36,6 +37,8 @@ def promotion_item(db):
 @db_settings
 @given(history=histories)
 def test_reference_never_exceeds_any_price_in_the_window_and_paths_agree(promotion_item, history):
+    """Also: the bulk SQL and the one-product ORM paths agree with a plain-Python
+    reading of the rules, for the reference and for the raise-then-cut level."""
     product = ProductFactory(merchant=promotion_item.promotion.merchant)
     it = PromotionItemFactory(promotion=promotion_item.promotion, product=product, promo_price=Decimal("1.00"))
     PricePoint.objects.bulk_create(
@@ -48,8 +51,15 @@ def test_reference_never_exceeds_any_price_in_the_window_and_paths_agree(promoti
 
     bulk = pricing.reference_prices_for_items(PromotionItem.objects.filter(pk=it.pk))[it.pk]
     single = pricing.reference_price(product.pk, starts_at=START, lookback_days=7)
+    history_bulk = pricing.price_histories_for_items(PromotionItem.objects.filter(pk=it.pk))[it.pk]
+    level_single = pricing.earlier_price_level(product.pk, starts_at=START, lookback_days=7, raise_days=30)
 
-    assert bulk == single
+    assert bulk == single == history_bulk.reference
+    raise_start = START - timedelta(days=30)
+    carried_in = [a for m, a in sorted(history) if START - timedelta(minutes=m) < raise_start][:1]
+    earlier = [a for m, a in history if raise_start <= START - timedelta(minutes=m) < window_start]
+    expected_level = min(carried_in + earlier) if carried_in + earlier else None
+    assert history_bulk.earlier_level == level_single == expected_level
     if in_window:
         assert bulk.source == ReferenceSource.LOOKBACK
         assert all(bulk.price <= amount for amount in in_window)

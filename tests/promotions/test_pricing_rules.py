@@ -166,6 +166,47 @@ def test_real_discount_refuses_zero_and_negative(reference, promo):
         pricing.real_discount_percent(Decimal(reference), Decimal(promo))
 
 
+# What the promotion really gives (not a rule of the stored check yet) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "before", "paid"),
+    [
+        ({"percent_off": Decimal("20")}, "100.00", "80.00"),
+        ({"percent_off": Decimal("1")}, "100.00", "99.00"),
+        ({"percent_off": Decimal("15")}, "33.33", "28.33"),  # 28.3305 → 28.33
+        ({"kind": PromotionKind.AMOUNT_OFF, "percent_off": None, "amount_off": Decimal("10")}, "2841.00", "2831.00"),
+        ({"kind": PromotionKind.AMOUNT_OFF, "percent_off": None, "amount_off": Decimal("50")}, "20.00", "0.01"),
+    ],
+)
+def test_price_the_promotion_gives(fields, before, paid):
+    it = item("1.00", **fields)
+
+    assert pricing.price_the_promotion_gives(it, Decimal(before)) == Decimal(paid)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": PromotionKind.FLASH_SALE, "percent_off": None, "flash_quantity": 10},
+        {"kind": PromotionKind.COUPON, "percent_off": None, "coupon_value": Decimal("5"), "coupon_quantity": 1},
+    ],
+)
+def test_price_the_promotion_gives_nothing_for_item_priced_and_basket_kinds(fields):
+    assert pricing.price_the_promotion_gives(item("1.00", **fields), Decimal("100.00")) is None
+
+
+def test_price_histories_carry_the_last_price_before_the_start():
+    it = item()
+    _history(it, (5, "100.00"), (1, "102.00"))
+    price(it.product, "90.00", START)  # at the start: not before it
+
+    history = pricing.price_histories_for_items(PromotionItem.objects.filter(pk=it.pk))[it.pk]
+
+    assert history.price_at_start == Decimal("102.00")
+    assert pricing.last_price_before(it.product_id, START) == Decimal("102.00")
+
+
 # Raise-then-cut ----------------------------------------------------------------------
 
 
@@ -201,7 +242,7 @@ def test_raise_within_tolerance_is_not_flagged():
 
 
 def test_raise_inside_the_lookback_window_does_not_inflate_the_reference():
-    it = item("90.00")
+    it = item("90.00", kind=PromotionKind.FLASH_SALE, percent_off=None, flash_quantity=10)
     _history(it, (20, "100.00"), (6, "100.00"), (2, "150.00"))
 
     check = _check(it)

@@ -41,6 +41,7 @@ def _live_item(festival, *, category=None, title="Tea week", **item_fields):
         "reference_price": Decimal("100.00"),
         "reference_source": ReferenceSource.LOOKBACK,
         "real_discount_percent": Decimal("20.00"),
+        "checked_at": timezone.now(),
     }
     fields.update(item_fields)
     return PromotionItemFactory(promotion=promotion, **fields)
@@ -54,7 +55,7 @@ def test_home_shows_the_running_festival_and_its_live_promotions_with_the_honest
     page = response.content.decode()
     assert response.status_code == 200
     assert "Double Product 2026" in page and "Tea week" in page
-    assert "lowest price in the 7 days before: ¥100.00, now ¥80.00, 20% off" in page
+    assert "Lowest price in the 7 days before: ¥100.00, now ¥80.00, 20% off" in page
 
 
 def test_the_badge_uses_the_festivals_lookback_days(client, running_festival):
@@ -64,7 +65,7 @@ def test_the_badge_uses_the_festivals_lookback_days(client, running_festival):
 
     page = client.get(reverse("public:index")).content.decode()
 
-    assert "lowest price in the 30 days before" in page
+    assert "Lowest price in the 30 days before" in page
 
 
 def test_a_fallback_reference_is_labelled_as_the_last_price(client, running_festival):
@@ -72,7 +73,7 @@ def test_a_fallback_reference_is_labelled_as_the_last_price(client, running_fest
 
     page = client.get(reverse("public:index")).content.decode()
 
-    assert "last price before: ¥100.00, now ¥80.00, 20% off" in page
+    assert "Last price before the 7 days before: ¥100.00, now ¥80.00, 20% off" in page
 
 
 def test_an_item_without_a_reference_gets_no_badge(client, running_festival):
@@ -116,6 +117,14 @@ def test_an_unknown_category_is_404(client, running_festival):
     assert response.status_code == 404
 
 
+def test_an_item_never_checked_gets_no_badge(client, running_festival):
+    _live_item(running_festival, checked_at=None)
+
+    page = client.get(reverse("public:index")).content.decode()
+
+    assert "Tea week" in page and "honest-badge" not in page
+
+
 def test_a_public_promotion_page_and_a_draft_is_404(client, running_festival):
     item = _live_item(running_festival)
     draft = PromotionFactory(festival=running_festival)
@@ -150,4 +159,4 @@ def test_the_home_page_is_served_in_chinese_by_default(client, settings, running
     page = client.get(reverse("public:index"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
 
     assert 'lang="zh-hans"' in page
-    assert "前7天最低价" in page or "前 7 天" in page
+    assert "前7天最低价 ¥100.00，现价 ¥80.00，便宜 20%" in page
