@@ -1,4 +1,5 @@
-"""The demo data: the 2020 Double Product Online Shopping Festival and a current edition.
+"""The demo data: the 2020 Double Product Online Shopping Festival, a current
+edition opening in a few days and a special session running right now.
 
 Everything is drawn from fixed random seeds (one per part: merchants, each
 edition), so the same code yields the same data. The merchants are planned in
@@ -10,7 +11,8 @@ filed, reviewed, made live and ended by the clock.
 Idempotent: the category tree, organisers, logins, merchants and products are
 looked up by their natural keys and created only when missing; a festival's
 participations, promotions and prices are built only when that festival is
-created. Running it twice changes nothing.
+created. Running it twice changes nothing. After seeding, the clock has nothing
+due: every promotion whose start has passed is live or over.
 
 Domain events are muted while seeding: replayed decisions must not mail
 merchants or call partners' webhooks.
@@ -67,6 +69,20 @@ PRICE_HISTORY_DAYS = 42  # six weeks of daily prices before a festival opens
 RAISE_DAYS_BEFORE = 12  # raise-then-cut: raised just outside a 7-day lookback, then "cut"
 CURRENT_OPENS_IN_DAYS = 4
 CURRENT_LENGTH_DAYS = 14
+SPECIAL_OPENED_DAYS_AGO = 3  # the special session opened three days before the seeding
+SPECIAL_DAYS_LEFT = 10  # and runs ten more days after the seeding day
+UPCOMING_WITHIN_DAYS = 6  # its approved promotions start within a (7-day) lookback of the seeding
+# Daily sales weight per merchant kind (a comprehensive platform sells 400 times a brand's share).
+SALES_WEIGHTS = {
+    MerchantKind.COMPREHENSIVE_PLATFORM: 400,
+    MerchantKind.VERTICAL_PLATFORM: 40,
+    MerchantKind.SERVICE_PLATFORM: 12,
+    MerchantKind.BRAND_ENTERPRISE: 2,
+    MerchantKind.CATERING: 4,
+    MerchantKind.TOURISM: 5,
+    MerchantKind.FOREIGN_TRADE: 2,
+    MerchantKind.SILK_ROAD: 1,
+}
 
 User = get_user_model()
 
@@ -219,6 +235,7 @@ def promo_price(reference: Decimal, discount_percent) -> Decimal:
 class DemoResult:
     created: list[str] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    editions: dict[str, str] = field(default_factory=dict)  # "historic" / "current" / "running" → slug
 
 
 class DemoBuilder:
@@ -348,8 +365,24 @@ class DemoBuilder:
             if not Festival.objects.filter(slug=current.slug).exists():
                 current.build()
                 self.result.created.append(f"festival {current.slug}")
+            # The running special draws on the merchants that sit the current edition out,
+            # so no product is in two festivals' promotions at once.
+            special = RunningSpecial(self, busy={p.index for p in current.participants()})
+            if not Festival.objects.filter(slug=special.slug).exists():
+                special.build()
+                self.result.created.append(f"festival {special.slug}")
             self.ensure_merchant_login(current)
+            if any(line.startswith("festival ") for line in self.result.created):
+                self.catch_up_clock()
+        self.result.editions = {"historic": HISTORIC_SLUG, "current": current.slug, "running": special.slug}
         return self.result
+
+    def catch_up_clock(self):
+        """One clock tick at the seeding moment, so the beat finds nothing due: also
+        settles an earlier run's editions whose boundaries have passed since."""
+        festival_services.advance_festivals(now=self.now)
+        promotion_services.start_due_promotions(now=self.now)
+        promotion_services.end_due_promotions(now=self.now)
 
     def ensure_merchant_login(self, current):
         user = self.ensure_user("merchant", first_name="商家")
@@ -377,6 +410,18 @@ class EditionBuilder:
         return festival
 
     def record_history(self, plans, *, first_day, last_day, raise_from, until=None):
+        """Daily prices for the plans' products. A price already stored at a moment (a
+        festival seeded on an earlier day recorded it) is kept and read into the series,
+        so the promotion prices below are computed from what the database holds."""
+        product_ids = [self.demo.products[product.sku].pk for plan in plans for product in plan.products]
+        stored = {
+            (product_id, moment): price
+            for product_id, moment, price in PricePoint.objects.filter(
+                product_id__in=product_ids,
+                recorded_at__gte=local(first_day),
+                recorded_at__lt=local(last_day + timedelta(days=1)),
+            ).values_list("product_id", "recorded_at", "price")
+        }
         points = []
         for plan in plans:
             for product in plan.products:
@@ -388,11 +433,14 @@ class EditionBuilder:
                     raise_from=raise_from if self.slug in product.raised_in else None,
                     until=until,
                 )
-                self.price_series[product.sku] = series
                 product_id = self.demo.products[product.sku].pk
+                if stored:
+                    series = [(moment, stored.get((product_id, moment), price)) for moment, price in series]
+                self.price_series[product.sku] = series
                 points += [
                     PricePoint(product_id=product_id, price=price, recorded_at=moment, source=PriceSource.DEMO)
                     for moment, price in series
+                    if (product_id, moment) not in stored
                 ]
         PricePoint.objects.bulk_create(points, batch_size=2000)
 
@@ -415,13 +463,16 @@ class EditionBuilder:
             "closing": (local(last_day - timedelta(days=third - 1)), festival.ends_at),
         }
 
-    def promotion_fields(self, kind, merchant_name, festival, first_day, days, *, early_only=False):
+    def promotion_fields(self, kind, merchant_name, festival, first_day, days, *, early_only=False, window=None):
         """The fields of a promotion of ``kind``. ``early_only``: start in the first
-        three days, while the price history recorded so far still covers the lookback."""
+        three days, while the price history recorded so far still covers the lookback.
+        ``window``: (starts_at, ends_at) chosen by the caller."""
         rng = self.rng
         title, description = demo_data.PROMOTION_TITLES[kind]
         fields, params = {}, {"brand": merchant_name}
-        if kind in (PromotionKind.FLASH_SALE, PromotionKind.LIVESTREAM):
+        if window is not None:
+            starts_at, ends_at = window
+        elif kind in (PromotionKind.FLASH_SALE, PromotionKind.LIVESTREAM):
             day = first_day + timedelta(days=rng.randrange(3 if early_only else days))
             hours = (20, 22) if kind == PromotionKind.FLASH_SALE else (19, 23)
             starts_at, ends_at = local(day, hours[0]), local(day, hours[1])
@@ -474,6 +525,36 @@ class EditionBuilder:
                 price = promo_price(self.lowest_before(product.sku, starts_at), discount)
             items.append({"product": self.demo.products[product.sku], "promo_price": price})
         return items
+
+    def run_clock(self, live_actions=(), *, until=None):
+        """Tick the clock at every promotion boundary of the festival (up to ``until``,
+        and at ``until`` itself), with the merchants' and reviewers' mid-festival
+        actions in between."""
+        reviewer, rng = self.demo.reviewer, self.rng
+        festival_services.advance_festivals(now=self.festival.starts_at)
+        promotions = Promotion.objects.filter(festival=self.festival)
+        boundaries = set(promotions.values_list("starts_at", flat=True)) | set(
+            promotions.values_list("ends_at", flat=True)
+        )
+        actions = defaultdict(list)
+        for moment, fate, pk in live_actions:
+            actions[moment].append((fate, pk))
+        moments = boundaries | set(actions)
+        if until is not None:
+            moments = {moment for moment in moments if moment <= until} | {until}
+        for moment in sorted(moments):
+            promotion_services.start_due_promotions(now=moment)
+            promotion_services.end_due_promotions(now=moment)
+            for fate, pk in actions.get(moment, ()):
+                promotion = Promotion.objects.get(pk=pk)
+                if fate == "withdrawn_live":
+                    promotion_services.withdraw_promotion(promotion, note="直播间库存售罄，提前结束。", now=moment)
+                else:
+                    promotion_services.cancel_promotion(
+                        promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=moment
+                    )
+        if until is not None:
+            festival_services.advance_festivals(now=until)
 
     def certify(self, merchant, kind, *, number, valid_from, valid_until, added_at, verified_at=None, issuer=None):
         certificate = Certificate.objects.filter(merchant=merchant, kind=kind, number=number).first()
@@ -746,44 +827,11 @@ class HistoricEdition(EditionBuilder):
                 live_actions.append((midway, fate, promotion.pk))
         self.run_clock(live_actions)
 
-    def run_clock(self, live_actions):
-        """Tick the clock at every promotion boundary of the festival, with the
-        merchants' and reviewers' mid-festival actions in between."""
-        reviewer, rng = self.demo.reviewer, self.rng
-        festival_services.advance_festivals(now=self.festival.starts_at)
-        promotions = Promotion.objects.filter(festival=self.festival)
-        boundaries = set(promotions.values_list("starts_at", flat=True)) | set(
-            promotions.values_list("ends_at", flat=True)
-        )
-        actions = defaultdict(list)
-        for moment, fate, pk in live_actions:
-            actions[moment].append((fate, pk))
-        for moment in sorted(boundaries | set(actions)):
-            promotion_services.start_due_promotions(now=moment)
-            promotion_services.end_due_promotions(now=moment)
-            for fate, pk in actions.get(moment, ()):
-                promotion = Promotion.objects.get(pk=pk)
-                if fate == "withdrawn_live":
-                    promotion_services.withdraw_promotion(promotion, note="直播间库存售罄，提前结束。", now=moment)
-                else:
-                    promotion_services.cancel_promotion(
-                        promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=moment
-                    )
-
     def add_sales_reports(self):
         """Daily sales per merchant, shaped like the real festival: a peak on the
         first day and over the May Day holiday; the total is about ¥182.51 bn."""
         rng, festival = self.rng, self.festival
-        weights = {
-            MerchantKind.COMPREHENSIVE_PLATFORM: 400,
-            MerchantKind.VERTICAL_PLATFORM: 40,
-            MerchantKind.SERVICE_PLATFORM: 12,
-            MerchantKind.BRAND_ENTERPRISE: 2,
-            MerchantKind.CATERING: 4,
-            MerchantKind.TOURISM: 5,
-            MerchantKind.FOREIGN_TRADE: 2,
-            MerchantKind.SILK_ROAD: 1,
-        }
+        weights = SALES_WEIGHTS
         order_values = {MerchantKind.TOURISM: 600, MerchantKind.COMPREHENSIVE_PLATFORM: 160}
         share = {p.index: weights[p.kind] * Decimal(rng.uniform(0.6, 1.4)).quantize(FEN) for p in self.demo.plans}
         total_share = sum(share.values())
@@ -826,8 +874,12 @@ class CurrentEdition(EditionBuilder):
     def ago(self, **delta):
         return self.now - timedelta(**delta)
 
+    def participants(self):
+        """Every other merchant takes part again, the demo merchant among them."""
+        return [p for p in self.demo.plans if p.index % 2 == 1 or p.index == self.demo_merchant_index]
+
     def build(self):
-        demo, rng = self.demo, self.rng
+        rng = self.rng
         edition = self.year - 2018
         festival = Festival(time_zone="Asia/Shanghai")
         last_day = self.first_day + timedelta(days=CURRENT_LENGTH_DAYS - 1)
@@ -845,8 +897,7 @@ class CurrentEdition(EditionBuilder):
         )
         festival_services.advance_festivals(now=self.now)
 
-        # Every other merchant takes part again, the demo merchant among them.
-        taking_part = [p for p in demo.plans if p.index % 2 == 1 or p.index == self.demo_merchant_index]
+        taking_part = self.participants()
         candidates = [p for p in taking_part if p.kind == MerchantKind.BRAND_ENTERPRISE and not p.certificate_kind]
         self.trick_merchants = {p.index for p in rng.sample(candidates[1:], 2)}
         for plan in taking_part:
@@ -986,6 +1037,204 @@ class CurrentEdition(EditionBuilder):
                 promotion_services.cancel_promotion(
                     promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=reviewed_at
                 )
+
+
+class RunningSpecial(EditionBuilder):
+    """A short special session running at the seeding moment, so the public pages
+    have live promotions with their honest-price badges: it opened a few days ago,
+    some promotions already ended, most are live now (every kind, several
+    categories), some are approved to start later, and sales are reported for the
+    days so far. Replayed like 2020: decided before the window, then the clock."""
+
+    # How many participants come from each main category.
+    PARTICIPANTS = {
+        "small-and-beautiful": 7,
+        "time-honoured": 3,
+        "pollution-free": 1,
+        "green-food": 1,
+        "organic": 1,
+        "geographical-indication": 1,
+        "catering": 3,
+        "tourism": 2,
+        "foreign-trade": 2,
+        "silk-road": 2,
+    }
+
+    def __init__(self, demo, *, busy):
+        self.now = demo.now
+        self.busy = busy  # merchants taking part in the current edition
+        self.today = timezone.localtime(self.now, TZ).date()
+        self.first_day = self.today - timedelta(days=SPECIAL_OPENED_DAYS_AGO)
+        self.last_day = self.today + timedelta(days=SPECIAL_DAYS_LEFT)
+        month = self.first_day.month
+        _months, season, self.season_name, self.season_name_en = next(
+            entry for entry in demo_data.SPECIAL_SEASONS if month in entry[0]
+        )
+        # A winter runs into the next year; it keeps the year it started in.
+        self.year = self.first_day.year - (1 if season == "winter" and month <= 2 else 0)
+        self.slug = f"{season}-special-{self.year}"
+        super().__init__(demo)
+
+    def build(self):
+        first_day, last_day = self.first_day, self.last_day
+        festival = Festival(time_zone="Asia/Shanghai")
+        festival = self.festival = self.create_festival(
+            name=f"双品网购节·{self.season_name}",
+            name_en=f"Double Product Festival — {self.season_name_en} {self.year}",
+            description=demo_data.SPECIAL_DESCRIPTION.format(
+                season=self.season_name, days=(last_day - first_day).days + 1, lookback=festival.price_lookback_days
+            ),
+            registration_opens_at=local(first_day - timedelta(days=27)),
+            registration_closes_at=festival.end_of_day(first_day - timedelta(days=12)),
+            submission_deadline=festival.end_of_day(first_day - timedelta(days=5)),
+            starts_at=local(first_day),
+            ends_at=festival.end_of_day(last_day),
+        )
+        festival_services.advance_festivals(now=festival.registration_opens_at)
+        plans = self.choose_participants()
+        self.record_history(
+            plans,
+            first_day=first_day - timedelta(days=PRICE_HISTORY_DAYS),
+            last_day=self.today,
+            raise_from=None,
+            until=self.now,
+        )
+        self.renew_certificates(plans)
+        self.add_participations(plans)
+        self.add_promotions(plans)
+        self.run_clock(until=self.now)
+        self.add_sales_reports(plans)
+        roll_up_festival(festival, now=self.now)
+
+    def choose_participants(self):
+        free = [p for p in self.demo.plans if p.index not in self.busy]
+        chosen = []
+        for category, count in self.PARTICIPANTS.items():
+            candidates = [p for p in free if p.products[0].category == category]
+            chosen += self.rng.sample(candidates, min(count, len(candidates)))
+        return sorted(chosen, key=lambda p: p.index)
+
+    def renew_certificates(self, plans):
+        """Produce certificates run one to three years: merchants renewed theirs before applying.
+        (Time-honoured and geographical-indication certificates from 2020 are still valid.)"""
+        rng, opens = self.rng, self.festival.registration_opens_at
+        for plan in plans:
+            kind = plan.certificate_kind
+            if not kind or kind in ("time_honoured", "geographical_indication"):
+                continue
+            valid_from = self.first_day - timedelta(days=60 + rng.randrange(200))
+            self.certify(
+                self.demo.merchants[plan.index],
+                kind,
+                number=self.certificate_number(kind, valid_from.year),
+                valid_from=valid_from,
+                valid_until=valid_from + timedelta(days=364 if kind == "organic" else 3 * 365),
+                added_at=opens - timedelta(days=5, hours=rng.randrange(24)),
+                verified_at=opens - timedelta(days=2, hours=rng.randrange(24)),
+            )
+
+    def add_participations(self, plans):
+        rng, festival, reviewer = self.rng, self.festival, self.demo.reviewer
+        for n, plan in enumerate(plans):
+            applied_at = festival.registration_opens_at + timedelta(days=1 + n % 7, hours=9 + rng.randrange(9))
+            participation = merchant_services.apply_to_festival(
+                self.demo.merchants[plan.index],
+                festival,
+                categories=[self.demo.categories[slug] for slug in plan.categories],
+                now=applied_at,
+            )
+            merchant_services.approve_participation(
+                participation, by=reviewer, now=applied_at + timedelta(days=1, hours=rng.randrange(24))
+            )
+
+    def windows(self, kind, when):
+        """A (starts_at, ends_at) that is ``when`` ("ended", "live", "upcoming") at the seeding moment.
+        Upcoming ones start within the price lookback, so the prices recorded so far cover it."""
+        rng, festival, today = self.rng, self.festival, self.today
+        if kind in (PromotionKind.FLASH_SALE, PromotionKind.LIVESTREAM):
+            if when == "live":
+                # Started on the hour before the seeding, running into the next day or evening.
+                hour = self.now.astimezone(TZ).replace(minute=0, second=0, microsecond=0)
+                length = 22 if kind == PromotionKind.FLASH_SALE else 6
+                return hour - timedelta(hours=1), hour + timedelta(hours=length - 1)
+            if when == "ended":
+                day = self.first_day + timedelta(days=rng.randrange(SPECIAL_OPENED_DAYS_AGO))
+            else:
+                day = today + timedelta(days=1 + rng.randrange(UPCOMING_WITHIN_DAYS))
+            hours = (20, 22) if kind == PromotionKind.FLASH_SALE else (19, 23)
+            return local(day, hours[0]), local(day, hours[1])
+        choices = {
+            "ended": [
+                (local(self.first_day), festival.end_of_day(self.first_day + timedelta(days=1))),
+                (local(self.first_day), festival.end_of_day(today - timedelta(days=1))),
+            ],
+            "live": [
+                (festival.starts_at, festival.ends_at),
+                (festival.starts_at, festival.end_of_day(today + timedelta(days=3))),
+                (local(today - timedelta(days=1)), festival.ends_at),
+            ],
+            "upcoming": [
+                (local(today + timedelta(days=2)), festival.end_of_day(today + timedelta(days=5))),
+                (local(today + timedelta(days=UPCOMING_WITHIN_DAYS)), festival.ends_at),
+            ],
+        }
+        return rng.choice(choices[when])
+
+    def add_promotions(self, plans):
+        """Per merchant: one live promotion of two products, then (most of the time)
+        one that already ended and one approved to start later, a product each, so
+        no product is in two promotions and every item passes the check."""
+        rng, festival, demo = self.rng, self.festival, self.demo
+        reviewer, kinds = demo.reviewer, list(PromotionKind.values)
+        entries = []
+        for plan in plans:
+            entries.append((plan, plan.products[:2], "live"))
+            if rng.random() < 0.7:
+                entries.append((plan, plan.products[2:3], "ended"))
+            if rng.random() < 0.7:
+                entries.append((plan, plan.products[3:4], "upcoming"))
+        seen = defaultdict(int)  # rotate kinds within each fate, so every fate has every kind
+        days = (self.last_day - self.first_day).days + 1
+        for plan, products, when in entries:
+            kind = kinds[seen[when] % len(kinds)]
+            seen[when] += 1
+            fields, rate = self.promotion_fields(
+                kind, plan.name, festival, self.first_day, days, window=self.windows(kind, when)
+            )
+            created_at = local(self.first_day - timedelta(days=14 + rng.randrange(3)), 9 + rng.randrange(9))
+            promotion = promotion_services.create_promotion(
+                merchant=demo.merchants[plan.index],
+                festival=festival,
+                items=self.items_for(products, fields["starts_at"], rate),
+                categories={demo.categories[p.category] for p in products},
+                now=created_at,
+                **fields,
+            )
+            submitted_at = created_at + timedelta(days=2, hours=rng.randrange(24))
+            promotion = promotion_services.submit_promotion(promotion, now=submitted_at)
+            reviewed_at = submitted_at + timedelta(days=2, hours=rng.randrange(24))
+            promotion_services.approve_promotion(promotion, by=reviewer, now=reviewed_at)
+
+    def add_sales_reports(self, plans):
+        """Each participant's sales for every day of the window already reported
+        (two hours after the day ends, in the festival's time zone)."""
+        rng, festival = self.rng, self.festival
+        reports, day = [], self.first_day
+        while festival.end_of_day(day) + timedelta(hours=2) <= self.now:
+            for plan in plans:
+                gmv = (SALES_WEIGHTS[plan.kind] * Decimal(rng.uniform(0.7, 1.3)) * 150_000).quantize(FEN)
+                reports.append(
+                    SalesReport(
+                        merchant=self.demo.merchants[plan.index],
+                        festival=festival,
+                        date=day,
+                        gmv=gmv,
+                        orders=int(gmv / 150),
+                        reported_at=festival.end_of_day(day) + timedelta(hours=2),
+                    )
+                )
+            day += timedelta(days=1)
+        SalesReport.objects.bulk_create(reports)
 
 
 def seed_demo(*, now=None) -> DemoResult:

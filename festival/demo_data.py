@@ -239,3 +239,13 @@ PROMOTION_TITLES = {
 }
 
 STREAM_HOSTS = ("主播小林", "主播阿杰", "主播晓雯", "店长老王", "主播甜甜", "县长直播间", "主播大刘")
+
+# The special session running at seeding time, named after the season it opens in:
+# (months, slug word, Chinese name, English name)
+SPECIAL_SEASONS = (
+    ((11, 12, 1, 2), "winter", "暖冬专场", "Winter Special"),
+    ((3, 4, 5), "spring", "春季焕新专场", "Spring Special"),
+    ((6, 7, 8), "summer", "清凉夏日专场", "Summer Special"),
+    ((9, 10), "autumn", "金秋专场", "Autumn Special"),
+)
+SPECIAL_DESCRIPTION = "双品网购节{season}：品牌好物、品质消费，限时{days}天。每件活动商品标明前{lookback}天最低价与实际折扣，真降价、不套路。"

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -79,6 +80,11 @@ class Merchant(models.Model):
     @property
     def uscc_overridden(self):
         return bool(self.uscc_override_reason)
+
+    def clean_fields(self, exclude=None):
+        # Normalised before the field checks: " 9111…  " is longer than 18 characters until stripped.
+        self.uscc = uscc.normalise(self.uscc) or None
+        super().clean_fields(exclude=exclude)
 
     def clean(self):
         self.uscc = uscc.normalise(self.uscc) or None
@@ -349,7 +355,9 @@ class PricePoint(models.Model):
     """The price a product was sold at from a moment on (CNY)."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_points")
-    price = models.DecimalField(_("price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0.01)])
+    price = models.DecimalField(
+        _("price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     recorded_at = models.DateTimeField(_("recorded at"))
     source = models.CharField(_("source"), max_length=10, choices=PriceSource.choices, default=PriceSource.FORM)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

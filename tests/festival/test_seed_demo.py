@@ -1,4 +1,5 @@
-"""seed_demo: the 2020 festival as the issue describes it, a current edition, logins, idempotence.
+"""seed_demo: the 2020 festival as the issue describes it, a current edition, a special
+session running now (live promotions on the public pages), logins, idempotence.
 
 The demo is seeded once for this module (it takes seconds) inside a transaction
 that is rolled back afterwards; each test runs in a savepoint inside it.
@@ -61,7 +62,12 @@ def edition_2020(demo):
 
 @pytest.fixture
 def current(demo):
-    return Festival.objects.exclude(slug="2020").get()
+    return Festival.objects.get(slug=demo.editions["current"])
+
+
+@pytest.fixture
+def running(demo):
+    return Festival.objects.get(slug=demo.editions["running"])
 
 
 # The 2020 festival -------------------------------------------------------------------------
@@ -180,9 +186,7 @@ def test_every_promotion_status_in_the_demo(demo):
     current = set(Promotion.objects.values_list("status", flat=True))
     reached = set(PromotionEvent.objects.values_list("to_status", flat=True))
 
-    # Live promotions exist only while a festival runs; the clock ended 2020's, so
-    # "live" is in the record of every ended one rather than a current status.
-    assert current == set(S.values) - {S.LIVE}
+    assert current == set(S.values)
     assert reached == set(S.values)
 
 
@@ -281,6 +285,128 @@ def test_current_promotions_are_inside_the_window_and_approved_ones_await_the_cl
     assert all(p.starts_at > demo.now for p in approved)
 
 
+# The special session running now -----------------------------------------------------------
+
+
+def test_a_special_session_is_running_at_the_seeding_moment(demo, running, current):
+    now = demo.now
+
+    assert running.status == FestivalStatus.RUNNING
+    assert running.starts_at + timedelta(days=2) <= now <= running.ends_at - timedelta(days=9)
+    assert running.registration_closes_at <= running.submission_deadline < running.starts_at
+    assert list(running.events.values_list("to_status", flat=True)) == ["registration", "running"]
+    assert running.opened_at == running.starts_at
+    assert set(Festival.objects.filter(starts_at__lte=now, ends_at__gt=now)) == {running}
+    assert current.starts_at > now  # the current edition still opens in a few days
+
+
+def test_running_special_has_approved_participants_claiming_only_covered_categories(running, current):
+    participations = running.participations.select_related("merchant").prefetch_related("categories")
+
+    assert 20 <= participations.count() <= 30
+    assert {p.status for p in participations} == {ParticipationStatus.APPROVED}
+    assert {c.required_certificate_kind for p in participations for c in p.categories.all()} >= {
+        "time_honoured",
+        "organic",
+        "green_food",
+        "pollution_free",
+        "geographical_indication",
+    }
+    for participation in participations:
+        assert category_refusals(participation.merchant, running, participation.categories.all()) == {}
+    # Nobody is in both: no product is in two festivals' promotions at once.
+    assert not current.participations.filter(merchant__in=[p.merchant for p in participations]).exists()
+
+
+def test_running_special_has_live_promotions_of_every_kind_whose_items_pass(demo, running):
+    live = running.promotions.filter(status=S.LIVE).prefetch_related("items", "categories")
+    items = [item for promotion in live for item in promotion.items.all()]
+
+    assert live.count() >= 20
+    assert set(live.values_list("kind", flat=True)) == set(PromotionKind.values)
+    assert len({c.slug for p in live for c in p.categories.all()}) >= 6
+    assert all(p.starts_at <= demo.now < p.ends_at and p.went_live_at == p.starts_at for p in live)
+    assert {i.check_status for i in items} == {"pass"}
+    assert {i.reference_source for i in items} == {"lookback"}
+    assert all(running.min_discount_percent < i.real_discount_percent <= 40 for i in items)
+    assert all(i.promo_price < i.reference_price for i in items)
+
+
+def test_running_special_has_ended_and_upcoming_promotions(demo, running):
+    ended = running.promotions.filter(status=S.ENDED)
+    upcoming = running.promotions.filter(status=S.APPROVED)
+
+    assert ended.count() >= 5 and upcoming.count() >= 5
+    assert all(p.went_live_at == p.starts_at and p.ended_at == p.ends_at <= demo.now for p in ended)
+    assert all(demo.now < p.starts_at for p in upcoming)
+    assert {i.check_status for p in upcoming for i in p.items.all()} == {"pass"}
+    assert set(running.promotions.values_list("status", flat=True)) == {S.LIVE, S.ENDED, S.APPROVED}
+
+
+def test_running_special_history_is_replayed_before_the_window_then_by_the_clock(running):
+    for promotion in running.promotions.prefetch_related("events"):
+        events = list(promotion.events.all())
+        moves = [e.to_status for e in events]
+        assert moves[:3] == [S.DRAFT, S.SUBMITTED, S.APPROVED]
+        assert events[2].created_at < running.starts_at  # approved before the window opened
+        assert events[1].created_at <= running.submission_deadline
+        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+
+
+def test_running_special_prices_and_sales_run_up_to_now(demo, running):
+    product = running.promotions.filter(status=S.LIVE).first().items.first().product
+    latest = product.price_points.order_by("recorded_at").last()
+    today = running.local(demo.now).date()
+    reports = running.sales_reports.all()
+    days = sorted(set(reports.values_list("date", flat=True)))
+
+    assert demo.now - timedelta(days=1) <= latest.recorded_at <= demo.now
+    assert product.price_points.filter(recorded_at__gte=running.starts_at - timedelta(days=30)).count() >= 30
+    assert 2 <= len(days) <= 3 and days[0] == running.local(running.starts_at).date() and days[-1] < today
+    assert reports.count() == len(days) * running.participations.count()
+    assert all(r.reported_at <= demo.now for r in reports)
+    assert running.daily_results.filter(date__in=days, promotions_live__gt=0, gmv__gt=0).count() == len(days)
+
+
+def test_the_clock_has_nothing_due_after_seeding(demo):
+    from festival.services import advance_festivals
+    from promotions.services import end_due_promotions, start_due_promotions
+
+    assert advance_festivals(now=demo.now) == []
+    assert start_due_promotions(now=demo.now) == 0
+    assert end_due_promotions(now=demo.now) == 0
+    assert not Promotion.objects.filter(status=S.APPROVED, starts_at__lte=demo.now).exists()
+
+
+def test_public_home_page_shows_the_running_specials_live_promotions_with_badges(running, client):
+    from promotions.pricing import honest_price_badge
+
+    live = list(running.promotions.filter(status=S.LIVE, ends_at__gt=timezone.now()).prefetch_related("items"))
+    badges = [honest_price_badge(item) for promotion in live for item in promotion.items.all()]
+
+    response = client.get("/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["festival"] == running
+    assert response.context["promotion_count"] == len(live)
+    assert all(p.title in html for p in live)
+    assert html.count('class="honest-badge"') == len(badges)
+    assert all(badge.source == "lookback" and badge.text in html for badge in badges)
+    assert f"in the {running.price_lookback_days} days before" in html
+
+
+def test_admin_dashboard_and_merchant_portal_still_work(demo, running, client):
+    User = get_user_model()
+    client.force_login(User.objects.get(username="organiser"))
+    dashboard = client.get("/admin/promotions/promotion/dashboard/")
+    client.force_login(User.objects.get(username="merchant"))
+    portal = client.get("/merchant/")
+
+    assert dashboard.status_code == 200 and dashboard.context["festival"] == running
+    assert portal.status_code == 200
+
+
 # Logins ----------------------------------------------------------------------------------
 
 
@@ -301,6 +427,7 @@ def test_demo_logins(demo, current):
     assert merchant.participations.get(festival=current).status == ParticipationStatus.APPROVED
     assert merchant.products.exists()
     assert merchant.promotions.filter(festival=current, status=S.DRAFT, created_by=users["merchant"]).exists()
+    assert not merchant.participations.filter(festival__slug=demo.editions["running"]).exists()
     assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant"]
     assert "109 merchants and 436 products" in demo.created
 
@@ -341,13 +468,47 @@ def test_plan_is_deterministic(demo):
     assert {p.name: p.uscc for p in first} == stored
 
 
-def test_a_later_run_adds_that_years_edition_and_leaves_2020_alone(demo, edition_2020):
+def test_a_later_run_adds_that_years_editions_and_leaves_2020_alone(demo, edition_2020):
     counts_2020 = (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count())
 
     result = seed_demo(now=demo.now + timedelta(days=400))
 
-    assert len(result.created) == 1 and result.created[0].startswith("festival ")
-    assert Festival.objects.count() == 3
+    assert result.created == [f"festival {result.editions['current']}", f"festival {result.editions['running']}"]
+    assert Festival.objects.count() == 5
     assert (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count()) == (
         counts_2020
     )
+
+
+def test_a_run_weeks_later_reuses_the_prices_already_recorded_and_leaves_nothing_due(demo, current):
+    later = demo.now + timedelta(days=35)  # the next year's edition: its price history overlaps this one's
+
+    result = seed_demo(now=later)
+
+    festival = Festival.objects.get(slug=result.editions["current"])
+    assert result.created == [f"festival {festival.slug}"] and festival != current
+    items = [i for p in festival.promotions.filter(status=S.APPROVED) for i in p.items.all()]
+    assert items and {i.check_status for i in items} == {"pass"}
+    assert not Promotion.objects.filter(status__in=[S.APPROVED, S.LIVE], ends_at__lte=later).exists()
+    assert not Promotion.objects.filter(status=S.APPROVED, starts_at__lte=later).exists()
+    assert Festival.objects.get(slug=demo.editions["running"]).status == FestivalStatus.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("seeded_on", "slug"),
+    [
+        ("2026-11-27", "winter-special-2026"),
+        ("2027-01-20", "winter-special-2026"),  # a winter keeps the year it started in
+        ("2027-04-10", "spring-special-2027"),
+        ("2027-07-10", "summer-special-2027"),
+        ("2027-09-10", "autumn-special-2027"),
+    ],
+)
+def test_the_running_special_is_named_after_its_season(seeded_on, slug):
+    from datetime import datetime
+
+    from festival.demo import TZ, DemoBuilder, RunningSpecial
+
+    now = datetime.fromisoformat(f"{seeded_on}T12:00:00").replace(tzinfo=TZ)
+
+    assert RunningSpecial(DemoBuilder(now=now), busy=set()).slug == slug

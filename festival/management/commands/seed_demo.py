@@ -1,4 +1,4 @@
-"""``python manage.py seed_demo``: the 2020 festival, a current edition and the demo logins."""
+"""``python manage.py seed_demo``: the 2020 festival, a current edition, a running special session and the demo logins."""
 
 import time
 
@@ -10,7 +10,8 @@ from festival.demo import DEMO_PASSWORD, seed_demo
 class Command(BaseCommand):
     help = (
         "Create the demo data: the 2020 Double Product Online Shopping Festival with its 109 merchants, "
-        "a current edition opening in a few days, and demo logins. Running it again changes nothing."
+        "a current edition opening in a few days, a special session running now (live promotions), and demo "
+        "logins. Running it again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Created: {', '.join(result.created)} ({time.monotonic() - started:.1f} s).")
         else:
             self.stdout.write("The demo data is already there; nothing changed.")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        # Existing logins are left alone: a password changed since the first run stays changed.
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}, unchanged if you changed it):")
         for username, role in result.logins:
             self.stdout.write(f"  {username:<10} {role}")
