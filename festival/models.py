@@ -208,10 +208,12 @@ class Festival(models.Model):
 class FestivalEvent(models.Model):
     """One status change of a festival (who, when, from, to, why)."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="events")
+    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="events", verbose_name=_("festival"))
     from_status = models.CharField(max_length=20, choices=FestivalStatus.choices)
     to_status = models.CharField(max_length=20, choices=FestivalStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -270,7 +272,9 @@ class Category(models.Model):
 class DailyResult(models.Model):
     """Reported sales and promotion counts rolled up per festival day (festival time zone)."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="daily_results")
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="daily_results", verbose_name=_("festival")
+    )
     date = models.DateField(_("date"))
     gmv = models.DecimalField(_("sales (GMV, CNY)"), max_digits=18, decimal_places=2, default=0)
     orders = models.PositiveBigIntegerField(_("orders"), default=0)

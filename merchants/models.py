@@ -114,8 +114,12 @@ class MembershipRole(models.TextChoices):
 class Membership(models.Model):
     """Links a user account to the one merchant it works for."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("user")
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("merchant")
+    )
     role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.STAFF)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -149,8 +153,12 @@ class Participation(models.Model):
     """A merchant in a festival, with the categories it claims. Status changes
     only through merchants.services (it records every change)."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="participations")
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="participations")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="participations", verbose_name=_("merchant")
+    )
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="participations", verbose_name=_("festival")
+    )
     categories = models.ManyToManyField(Category, related_name="participations", verbose_name=_("categories"))
     status = models.CharField(
         _("status"), max_length=20, choices=ParticipationStatus.choices, default=P.APPLIED, db_index=True
@@ -181,10 +189,14 @@ class Participation(models.Model):
 
 
 class ParticipationEvent(models.Model):
-    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="events")
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="events", verbose_name=_("participation")
+    )
     from_status = models.CharField(max_length=20, choices=ParticipationStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=ParticipationStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -222,7 +234,9 @@ CERTIFICATE_NUMBER_FORMATS = {
 
 
 class Certificate(models.Model):
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="certificates")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("merchant")
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=CertificateKind.choices)
     number = models.CharField(_("number"), max_length=60)
     issuer = models.CharField(_("issuer"), max_length=200)
@@ -282,10 +296,14 @@ class Certificate(models.Model):
 
 
 class CertificateEvent(models.Model):
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="events", verbose_name=_("certificate")
+    )
     from_status = models.CharField(max_length=20, choices=CertificateStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=CertificateStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -317,7 +335,9 @@ class TimeHonouredBrand(models.Model):
 
 
 class Product(models.Model):
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="products")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="products", verbose_name=_("merchant")
+    )
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     category = models.ForeignKey(
@@ -354,7 +374,9 @@ class PriceSource(models.TextChoices):
 class PricePoint(models.Model):
     """The price a product was sold at from a moment on (CNY)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_points")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="price_points", verbose_name=_("product")
+    )
     price = models.DecimalField(
         _("price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -384,8 +406,12 @@ class PricePoint(models.Model):
 class SalesReport(models.Model):
     """A merchant's reported sales for one festival day; the latest report replaces the earlier one."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="sales_reports")
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="sales_reports")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="sales_reports", verbose_name=_("merchant")
+    )
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="sales_reports", verbose_name=_("festival")
+    )
     date = models.DateField(_("date"))
     gmv = models.DecimalField(_("sales (GMV, CNY)"), max_digits=16, decimal_places=2)
     orders = models.PositiveIntegerField(_("orders"))

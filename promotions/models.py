@@ -91,8 +91,12 @@ class Promotion(models.Model):
     """A merchant's promotion in a festival. Status changes only through
     promotions.services (one transition path, every change recorded)."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.PROTECT, related_name="promotions")
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="promotions")
+    festival = models.ForeignKey(
+        Festival, on_delete=models.PROTECT, related_name="promotions", verbose_name=_("festival")
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="promotions", verbose_name=_("merchant")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=PromotionKind.choices)
@@ -294,8 +298,12 @@ class ReferenceSource(models.TextChoices):
 class PromotionItem(models.Model):
     """A product in a promotion, with its promotional price and the stored honest-price check."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="promotion_items")
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.CASCADE, related_name="items", verbose_name=_("promotion")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="promotion_items", verbose_name=_("product")
+    )
     promo_price = models.DecimalField(
         _("promotional price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -337,10 +345,14 @@ class PromotionItem(models.Model):
 class PromotionEvent(models.Model):
     """One status change of a promotion: who, when, from, to and why."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="events")
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.CASCADE, related_name="events", verbose_name=_("promotion")
+    )
     from_status = models.CharField(max_length=20, choices=PromotionStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=PromotionStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
