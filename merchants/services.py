@@ -17,6 +17,7 @@ from festival.events import publish_on_commit
 from festival.models import Category, Festival
 from festival.workflow import DomainError, transition
 
+from . import tasks
 from . import uscc as uscc_rules
 from .models import (
     CERTIFICATE_TRANSITIONS,
@@ -67,7 +68,12 @@ def save_merchant(merchant: Merchant, *, by) -> Merchant:
         merchant.uscc_override_by = None
         merchant.uscc_override_at = None
     merchant.full_clean()
+    previous_logo = (
+        Merchant.objects.filter(pk=merchant.pk).values_list("logo", flat=True).first() if merchant.pk else ""
+    )
     merchant.save()
+    if merchant.logo and merchant.logo.name != previous_logo:
+        tasks.thumbnail_after_commit("merchant_logo", merchant)
     return merchant
 
 
@@ -193,6 +199,8 @@ def add_certificate(merchant: Merchant, *, by=None, now=None, **fields) -> Certi
     certificate = Certificate(merchant=merchant, **fields)
     certificate.full_clean()
     certificate.save()
+    if certificate.document:
+        tasks.thumbnail_after_commit("certificate_document", certificate)
     CertificateEvent.objects.create(
         certificate=certificate,
         from_status="",

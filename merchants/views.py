@@ -35,7 +35,6 @@ from .forms import (
     price_list_template,
 )
 from .models import ParticipationStatus, PriceSource, Product
-from .tasks import thumbnail_after_commit
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -124,14 +123,11 @@ def profile(request):
     merchant = request.merchant
     form = MerchantProfileForm(*_posted(request), instance=merchant)
     if request.method == "POST" and form.is_valid():
-        logo_changed = "logo" in form.changed_data and form.cleaned_data.get("logo")
         try:
             merchant = services.save_merchant(form.instance, by=request.user)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            if logo_changed:
-                thumbnail_after_commit("merchant_logo", merchant)
             messages.success(request, _("Your company profile was saved."))
             return redirect("merchant:profile")
     return render(request, "merchant/profile.html", {"form": form, "merchant": merchant})
@@ -145,11 +141,10 @@ def certificates(request):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in CertificateForm.Meta.fields}
         try:
-            certificate = services.add_certificate(merchant, by=request.user, **fields)
+            services.add_certificate(merchant, by=request.user, **fields)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            thumbnail_after_commit("certificate_document", certificate)
             messages.success(request, _("The certificate was uploaded; organisers will verify it."))
             return redirect("merchant:certificates")
     return render(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from festival.events import publish_on_commit
 from festival.models import Category
 from festival.workflow import DomainError, transition
+from merchants import tasks as merchant_tasks
 from merchants.models import Merchant, ParticipationStatus, Product
 
 from . import pricing
@@ -112,6 +113,8 @@ def create_promotion(
     promotion = Promotion(merchant=merchant, festival=festival, created_by=by, status=S.DRAFT, **fields)
     promotion.full_clean()
     promotion.save()
+    if promotion.banner:
+        merchant_tasks.thumbnail_after_commit("promotion_banner", promotion)
     promotion.categories.set(categories)
     _set_items(promotion, items)
     PromotionEvent.objects.create(
@@ -132,12 +135,15 @@ def update_promotion(
             % {"status": locked.get_status_display()},
             code="not_editable",
         )
+    previous_banner = locked.banner.name
     for name, value in fields.items():
         setattr(locked, name, value)
     if "kind" in fields:
         _clear_other_kind_fields(locked)
     locked.full_clean()
     locked.save()
+    if locked.banner and locked.banner.name != previous_banner:
+        merchant_tasks.thumbnail_after_commit("promotion_banner", locked)
     if categories is not None:
         locked.categories.set(categories)
     if items is not None:

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from festival.workflow import DomainError
 from merchants import selectors as merchant_selectors
 from merchants.forms import apply_validation_error
-from merchants.tasks import thumbnail_after_commit
 from merchants.views import merchant_required
 
 from . import selectors, services
@@ -125,7 +124,6 @@ def _promotion_form(request, festival, promotion):
 
 def _save_promotion(request, form, formset, festival, promotion):
     fields = form.promotion_fields()
-    banner_changed = bool(fields.get("banner"))
     try:
         if promotion is None:
             promotion = services.create_promotion(
@@ -148,8 +146,6 @@ def _save_promotion(request, form, formset, festival, promotion):
     except DomainError as error:
         form.add_error(None, error.message)
         return None
-    if banner_changed:
-        thumbnail_after_commit("promotion_banner", promotion)
     return promotion
 
 

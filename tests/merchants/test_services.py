@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from festival.images import sanitise_image
 from festival.workflow import DomainError
 from merchants import services
 from merchants.models import Merchant, MerchantKind, Participation, ParticipationStatus
@@ -21,6 +23,7 @@ from tests.factories import (
     SuperuserFactory,
     UserFactory,
 )
+from tests.portal import image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +251,20 @@ def test_applying_twice_is_refused(festival):
 
     assert excinfo.value.code == "duplicate"
     assert Participation.objects.count() == 1
+
+
+def test_save_merchant_makes_a_thumbnail_of_a_new_logo_after_commit_and_not_of_an_unchanged_one(
+    django_capture_on_commit_callbacks,
+):
+    merchant = MerchantFactory()
+    merchant.logo = ContentFile(sanitise_image(image_upload()).read(), name="logo.png")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_merchant(merchant, by=None)
+    merchant.refresh_from_db()
+    first_thumbnail = merchant.logo_thumbnail.name
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.save_merchant(merchant, by=None)
+
+    assert first_thumbnail.startswith("thumbnails/")
+    assert callbacks == []  # the logo did not change: nothing to redo
