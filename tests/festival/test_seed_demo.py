@@ -512,3 +512,28 @@ def test_the_running_special_is_named_after_its_season(seeded_on, slug):
     now = datetime.fromisoformat(f"{seeded_on}T12:00:00").replace(tzinfo=TZ)
 
     assert RunningSpecial(DemoBuilder(now=now), busy=set()).slug == slug
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/merchants/merchant/",
+        "/admin/merchants/participation/",
+        "/admin/merchants/certificate/",
+        "/admin/merchants/product/",
+        "/admin/promotions/promotion/",
+        "/admin/promotions/promotion/?status__exact=submitted",
+        "/admin/promotions/promotion/dashboard/",
+    ],
+)
+def test_admin_pages_make_a_bounded_number_of_queries_on_the_demo_data(
+    demo, client, url, django_assert_max_num_queries
+):
+    client.force_login(get_user_model().objects.get(username="organiser"))
+    client.get(url)  # warm per-process caches (content types, sites)
+
+    # 5 to 11 today; an N+1 over the 109 merchants or their promotions would be far above
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+
+    assert response.status_code == 200
