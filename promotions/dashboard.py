@@ -177,11 +177,12 @@ def festival_dashboard(festival: Festival) -> FestivalDashboard:
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
         .order_by()
     }
+    # A day nobody reported yet is a gap in the chart (None), not a day of zero sales.
     daily_sales = Series(
         [d.isoformat() for d in days],
         {
-            _("Sales (CNY)"): [str(sales[d]["gmv"]) if d in sales else "0" for d in days],
-            _("Orders"): [sales[d]["orders"] if d in sales else 0 for d in days],
+            _("Sales (CNY)"): [str(sales[d]["gmv"]) if d in sales else None for d in days],
+            _("Orders"): [sales[d]["orders"] if d in sales else None for d in days],
         },
     )
 

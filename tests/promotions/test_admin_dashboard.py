@@ -73,6 +73,7 @@ def test_dashboard_counts_by_kind_status_check_and_sales(festival_2020):
     assert dashboard.total_gmv == Decimal("100.30")
     assert dashboard.total_orders == 4
     assert next(iter(dashboard.daily_sales.datasets.values()))[0] == "100.30"
+    assert next(iter(dashboard.daily_sales.datasets.values()))[1] is None  # nobody reported that day
     assert dashboard.pending_promotions == 1
     assert dashboard.items_pass_share == Decimal("50.0")
 
