@@ -49,6 +49,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_status_code",
         "created_at",
         "delivered_at",
+        "next_attempt_at",
     ]
     list_filter = ["status", "event_type"]
     search_fields = ["subscription__url", "event_id"]
@@ -63,6 +64,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_error",
         "created_at",
         "delivered_at",
+        "next_attempt_at",
     ]
     list_select_related = ["subscription"]
     inlines = [WebhookAttemptInline]

@@ -108,6 +108,12 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt is due while the delivery is pending or failing (None once it
+    # succeeded or gave up); the sweep re-sends what is long overdue, e.g. a retry lost
+    # with a killed worker.
+    next_attempt_at = models.DateTimeField(
+        _("next attempt due"), default=timezone.now, null=True, blank=True, db_index=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -30,3 +30,11 @@ def task_deliver_webhook(self, *, delivery_id, attempt=1):
     if outcome is not None and outcome.retry_in is not None:
         raise self.retry(kwargs={"delivery_id": delivery_id, "attempt": attempt + 1}, countdown=outcome.retry_in)
     return outcome.status if outcome else "skipped"
+
+
+@shared_task(name="api.resend_stalled_webhooks", **RETRY_OPTIONS)
+def task_resend_stalled_webhooks():
+    """Periodic: re-send deliveries whose next attempt is long overdue (lost with a killed worker)."""
+    from . import webhooks
+
+    return webhooks.resend_stalled_deliveries()

@@ -17,6 +17,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -283,7 +284,8 @@ def deliver(*, delivery_id: int, attempt: int, now=None) -> Outcome | None:
         subscription = WebhookSubscription.objects.select_for_update().get(pk=delivery.subscription_id)
         if not subscription.active or subscription.state == SubscriptionState.DISABLED:
             delivery.status, delivery.last_error = DeliveryStatus.GAVE_UP, "subscription disabled"
-            delivery.save(update_fields=["status", "last_error"])
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
             return Outcome(status=DeliveryStatus.GAVE_UP)
         started = time.monotonic()
         status_code, error = None, ""
@@ -330,14 +332,18 @@ def deliver(*, delivery_id: int, attempt: int, now=None) -> Outcome | None:
             if subscription.state == SubscriptionState.ACTIVE:
                 subscription.state = SubscriptionState.FAILING
             return _finish(delivery, subscription, DeliveryStatus.GAVE_UP, error=error)
+        retry_in = backoff_seconds(attempt)
+        delivery.next_attempt_at = (now or timezone.now()) + timedelta(seconds=retry_in)
         outcome = _finish(delivery, subscription, DeliveryStatus.FAILED, error=error)
-        outcome.retry_in = backoff_seconds(attempt)
+        outcome.retry_in = retry_in
         return outcome
 
 
 def _finish(delivery, subscription, status, *, error="", now=None) -> Outcome:
     delivery.status = status
     delivery.last_error = error
+    if status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.GAVE_UP):
+        delivery.next_attempt_at = None
     if status == DeliveryStatus.SUCCEEDED:
         delivery.delivered_at = now or timezone.now()
         subscription.consecutive_failures = 0
@@ -345,7 +351,9 @@ def _finish(delivery, subscription, status, *, error="", now=None) -> Outcome:
             subscription.state = SubscriptionState.ACTIVE
     elif status == DeliveryStatus.GAVE_UP:
         subscription.consecutive_failures += 1
-    delivery.save(update_fields=["status", "attempts", "last_status_code", "last_error", "delivered_at"])
+    delivery.save(
+        update_fields=["status", "attempts", "last_status_code", "last_error", "delivered_at", "next_attempt_at"]
+    )
     subscription.save(update_fields=["state", "active", "consecutive_failures", "updated_at"])
     return Outcome(status=status)
 
@@ -362,7 +370,35 @@ def redeliver(delivery: WebhookDelivery) -> bool:
         if not subscription.active or subscription.state == SubscriptionState.DISABLED:
             return False
         WebhookDelivery.objects.filter(pk=locked.pk).update(
-            status=DeliveryStatus.PENDING, attempts=0, last_error="", last_status_code=None
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            last_error="",
+            last_status_code=None,
+            next_attempt_at=timezone.now(),
         )
         _enqueue_delivery(locked.pk, attempt=1)
     return True
+
+
+def resend_stalled_deliveries(*, now=None) -> int:
+    """Re-enqueue the next attempt of every pending or failing delivery that is long overdue.
+
+    A retry waits in the broker (or, with a countdown, in a worker's memory); a
+    worker killed at the wrong moment can lose it. Sending the same attempt twice
+    is harmless: ``deliver`` makes an attempt only once. Returns how many were re-sent.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.WEBHOOK_STALLED_AFTER_SECONDS)
+    with transaction.atomic():
+        stalled = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lt=cutoff)
+            .values_list("pk", "attempts")[:1000]
+        )
+        # Push the due time forward so the next sweep leaves them to this re-send.
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _attempts in stalled]).update(next_attempt_at=now)
+        for delivery_id, attempts in stalled:
+            _enqueue_delivery(delivery_id, attempt=attempts + 1)
+    if stalled:
+        logger.warning("re-sent %d stalled webhook deliveries", len(stalled))
+    return len(stalled)

@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS.update(
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# A pending or failing delivery whose attempt is this late was lost (e.g. with a killed worker): re-send it.
+WEBHOOK_STALLED_AFTER_SECONDS = env.int("WEBHOOK_STALLED_AFTER_SECONDS", default=600)
 
 # Security: production values come from the environment, so `check --deploy`
 # is clean when DEBUG is off and HTTPS is on.

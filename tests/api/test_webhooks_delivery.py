@@ -3,11 +3,12 @@
 import json
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 from django.urls import reverse
+from django.utils import timezone
 
 from api import webhooks
 from api.models import (
@@ -378,3 +379,52 @@ def test_payload_created_is_when_the_event_happened():
     created = WebhookDelivery.objects.get().payload["created"]
     assert datetime.fromisoformat(created) == promotion.starts_at
     assert created.endswith("+08:00")  # shown like the API shows times: Asia/Shanghai with offset
+
+
+# The sweep for stalled deliveries ------------------------------------------------------
+
+
+def test_a_failed_attempt_records_when_the_next_one_is_due_and_a_final_answer_clears_it(http):
+    delivery = delivery_for(subscription())
+    http.answers.extend([500, 200])
+
+    outcome = webhooks.deliver(delivery_id=delivery.pk, attempt=1)
+    delivery.refresh_from_db()
+    due = delivery.next_attempt_at
+    webhooks.deliver(delivery_id=delivery.pk, attempt=2)
+    delivery.refresh_from_db()
+
+    assert 9 <= (due - delivery.attempt_log.first().attempted_at).total_seconds() <= 12  # 10 s ± jitter
+    assert outcome.retry_in is not None
+    assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.next_attempt_at is None
+
+
+def test_sweep_resends_the_next_attempt_of_an_overdue_delivery_once(http, django_capture_on_commit_callbacks, settings):
+    settings.WEBHOOK_STALLED_AFTER_SECONDS = 600
+    sub = subscription()
+    lost = delivery_for(sub)
+    http.answers.append(500)
+    webhooks.deliver(delivery_id=lost.pk, attempt=1)  # its retry is then lost with the worker
+    WebhookDelivery.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - timedelta(hours=1))
+    fresh = delivery_for(sub, PromotionFactory(live=True))  # just created: its first attempt is still queued
+    http.calls.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = webhooks.resend_stalled_deliveries()
+    again = webhooks.resend_stalled_deliveries()
+
+    lost.refresh_from_db()
+    assert (resent, again) == (1, 0)
+    assert [call["url"] for call in http.calls] == [sub.url]  # attempt 2 of the lost one, nothing for the fresh one
+    assert lost.status == DeliveryStatus.SUCCEEDED and lost.attempts == 2
+    assert WebhookDelivery.objects.get(pk=fresh.pk).attempts == 0
+
+
+def test_sweep_leaves_succeeded_and_given_up_deliveries_alone(http):
+    sub = subscription()
+    done, given_up = delivery_for(sub), delivery_for(sub, PromotionFactory(live=True))
+    webhooks.deliver(delivery_id=done.pk, attempt=1)
+    WebhookDelivery.objects.filter(pk=given_up.pk).update(status=DeliveryStatus.GAVE_UP, next_attempt_at=None)
+    WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(days=1))
+
+    assert webhooks.resend_stalled_deliveries(now=timezone.now() + timedelta(days=1)) == 0
