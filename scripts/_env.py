@@ -5,6 +5,7 @@ Only the standard library is used here, because it runs before anything is insta
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -26,7 +27,14 @@ def ensure_venv(requirements: str) -> None:
         sys.exit(f"Festival desk needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         say(f"creating the virtualenv in {VENV}")
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except (OSError, subprocess.CalledProcessError) as error:
+            shutil.rmtree(VENV, ignore_errors=True)
+            sys.exit(
+                f"Could not create the virtualenv ({error}). On Debian or Ubuntu install the venv module first: "
+                "sudo apt-get install python3-venv"
+            )
     files = [ROOT / "requirements.txt", ROOT / requirements]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     stamp = VENV / f".installed-{Path(requirements).stem}"
