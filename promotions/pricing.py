@@ -26,6 +26,13 @@ for display can never turn a failing item into a passing one. A promotional
 price equal to (or above) the reference is never a discount, even when the
 festival's minimum is 0 %. Money is Decimal rounded half-up to the fen.
 
+**Declared price against what consumers pay.** For percent-off and amount-off
+promotions, the declared promotional price (used by the rules above, the API and
+the public badge) is compared with what the promotion really gives off the last
+price before the start (``price_the_promotion_gives``): declared lower by more
+than a fen fails (the badge would advertise a discount nobody gets), declared
+higher is a warning. Without a price before the start there is nothing to compare.
+
 **Raise-then-cut.** The *earlier level* of an item is the lowest price in
 effect in the part of the raise window (``max(raise_lookback_days,
 price_lookback_days)`` days before the start) that lies before the lookback
