@@ -76,7 +76,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from festival.models import StackingStep, default_stackable_kinds, default_stacking_order
 from festival.workflow import DomainError
@@ -637,9 +637,11 @@ def declared_price_reasons(item: PromotionItem, promo_price: Decimal, price_befo
         return DeclaredPriceReasons()
     promotion = item.promotion
     if promotion.kind == PromotionKind.PERCENT_OFF:
-        offer = _("%(percent)s%% off") % {"percent": format_percent(Decimal(promotion.percent_off))}
+        offer = pgettext("taken off a price", "%(percent)s%% off") % {
+            "percent": format_percent(Decimal(promotion.percent_off))
+        }
     else:
-        offer = _("¥%(amount)s off") % {"amount": to_fen(promotion.amount_off)}
+        offer = pgettext("taken off a price", "¥%(amount)s off") % {"amount": to_fen(promotion.amount_off)}
     values = {"promo": promo_price, "offer": offer, "before": to_fen(price_before_start), "given": given}
     if given - promo_price > DECLARED_PRICE_TOLERANCE:
         return DeclaredPriceReasons(

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from promotions import pricing, services
 from promotions.models import CheckStatus, PromotionItem, PromotionKind, PromotionStatus
@@ -252,3 +253,13 @@ def test_the_portal_preview_and_submission_show_the_reason(client):
     assert reason in submitted.content.decode()
     promotion.refresh_from_db()
     assert promotion.status == PromotionStatus.DRAFT
+
+
+def test_the_reason_is_translated():
+    it = item("70.00", percent_off=Decimal("20"))
+    _history(it, (3, "100.00"))
+
+    with translation.override("zh-hans"):
+        check = _check(it)
+
+    assert check.reasons == ["活动宣传价为 ¥70.00，但活动开始前的价格 ¥100.00 减 20% 后为 ¥80.00：请申报 ¥80.00。"]

@@ -166,7 +166,7 @@ def test_real_discount_refuses_zero_and_negative(reference, promo):
         pricing.real_discount_percent(Decimal(reference), Decimal(promo))
 
 
-# What the promotion really gives (not a rule of the stored check yet) ----------------------
+# What the promotion really gives (the declared-price rule: test_pricing_declared.py) ------
 
 
 @pytest.mark.parametrize(
