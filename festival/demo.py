@@ -22,7 +22,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -46,6 +46,7 @@ from merchants.models import (
 )
 from merchants.uscc import ALPHABET as USCC_ALPHABET
 from merchants.uscc import make_uscc
+from promotions import pricing
 from promotions import services as promotion_services
 from promotions.models import Promotion, PromotionKind
 from promotions.results import roll_up_festival
@@ -61,6 +62,11 @@ SEED = 2020
 TZ = ZoneInfo("Asia/Shanghai")
 FEN = Decimal("0.01")
 JIAO = Decimal("0.1")
+YUAN = Decimal("1")
+# Amounts off are 12–30 % of the cheapest item's price, and an item is only put in a
+# percent-off or amount-off promotion whose real discount stays at most this deep.
+AMOUNT_OFF_PERCENT = (12, 30)
+DEEPEST_DEMO_DISCOUNT = Decimal("40")
 
 HISTORIC_SLUG = "2020"
 HISTORIC_FIRST_DAY = date(2020, 4, 28)
@@ -463,10 +469,23 @@ class EditionBuilder:
             "closing": (local(last_day - timedelta(days=third - 1)), festival.ends_at),
         }
 
-    def promotion_fields(self, kind, merchant_name, festival, first_day, days, *, early_only=False, window=None):
-        """The fields of a promotion of ``kind``. ``early_only``: start in the first
-        three days, while the price history recorded so far still covers the lookback.
-        ``window``: (starts_at, ends_at) chosen by the caller."""
+    def price_before_start(self, sku, starts_at):
+        """The last price recorded before ``starts_at``: what a percent or amount off cuts."""
+        return pricing.last_price_before(self.demo.products[sku].pk, starts_at)
+
+    def amount_off_for(self, products, starts_at):
+        """An amount off realistic for the products: 12–30 % of the cheapest one's price
+        just before the start, in whole yuan (rounded up, at least ¥1)."""
+        cheapest = min(self.price_before_start(p.sku, starts_at) for p in products)
+        share = Decimal(self.rng.randint(*AMOUNT_OFF_PERCENT))
+        return max(YUAN, (cheapest * share / 100).quantize(YUAN, rounding=ROUND_UP))
+
+    def promotion_fields(
+        self, kind, merchant_name, festival, first_day, days, *, products, early_only=False, window=None
+    ):
+        """The fields of a promotion of ``kind`` for ``products``. ``early_only``: start in
+        the first three days, while the price history recorded so far still covers the
+        lookback. ``window``: (starts_at, ends_at) chosen by the caller."""
         rng = self.rng
         title, description = demo_data.PROMOTION_TITLES[kind]
         fields, params = {}, {"brand": merchant_name}
@@ -486,7 +505,7 @@ class EditionBuilder:
             fields["percent_off"] = Decimal(rate)
             params["rate"] = f"{(100 - rate) / 10:g}"
         elif kind == PromotionKind.AMOUNT_OFF:
-            fields["amount_off"] = Decimal(rng.choice((10, 20, 30, 50)))
+            fields["amount_off"] = self.amount_off_for(products, starts_at)
         elif kind == PromotionKind.THRESHOLD:
             threshold, off = rng.choice(((199, 20), (299, 30), (200, 30), (399, 50), (99, 10)))
             fields.update(threshold_amount=Decimal(threshold), amount_off=Decimal(off))
@@ -514,17 +533,49 @@ class EditionBuilder:
         )
         return fields, rate
 
-    def items_for(self, products, starts_at, rate, *, trick=False):
+    def items_for(self, products, fields, rate, *, trick=False):
+        """The items of a promotion. Percent-off and amount-off items declare what the
+        promotion really gives off the price just before the start (the price consumers
+        pay, which the check compares with the declared one); an item whose real discount
+        against the reference would then miss the festival's minimum or exceed
+        DEEPEST_DEMO_DISCOUNT (an amount sized to a much cheaper product) is left out of
+        the promotion; the cheapest product always fits. Other kinds declare a discount
+        off the lowest price of the month before."""
+        starts_at, kind = fields["starts_at"], fields["kind"]
         items = []
         for product in products:
             if trick:
                 # "cut" from the raised price back to about the old one: the trick the festival forbids
                 price = promo_price(self.normal_price_before_raise(product.sku), self.rng.choice((0, 1, 2)))
+            elif kind in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
+                price = self.price_the_promotion_gives(product.sku, fields)
+                if not self.fits(product.sku, starts_at, price):
+                    continue
             else:
                 discount = rate if rate is not None else self.rng.randint(12, 35)
                 price = promo_price(self.lowest_before(product.sku, starts_at), discount)
             items.append({"product": self.demo.products[product.sku], "promo_price": price})
         return items
+
+    def price_the_promotion_gives(self, sku, fields):
+        offer = pricing.Offer(
+            kind=fields["kind"], percent_off=fields.get("percent_off"), amount_off=fields.get("amount_off")
+        )
+        before = self.price_before_start(sku, fields["starts_at"])
+        return pricing.compute_final_price(before, [offer]).final
+
+    def fits(self, sku, starts_at, price):
+        """Does ``price`` pass the festival's minimum discount, and stay within
+        DEEPEST_DEMO_DISCOUNT, against the product's reference price?"""
+        festival = self.festival
+        reference = pricing.reference_price(
+            self.demo.products[sku].pk, starts_at=starts_at, lookback_days=festival.price_lookback_days
+        ).price
+        return (
+            reference is not None
+            and pricing.meets_min_discount(reference, price, festival.min_discount_percent)
+            and pricing.real_discount_percent(reference, price) <= DEEPEST_DEMO_DISCOUNT
+        )
 
     def run_clock(self, live_actions=(), *, until=None):
         """Tick the clock at every promotion boundary of the festival (up to ``until``,
@@ -769,9 +820,9 @@ class HistoricEdition(EditionBuilder):
         for n, (plan, products, fate) in enumerate(self.plan_promotions()):
             kind = kinds[n % len(kinds)]
             merchant = demo.merchants[plan.index]
-            fields, rate = self.promotion_fields(kind, plan.name, festival, HISTORIC_FIRST_DAY, days)
+            fields, rate = self.promotion_fields(kind, plan.name, festival, HISTORIC_FIRST_DAY, days, products=products)
             created_at = local(date(2020, 4, 10) + timedelta(days=rng.randrange(5)), 9 + rng.randrange(9))
-            items = self.items_for(products, fields["starts_at"], rate, trick=fate == "trick")
+            items = self.items_for(products, fields, rate, trick=fate == "trick")
             categories = {self.demo.categories[p.category] for p in products}
             promotion = promotion_services.create_promotion(
                 merchant=merchant, festival=festival, items=items, categories=categories, now=created_at, **fields
@@ -998,7 +1049,7 @@ class CurrentEdition(EditionBuilder):
             kind = kinds[n % len(kinds)]
             merchant = demo.merchants[plan.index]
             fields, rate = self.promotion_fields(
-                kind, plan.name, festival, self.first_day, CURRENT_LENGTH_DAYS, early_only=True
+                kind, plan.name, festival, self.first_day, CURRENT_LENGTH_DAYS, products=products, early_only=True
             )
             by = None
             if plan.index == self.demo_merchant_index:
@@ -1008,7 +1059,7 @@ class CurrentEdition(EditionBuilder):
                 merchant=merchant,
                 festival=festival,
                 by=by,
-                items=self.items_for(products, fields["starts_at"], rate, trick=fate == "trick"),
+                items=self.items_for(products, fields, rate, trick=fate == "trick"),
                 categories={self.demo.categories[p.category] for p in products},
                 now=created_at,
                 **fields,
@@ -1199,13 +1250,13 @@ class RunningSpecial(EditionBuilder):
             kind = kinds[seen[when] % len(kinds)]
             seen[when] += 1
             fields, rate = self.promotion_fields(
-                kind, plan.name, festival, self.first_day, days, window=self.windows(kind, when)
+                kind, plan.name, festival, self.first_day, days, products=products, window=self.windows(kind, when)
             )
             created_at = local(self.first_day - timedelta(days=14 + rng.randrange(3)), 9 + rng.randrange(9))
             promotion = promotion_services.create_promotion(
                 merchant=demo.merchants[plan.index],
                 festival=festival,
-                items=self.items_for(products, fields["starts_at"], rate),
+                items=self.items_for(products, fields, rate),
                 categories={demo.categories[p.category] for p in products},
                 now=created_at,
                 **fields,

@@ -26,6 +26,13 @@ for display can never turn a failing item into a passing one. A promotional
 price equal to (or above) the reference is never a discount, even when the
 festival's minimum is 0 %. Money is Decimal rounded half-up to the fen.
 
+**Declared price against what consumers pay.** For percent-off and amount-off
+promotions, the declared promotional price (used by the rules above, the API and
+the public badge) is compared with what the promotion really gives off the last
+price before the start (``price_the_promotion_gives``): declared lower by more
+than a fen fails (the badge would advertise a discount nobody gets), declared
+higher is a warning. Without a price before the start there is nothing to compare.
+
 **Raise-then-cut.** The *earlier level* of an item is the lowest price in
 effect in the part of the raise window (``max(raise_lookback_days,
 price_lookback_days)`` days before the start) that lies before the lookback
@@ -69,7 +76,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from festival.models import StackingStep, default_stackable_kinds, default_stacking_order
 from festival.workflow import DomainError
@@ -89,6 +96,9 @@ BINDING_STATUSES = (PromotionStatus.APPROVED, PromotionStatus.LIVE)
 # Items are checked in chunks, so memory stays flat however many are refreshed.
 CHECK_CHUNK_SIZE = 2000
 LOWEST_STORED_DISCOUNT = Decimal("-99999.99")
+# A declared promotional price may differ from what the promotion really gives by
+# one fen (a merchant who rounded the other way); more is a wrong price.
+DECLARED_PRICE_TOLERANCE = Decimal("0.01")
 
 
 class PricingError(DomainError):
@@ -535,6 +545,11 @@ def evaluate_item(
                     }
                 )
 
+    if price_ok and history.price_at_start is not None:
+        declared = declared_price_reasons(item, promo_price, history.price_at_start)
+        failures += declared.failures
+        warnings += declared.warnings
+
     raised = is_raised(reference.price, history.earlier_level, festival.raise_tolerance_percent)
     if raised:
         rise = ((reference.price - history.earlier_level) / history.earlier_level * HUNDRED).quantize(
@@ -586,11 +601,12 @@ def evaluate_item(
 
 def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decimal | None:
     """What a percent-off or amount-off promotion really makes of the price before it
-    started (the same step as the final price); None for other kinds or without a price.
+    starts (the same step as the final price, rounded half-up to the fen); None for
+    other kinds, without a price, or for an incomplete draft.
 
-    Not (yet) a rule of the stored check: the demo data declares item prices from
-    the reference price independently of the amount off (see docs/honest-pricing.md).
-    ``PriceHistory.price_at_start`` carries the price it needs for every item."""
+    The stored check compares it with the item's declared promotional price (see
+    ``declared_price_reasons``); ``PriceHistory.price_at_start`` carries the price
+    it needs for every item."""
     promotion = item.promotion
     if price_before_start is None or promotion.kind not in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
         return None
@@ -598,6 +614,57 @@ def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decima
         return compute_final_price(price_before_start, [Offer.for_item(item)]).final
     except PricingError:  # an incomplete draft (no percentage yet): nothing to compare
         return None
+
+
+@dataclass(frozen=True)
+class DeclaredPriceReasons:
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def declared_price_reasons(item: PromotionItem, promo_price: Decimal, price_before_start) -> DeclaredPriceReasons:
+    """For percent-off and amount-off promotions: does the declared promotional price
+    (the one the check, the API and the public badge use) match what consumers
+    really pay, the percentage or amount off the last price before the start?
+
+    Declared lower than what consumers pay (by more than DECLARED_PRICE_TOLERANCE)
+    fails: the badge would advertise a discount consumers never get, the trick
+    pricing the festival forbids. Declared higher is a warning: consumers pay less
+    than advertised, which deceives nobody and makes no rule easier to pass, but the
+    published price is wrong and the reviewer should have it corrected."""
+    given = price_the_promotion_gives(item, price_before_start)
+    if given is None:
+        return DeclaredPriceReasons()
+    promotion = item.promotion
+    if promotion.kind == PromotionKind.PERCENT_OFF:
+        offer = pgettext("taken off a price", "%(percent)s%% off") % {
+            "percent": format_percent(Decimal(promotion.percent_off))
+        }
+    else:
+        offer = pgettext("taken off a price", "¥%(amount)s off") % {"amount": to_fen(promotion.amount_off)}
+    values = {"promo": promo_price, "offer": offer, "before": to_fen(price_before_start), "given": given}
+    if given - promo_price > DECLARED_PRICE_TOLERANCE:
+        return DeclaredPriceReasons(
+            failures=[
+                _(
+                    "The promotion advertises ¥%(promo)s, but %(offer)s the price before it starts "
+                    "(¥%(before)s) is ¥%(given)s: declare ¥%(given)s."
+                )
+                % values
+            ]
+        )
+    if promo_price - given > DECLARED_PRICE_TOLERANCE:
+        return DeclaredPriceReasons(
+            warnings=[
+                _(
+                    "The promotion advertises ¥%(promo)s, but %(offer)s the price before it starts "
+                    "(¥%(before)s) is ¥%(given)s: consumers pay less than advertised, so the advertised "
+                    "discount understates the real one; declare ¥%(given)s."
+                )
+                % values
+            ]
+        )
+    return DeclaredPriceReasons()
 
 
 def check_item(item: PromotionItem) -> ItemCheck:

@@ -11,7 +11,7 @@ from festival.events import publish_on_commit
 from merchants import services as merchant_services
 from merchants.models import PriceSource
 from promotions import pricing, services
-from promotions.models import CheckStatus, PromotionItem, PromotionStatus, ReferenceSource
+from promotions.models import CheckStatus, PromotionItem, PromotionKind, PromotionStatus, ReferenceSource
 from tests.factories import PromotionItemFactory, ReviewerFactory
 from tests.promotions.pricing_helpers import START, days_before, festival, item, price
 
@@ -21,7 +21,7 @@ NOW = START - timedelta(days=10)
 
 
 def test_submit_is_refused_with_a_reason_per_failing_item():
-    good = item("80.00")
+    good = item("80.00", kind=PromotionKind.FLASH_SALE, percent_off=None, flash_quantity=10)
     promotion = good.promotion
     bad = PromotionItemFactory(promotion=promotion, promo_price=Decimal("99.00"))
     for it in (good, bad):

@@ -35,14 +35,14 @@ def test_item_at_least_the_minimum_below_reference_passes():
 
 
 def test_discount_exactly_at_the_minimum_passes():
-    it = item("95.00")  # festival minimum is 5 %
+    it = item("95.00", percent_off=Decimal("5"))  # festival minimum is 5 %
     _history(it, (3, "100.00"))
 
     assert _check(it).status == CheckStatus.PASS
 
 
 def test_discount_a_fen_short_of_the_minimum_fails_with_reason():
-    it = item("95.01")
+    it = item("95.01", percent_off=Decimal("5"))  # a fen above what 5 % off gives: tolerated
     _history(it, (3, "100.00"))
 
     check = _check(it)
@@ -166,7 +166,7 @@ def test_real_discount_refuses_zero_and_negative(reference, promo):
         pricing.real_discount_percent(Decimal(reference), Decimal(promo))
 
 
-# What the promotion really gives (not a rule of the stored check yet) ----------------------
+# What the promotion really gives (the declared-price rule: test_pricing_declared.py) ------
 
 
 @pytest.mark.parametrize(
@@ -232,7 +232,7 @@ def test_gradual_raise_is_measured_from_the_lowest_earlier_price():
 
 
 def test_raise_within_tolerance_is_not_flagged():
-    it = item("90.00")
+    it = item("90.00", kind=PromotionKind.FLASH_SALE, percent_off=None, flash_quantity=10)
     _history(it, (20, "100.00"), (5, "105.00"))  # exactly the 5 % tolerance: not more than it
 
     check = _check(it)
