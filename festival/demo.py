@@ -71,6 +71,7 @@ DEEPEST_DEMO_DISCOUNT = Decimal("40")
 HISTORIC_SLUG = "2020"
 HISTORIC_FIRST_DAY = date(2020, 4, 28)
 HISTORIC_LAST_DAY = date(2020, 5, 10)
+DAILY_PRICE_HOUR = 10  # list prices are recorded once a day, at 10:00 in the festival's zone
 PRICE_HISTORY_DAYS = 42  # six weeks of daily prices before a festival opens
 RAISE_DAYS_BEFORE = 12  # raise-then-cut: raised just outside a 7-day lookback, then "cut"
 CURRENT_OPENS_IN_DAYS = 4
@@ -218,7 +219,7 @@ def daily_prices(product: ProductPlan, rng, *, first_day, last_day, raise_from=N
     raised = (product.base_price * Decimal(rng.choice(("1.3", "1.35", "1.4")))).quantize(Decimal("1")) - JIAO
     price, points, day = product.base_price, [], first_day
     while day <= last_day:
-        moment = local(day, 10)
+        moment = local(day, DAILY_PRICE_HOUR)
         if until is not None and moment > until:
             break
         if raise_from is not None and day >= raise_from:
@@ -378,8 +379,9 @@ class DemoBuilder:
                 special.build()
                 self.result.created.append(f"festival {special.slug}")
             self.ensure_merchant_login(current)
-            if any(line.startswith("festival ") for line in self.result.created):
-                self.catch_up_clock()
+            # Always, even when nothing was created: a rerun weeks later finds boundaries
+            # passed while the app was down, and the demo is left as the beat would leave it.
+            self.catch_up_clock()
         self.result.editions = {"historic": HISTORIC_SLUG, "current": current.slug, "running": special.slug}
         return self.result
 
@@ -450,6 +452,25 @@ class EditionBuilder:
                 ]
         PricePoint.objects.bulk_create(points, batch_size=2000)
 
+    def last_price_moment(self):
+        """When the latest daily price up to the seeding moment was recorded: today's at
+        DAILY_PRICE_HOUR, or yesterday's when the demo is seeded before that hour."""
+        today = timezone.localtime(self.demo.now, TZ).date()
+        moment = local(today, DAILY_PRICE_HOUR)
+        return moment if moment <= self.demo.now else moment - timedelta(days=1)
+
+    def covered_days(self, first_day, offsets, *, hour):
+        """The ``offsets`` (days after ``first_day``) on which a promotion starting at
+        ``hour`` still finds a price recorded so far inside the festival's lookback. Seeded
+        before DAILY_PRICE_HOUR, the last of them may not: its lookback begins after
+        yesterday's price, and today's is not recorded yet (never the first offset)."""
+        lookback = timedelta(days=self.festival.price_lookback_days)
+        latest = self.last_price_moment()
+        covered = [offset for offset in offsets if local(first_day + timedelta(days=offset), hour) - lookback <= latest]
+        if not covered:
+            raise ValueError(f"no day from {first_day} is covered by the prices recorded up to {latest}")
+        return covered
+
     def lowest_before(self, sku, starts_at, days=30):
         """The lowest list price in the month before ``starts_at`` (stricter than any
         lookback the festival uses), so honest promotions pass whatever the rule."""
@@ -492,8 +513,11 @@ class EditionBuilder:
         if window is not None:
             starts_at, ends_at = window
         elif kind in (PromotionKind.FLASH_SALE, PromotionKind.LIVESTREAM):
-            day = first_day + timedelta(days=rng.randrange(3 if early_only else days))
             hours = (20, 22) if kind == PromotionKind.FLASH_SALE else (19, 23)
+            days_open = range(days)
+            if early_only:
+                days_open = self.covered_days(first_day, range(3), hour=hours[0])
+            day = first_day + timedelta(days=days_open[rng.randrange(len(days_open))])
             starts_at, ends_at = local(day, hours[0]), local(day, hours[1])
         else:
             starts_at, ends_at = self.windows(festival, first_day, days)[
@@ -1208,11 +1232,12 @@ class RunningSpecial(EditionBuilder):
                 hour = self.now.astimezone(TZ).replace(minute=0, second=0, microsecond=0)
                 length = 22 if kind == PromotionKind.FLASH_SALE else 6
                 return hour - timedelta(hours=1), hour + timedelta(hours=length - 1)
+            hours = (20, 22) if kind == PromotionKind.FLASH_SALE else (19, 23)
             if when == "ended":
                 day = self.first_day + timedelta(days=rng.randrange(SPECIAL_OPENED_DAYS_AGO))
             else:
-                day = today + timedelta(days=1 + rng.randrange(UPCOMING_WITHIN_DAYS))
-            hours = (20, 22) if kind == PromotionKind.FLASH_SALE else (19, 23)
+                offsets = self.covered_days(today, range(1, 1 + UPCOMING_WITHIN_DAYS), hour=hours[0])
+                day = today + timedelta(days=offsets[rng.randrange(len(offsets))])
             return local(day, hours[0]), local(day, hours[1])
         choices = {
             "ended": [

@@ -1,5 +1,54 @@
+import os
+
 import pytest
+import time_machine
 from django.utils import translation
+
+from tests import clock
+
+_session_clock = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("FESTIVAL_TEST_CLOCK", clock.DEFAULT_INSTANT),
+        help="the instant (ISO, with an offset) at which every test's clock starts; 'now' for the wall clock's "
+        f"present. Default {clock.DEFAULT_INSTANT}; also FESTIVAL_TEST_CLOCK.",
+    )
+
+
+def pytest_configure(config):
+    """Pin the clock for the whole session, so even module fixtures and collection
+    never read the wall clock; each test is then put back at its own instant."""
+    global _session_clock
+    instant = clock.parse(config.getoption("--clock"))
+    config.clock_instant = instant
+    _session_clock = time_machine.travel(instant, tick=True)
+    _session_clock.start()
+
+
+def pytest_unconfigure(config):
+    if _session_clock is not None:
+        _session_clock.stop()
+
+
+def pytest_report_header(config):
+    return f"test clock pinned at {config.clock_instant.isoformat()} (ticking)"
+
+
+@pytest.fixture(scope="module")
+def clock_at(request):
+    """The instant this module's tests start at. Override it in a module, with
+    ``params=clock.INSTANTS.values()``, to run the module at each instant."""
+    return request.config.clock_instant
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(clock_at):
+    """Every test starts at its module's instant; time ticks on from there."""
+    with time_machine.travel(clock_at, tick=True):
+        yield clock_at
 
 
 @pytest.fixture(autouse=True)

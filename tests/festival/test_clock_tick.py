@@ -13,9 +13,13 @@ from festival.models import FestivalEvent, FestivalStatus
 from festival.tasks import CLOCK_LOCK, run_clock_tick, sync_festival_clock
 from promotions import services as promotion_services
 from promotions.models import PromotionEvent, PromotionStatus
+from tests import clock
 from tests.factories import FestivalFactory, PromotionFactory
 
 pytestmark = pytest.mark.django_db
+
+# The clock's tests run at each instant that could expose a time-of-day or date bug.
+clock_at = clock.at_each_instant()
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 S = PromotionStatus

@@ -31,6 +31,7 @@ from api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookS
 from festival.models import Festival, FestivalEvent, FestivalStatus
 from promotions import services as promotion_services
 from promotions.models import Promotion, PromotionEvent, PromotionKind, PromotionStatus
+from tests import clock
 from tests.factories import FestivalFactory, MerchantFactory, ParticipationFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -104,8 +105,10 @@ class Processes:
 
     def _start(self, name, command):
         log = open(self.tmp_path / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        # The worker and beat keep the test's pinned clock (tests/clock_shim.py).
+        shim = ["-m", "tests.clock_shim", str(clock.offset_from_wall_clock()), *command[1:2]]
         self.running[name] = subprocess.Popen(
-            [sys.executable, *command],
+            [sys.executable, *shim, *command[2:]],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -14,6 +14,7 @@ from merchants import services as merchant_services
 from promotions import notifications
 from promotions import services as promotion_services
 from promotions.tasks import task_notify
+from tests import clock
 from tests.factories import (
     FestivalFactory,
     MembershipFactory,
@@ -25,6 +26,9 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# The clock's tests run at each instant that could expose a time-of-day or date bug.
+clock_at = clock.at_each_instant()
 
 
 @pytest.fixture

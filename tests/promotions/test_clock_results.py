@@ -9,9 +9,13 @@ import pytest
 from festival.models import DailyResult, FestivalStatus
 from promotions import results
 from promotions.tasks import task_roll_up_daily_results
+from tests import clock
 from tests.factories import FestivalFactory, MerchantFactory, PromotionFactory, SalesReportFactory
 
 pytestmark = pytest.mark.django_db
+
+# The clock's tests run at each instant that could expose a time-of-day or date bug.
+clock_at = clock.at_each_instant()
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
