@@ -8,7 +8,7 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import schema  # noqa: F401  (registers the Api-Key OpenAPI scheme)
-        from festival.events import subscribe
+        from core.events import subscribe
 
         from . import webhooks
 

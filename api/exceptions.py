@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from festival.workflow import DomainError, TransitionNotAllowed
+from core.workflow import DomainError, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
 

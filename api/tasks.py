@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from festival.tasks import RETRY_OPTIONS
+from core.tasks import RETRY_OPTIONS
 
 logger = logging.getLogger(__name__)
 

@@ -163,7 +163,7 @@ def wants(event_type: str) -> bool:
 
 
 def on_domain_event(event_type, **ids):
-    """Event handler (festival.events): enqueue publishing for webhook events someone listens to."""
+    """Event handler (core.events): enqueue publishing for webhook events someone listens to."""
     if not wants(event_type):
         return
     from .tasks import task_publish_webhook_event

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: open a window of 200,000 approved promotions on PostgreSQL.
 
-Times the real clock tick (festival.tasks.run_clock_tick, what the periodic
+Times the real clock tick (promotions.clock.run_clock_tick, what the periodic
 task runs: row locks, batched conditional updates, one PromotionEvent per
 promotion, the batch events and their notification tasks enqueued), then resets
 the same rows and times a single raw ``UPDATE … WHERE`` over them, and prints
@@ -66,7 +66,7 @@ def main():
     app.conf.broker_url = "memory://localhost/"  # enqueueing stays in the timing, delivery stays here
     call_command("migrate", verbosity=0)
 
-    from festival.tasks import run_clock_tick
+    from promotions.clock import run_clock_tick
 
     now = timezone.now()
     festival_id, merchant_id = prepare(connection, now)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_display import ReadOnlyAdmin, StatusHistoryInline, festival_time, status_badge
+from core.admin_display import ReadOnlyAdmin, StatusHistoryInline, festival_time, status_badge
+
 from .models import Category, DailyResult, Festival, FestivalEvent, Organiser, SentNotification
 
 admin.site.site_header = _("Festival desk back office")

@@ -5,9 +5,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .events import publish_on_commit
+from core.events import publish_on_commit
+from core.workflow import transition
+
 from .models import FESTIVAL_TRANSITIONS, Festival, FestivalEvent, FestivalStatus
-from .workflow import transition
 
 logger = logging.getLogger(__name__)
 F = FestivalStatus

@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from festival.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
-from festival.admin_display import ReadOnlyAdmin, ReadOnlyInline, StatusHistoryInline, badge, festival_time
-from festival.images import sanitise_image
+from core.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
+from core.admin_display import ReadOnlyAdmin, ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from core.images import sanitise_image
+from core.workflow import DomainError
 from festival.models import Category
-from festival.workflow import DomainError
 
 from . import services
 from .models import (

@@ -1,6 +1,6 @@
 """Operations that change merchants, participations, certificates, products and prices.
 
-Every status change goes through festival.workflow.transition (locked,
+Every status change goes through core.workflow.transition (locked,
 checked against the table in models.py, recorded with who/when/why).
 """
 
@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from festival.events import publish_on_commit
+from core.events import publish_on_commit
+from core.thumbnails import thumbnail_after_commit
+from core.workflow import DomainError, transition
 from festival.models import Category, Festival
-from festival.workflow import DomainError, transition
 
-from . import tasks
 from . import uscc as uscc_rules
 from .models import (
     CERTIFICATE_TRANSITIONS,
@@ -73,7 +73,7 @@ def save_merchant(merchant: Merchant, *, by) -> Merchant:
     )
     merchant.save()
     if merchant.logo and merchant.logo.name != previous_logo:
-        tasks.thumbnail_after_commit("merchant_logo", merchant)
+        thumbnail_after_commit("merchant_logo", merchant)
     return merchant
 
 
@@ -200,7 +200,7 @@ def add_certificate(merchant: Merchant, *, by=None, now=None, **fields) -> Certi
     certificate.full_clean()
     certificate.save()
     if certificate.document:
-        tasks.thumbnail_after_commit("certificate_document", certificate)
+        thumbnail_after_commit("certificate_document", certificate)
     CertificateEvent.objects.create(
         certificate=certificate,
         from_status="",

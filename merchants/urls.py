@@ -1,17 +1,14 @@
-"""The merchant portal at /merchant/ (namespace ``merchant``).
+"""The merchant portal's account, company, certificate, product and price pages.
 
-The promotion pages live in promotions.views; this URL conf wires them in
-because the portal is one place for the merchant.
+The root URLconf (festival/urls.py) puts them under /merchant/ in the ``merchant``
+namespace, beside the promotion pages of promotions/portal_urls.py, so the portal
+is one place for the merchant while merchants never imports promotions.
 """
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from promotions import views as promotion_views
-
 from . import views
-
-app_name = "merchant"
 
 account_patterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -62,7 +59,6 @@ account_patterns = [
 
 urlpatterns = [
     *account_patterns,
-    path("", promotion_views.home, name="home"),
     path("festivals/<int:festival_pk>/apply/", views.apply, name="apply"),
     path("profile/", views.profile, name="profile"),
     path("certificates/", views.certificates, name="certificates"),
@@ -73,12 +69,4 @@ urlpatterns = [
     path("prices/upload/", views.price_upload, name="price_upload"),
     path("prices/upload/confirm/", views.price_upload_confirm, name="price_upload_confirm"),
     path("prices/template.csv", views.price_template, name="price_template"),
-    path("promotions/new/", promotion_views.promotion_new, name="promotion_new"),
-    path("promotions/new/<int:festival_pk>/", promotion_views.promotion_create, name="promotion_create"),
-    path("promotions/<int:pk>/", promotion_views.promotion_detail, name="promotion_detail"),
-    path("promotions/<int:pk>/edit/", promotion_views.promotion_edit, name="promotion_edit"),
-    path("promotions/<int:pk>/preview/", promotion_views.promotion_preview, name="promotion_preview"),
-    path("promotions/<int:pk>/submit/", promotion_views.promotion_submit, name="promotion_submit"),
-    path("promotions/<int:pk>/withdraw/", promotion_views.promotion_withdraw, name="promotion_withdraw"),
-    path("promotions/<int:pk>/delete/", promotion_views.promotion_delete, name="promotion_delete"),
 ]

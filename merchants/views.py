@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.forms import apply_validation_error
+from core.workflow import DomainError
 from festival.models import Festival
-from festival.workflow import DomainError
 
 from . import selectors, services
 from .forms import (
@@ -31,7 +32,6 @@ from .forms import (
     PriceListConfirmForm,
     PriceListUploadForm,
     ProductForm,
-    apply_validation_error,
     price_list_template,
 )
 from .models import ParticipationStatus, PriceSource, Product

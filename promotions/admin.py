@@ -18,16 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin
 
-from festival.admin_decisions import (
+from core.admin_decisions import (
     NOTE_OPTIONAL,
     NOTE_REQUIRED,
     Decision,
     DecisionAdminMixin,
     DecisionReport,
 )
-from festival.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from core.workflow import DomainError
 from festival.models import Festival
-from festival.workflow import DomainError
 
 from . import services
 from .dashboard import festival_dashboard

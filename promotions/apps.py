@@ -7,7 +7,8 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from festival.events import subscribe
+        from core.events import subscribe
+        from core.thumbnails import register_thumbnail
 
         from . import (
             notifications,
@@ -15,3 +16,6 @@ class PromotionsConfig(AppConfig):
         )
 
         subscribe(notifications.on_domain_event)
+        register_thumbnail(
+            "promotion_banner", model="promotions.Promotion", source_field="banner", thumbnail_field="banner_thumbnail"
+        )

@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ModelCleanMessagesMixin, SanitisedImageField, https_urls
 from festival.models import Category
 from merchants import selectors as merchant_selectors
-from merchants.forms import ModelCleanMessagesMixin, SanitisedImageField, category_label, https_urls
+from merchants.forms import category_label
 
 from .models import KIND_FIELDS, KIND_OPTIONAL_FIELDS, KIND_REQUIRED_FIELDS, Promotion, PromotionKind
 

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from festival.images import random_upload_path
+from core.images import random_upload_path
 from festival.models import Category, Festival
 from merchants.models import Merchant, Product
 

@@ -202,7 +202,7 @@ def send_reviewer_digest(*, now=None) -> int:
 
 
 def on_domain_event(event_type, **ids):
-    """Event handler (festival.events): enqueue the mails after the change committed."""
+    """Event handler (core.events): enqueue the mails after the change committed."""
     if event_type not in NOTIFIED_EVENTS:
         return
     from .tasks import NOTIFY_BATCH, task_notify

@@ -78,8 +78,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from core.workflow import DomainError
 from festival.models import StackingStep, default_stackable_kinds, default_stacking_order
-from festival.workflow import DomainError
 from merchants.models import PricePoint
 
 from .models import CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus, ReferenceSource

@@ -1,10 +1,10 @@
-"""Reactions of the promotions app to events published by other apps (festival.events).
+"""Reactions of the promotions app to events published by other apps (core.events).
 
 Subscribed once from PromotionsConfig.ready(); handlers run after the
 publishing transaction commits.
 """
 
-from festival.events import subscribe
+from core.events import subscribe
 
 from . import pricing
 

@@ -1,21 +1,22 @@
 """Operations that change promotions.
 
-Every status change goes through ``_transition`` (festival.workflow): lock the
+Every status change goes through ``_transition`` (core.workflow): lock the
 row, check ALLOWED_TRANSITIONS, set status and timestamps, save, record a
 PromotionEvent. Side effects (mails, webhooks) are published after commit.
 """
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from festival.events import publish_on_commit
+from core.events import publish_on_commit
+from core.thumbnails import thumbnail_after_commit
+from core.workflow import DomainError, transition
 from festival.models import Category
-from festival.workflow import DomainError, transition
-from merchants import tasks as merchant_tasks
 from merchants.models import Merchant, ParticipationStatus, Product
 
 from . import pricing
@@ -114,7 +115,7 @@ def create_promotion(
     promotion.full_clean()
     promotion.save()
     if promotion.banner:
-        merchant_tasks.thumbnail_after_commit("promotion_banner", promotion)
+        thumbnail_after_commit("promotion_banner", promotion)
     promotion.categories.set(categories)
     _set_items(promotion, items)
     PromotionEvent.objects.create(
@@ -143,7 +144,7 @@ def update_promotion(
     locked.full_clean()
     locked.save()
     if locked.banner and locked.banner.name != previous_banner:
-        merchant_tasks.thumbnail_after_commit("promotion_banner", locked)
+        thumbnail_after_commit("promotion_banner", locked)
     if categories is not None:
         locked.categories.set(categories)
     if items is not None:
@@ -285,12 +286,6 @@ def cancel_promotion(promotion: Promotion, *, by, reason: str, now=None) -> Prom
 # The clock ---------------------------------------------------------------------
 
 
-# Measured on PostgreSQL 15 (bench/clock.py): 5,000 rows a batch keep each
-# transaction short (well under a second) while the per-batch round trips stay
-# a small share of the cost.
-CLOCK_BATCH_SIZE = 5000
-
-
 def _move_due(queryset, to, *, now, batch_size, **changes):
     """Compare-and-set in batches: only rows still in their old status move, so
     reruns, late runs and a second worker move nothing twice.
@@ -365,9 +360,10 @@ def _move_batch_postgresql(due, to, *, now, changes) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def start_due_promotions(*, now=None, batch_size=CLOCK_BATCH_SIZE) -> int:
+def start_due_promotions(*, now=None, batch_size=None) -> int:
     """approved → live for every promotion whose start has passed and end has not; returns the count."""
     now = now or timezone.now()
+    batch_size = batch_size or settings.CLOCK_BATCH_SIZE
     return _move_due(
         Promotion.objects.due_to_start(now=now),
         S.LIVE,
@@ -377,9 +373,10 @@ def start_due_promotions(*, now=None, batch_size=CLOCK_BATCH_SIZE) -> int:
     )
 
 
-def end_due_promotions(*, now=None, batch_size=CLOCK_BATCH_SIZE) -> int:
+def end_due_promotions(*, now=None, batch_size=None) -> int:
     """live → ended, and approved → ended when the whole window passed unseen; returns the count."""
     now = now or timezone.now()
+    batch_size = batch_size or settings.CLOCK_BATCH_SIZE
     return _move_due(
         Promotion.objects.due_to_end(now=now),
         S.ENDED,

@@ -1,11 +1,11 @@
-"""Promotion-side tasks: mails, reminders, the reviewers' digest and the nightly results."""
+"""Promotion-side tasks: the clock, mails, reminders, the reviewers' digest and the nightly results."""
 
 import logging
 from smtplib import SMTPException
 
 from celery import shared_task
 
-from festival.tasks import RETRY_OPTIONS
+from core.tasks import RETRY_OPTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +13,15 @@ logger = logging.getLogger(__name__)
 # per merchant, and a task of 500 stays well inside the soft time limit.
 NOTIFY_BATCH = 500
 MAIL_RETRY_OPTIONS = {**RETRY_OPTIONS, "autoretry_for": (*RETRY_OPTIONS["autoretry_for"], SMTPException, OSError)}
+
+
+# Named for the beat schedule rows that run it (django-celery-beat stores the name).
+@shared_task(name="festival.sync_festival_clock", **RETRY_OPTIONS)
+def sync_festival_clock():
+    """Advance every festival and promotion whose boundary has passed (beat: every 30 s)."""
+    from .clock import run_clock_tick
+
+    return run_clock_tick() or {"skipped": True}
 
 
 @shared_task(name="promotions.notify", **MAIL_RETRY_OPTIONS)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from festival.workflow import DomainError
+from core.forms import apply_validation_error
+from core.workflow import DomainError
 from merchants import selectors as merchant_selectors
-from merchants.forms import apply_validation_error
 from merchants.views import merchant_required
 
 from . import selectors, services

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import festival.images
+import core.images
 from django.conf import settings
 from django.db import migrations, models
 
@@ -27,8 +27,8 @@ class Migration(migrations.Migration):
                 ('issuer', models.CharField(max_length=200, verbose_name='issuer')),
                 ('valid_from', models.DateField(verbose_name='valid from')),
                 ('valid_until', models.DateField(verbose_name='valid until')),
-                ('document', models.ImageField(blank=True, upload_to=festival.images.random_upload_path, verbose_name='scanned document')),
-                ('document_thumbnail', models.ImageField(blank=True, editable=False, upload_to=festival.images.random_upload_path)),
+                ('document', models.ImageField(blank=True, upload_to=core.images.random_upload_path, verbose_name='scanned document')),
+                ('document_thumbnail', models.ImageField(blank=True, editable=False, upload_to=core.images.random_upload_path)),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('rejected', 'Rejected')], db_index=True, default='pending', max_length=20, verbose_name='status')),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed')),
                 ('review_note', models.TextField(blank=True, verbose_name='review note')),
@@ -72,8 +72,8 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('comprehensive_platform', 'Comprehensive e-commerce platform'), ('vertical_platform', 'Vertical e-commerce platform'), ('service_platform', 'Service e-commerce platform'), ('brand_enterprise', 'Brand enterprise'), ('catering', 'Catering platform'), ('tourism', 'Tourism platform'), ('foreign_trade', 'Foreign-trade manufacturer'), ('silk_road', 'Silk Road e-commerce partner')], max_length=30, verbose_name='kind')),
                 ('country', models.CharField(default='CN', help_text='ISO 3166-1 alpha-2 code.', max_length=2, verbose_name='country')),
                 ('website', models.URLField(blank=True, verbose_name='website')),
-                ('logo', models.ImageField(blank=True, upload_to=festival.images.random_upload_path, verbose_name='logo')),
-                ('logo_thumbnail', models.ImageField(blank=True, editable=False, upload_to=festival.images.random_upload_path, verbose_name='logo thumbnail')),
+                ('logo', models.ImageField(blank=True, upload_to=core.images.random_upload_path, verbose_name='logo')),
+                ('logo_thumbnail', models.ImageField(blank=True, editable=False, upload_to=core.images.random_upload_path, verbose_name='logo thumbnail')),
                 ('contact_name', models.CharField(blank=True, max_length=100, verbose_name='contact name')),
                 ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact email')),
                 ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import festival.images
+import core.images
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -29,8 +29,8 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('percent_off', 'Percent off'), ('amount_off', 'Amount off'), ('threshold', 'Threshold discount (spend X, get Y off)'), ('coupon', 'Coupon / red envelope'), ('flash_sale', 'Flash sale'), ('livestream', 'Livestream session')], max_length=20, verbose_name='kind')),
                 ('starts_at', models.DateTimeField(verbose_name='starts')),
                 ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('banner', models.ImageField(blank=True, upload_to=festival.images.random_upload_path, verbose_name='banner image')),
-                ('banner_thumbnail', models.ImageField(blank=True, editable=False, upload_to=festival.images.random_upload_path)),
+                ('banner', models.ImageField(blank=True, upload_to=core.images.random_upload_path, verbose_name='banner image')),
+                ('banner_thumbnail', models.ImageField(blank=True, editable=False, upload_to=core.images.random_upload_path)),
                 ('percent_off', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('99.99'))], verbose_name='percent off')),
                 ('amount_off', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='amount off (CNY)')),
                 ('threshold_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='spend threshold (CNY)')),

@@ -8,11 +8,12 @@ import pytest
 import time_machine
 from django.db import OperationalError, connection
 
-from festival import events, locks
+from core import events, locks
 from festival.models import FestivalEvent, FestivalStatus
-from festival.tasks import CLOCK_LOCK, run_clock_tick, sync_festival_clock
 from promotions import services as promotion_services
+from promotions.clock import CLOCK_LOCK, run_clock_tick
 from promotions.models import PromotionEvent, PromotionStatus
+from promotions.tasks import sync_festival_clock
 from tests import clock
 from tests.factories import FestivalFactory, PromotionFactory
 

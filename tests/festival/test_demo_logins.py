@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from festival.demo import DEMO_PASSWORD, REVIEW_PERMISSIONS, DemoBuilder
+from demo.builder import DemoBuilder
+from demo.plan import DEMO_PASSWORD, REVIEW_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 

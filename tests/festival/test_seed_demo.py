@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from demo.builder import demo_counts, seed_demo
+from demo.plan import DEMO_PASSWORD, plan_merchants
 from festival.categories import CATEGORY_SLUGS
-from festival.demo import DEMO_PASSWORD, demo_counts, plan_merchants, seed_demo
 from festival.models import Festival, FestivalStatus
 from merchants.models import (
     Certificate,
@@ -490,7 +491,8 @@ def test_a_later_run_adds_that_years_editions_and_leaves_2020_alone(demo, editio
 
 
 def test_a_run_weeks_later_reuses_the_prices_already_recorded_and_leaves_nothing_due(demo, current):
-    from festival.demo import CurrentEdition, DemoBuilder
+    from demo.builder import DemoBuilder
+    from demo.editions import CurrentEdition
 
     later = demo.now + timedelta(days=35)
     # Seeded in November or December, five weeks later is the next year's edition, whose
@@ -528,7 +530,9 @@ def test_a_run_weeks_later_reuses_the_prices_already_recorded_and_leaves_nothing
 def test_the_running_special_is_named_after_its_season(seeded_on, slug):
     from datetime import datetime
 
-    from festival.demo import TZ, DemoBuilder, RunningSpecial
+    from demo.builder import DemoBuilder
+    from demo.editions import RunningSpecial
+    from demo.plan import TZ
 
     now = datetime.fromisoformat(f"{seeded_on}T12:00:00").replace(tzinfo=TZ)
 

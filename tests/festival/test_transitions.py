@@ -6,10 +6,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from festival import events
+from core import events
+from core.workflow import TransitionNotAllowed, transition
 from festival.models import FESTIVAL_TRANSITIONS, FestivalEvent, FestivalStatus
 from festival.services import advance_festivals, festival_status_at
-from festival.workflow import TransitionNotAllowed, transition
 from tests.factories import FestivalFactory
 
 pytestmark = pytest.mark.django_db

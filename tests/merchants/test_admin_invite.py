@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from core.workflow import DomainError
 from festival.roles import ORGANISER_ADMIN
-from festival.workflow import DomainError
 from merchants import services
 from merchants.models import Membership
 from tests.admin_support import client_for, staff_user

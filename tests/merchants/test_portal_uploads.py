@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from core.tasks import make_upload_thumbnail
+from core.thumbnails import thumbnail_name
 from merchants.models import Certificate
-from merchants.tasks import make_upload_thumbnail, thumbnail_name
 from tests.factories import CertificateFactory, MerchantFactory
 from tests.portal import bomb_png_bytes, bomb_upload, fake_image_upload, huge_upload, image_bytes, image_upload, sign_in
 

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from festival.images import sanitise_image
-from festival.workflow import DomainError
+from core.images import sanitise_image
+from core.workflow import DomainError
 from merchants import services
 from merchants.models import Merchant, MerchantKind, Participation, ParticipationStatus
 from merchants.uscc import make_uscc

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from festival.workflow import DomainError, TransitionNotAllowed, transition
+from core.workflow import DomainError, TransitionNotAllowed, transition
 from merchants import services
 from merchants.models import (
     CERTIFICATE_TRANSITIONS,

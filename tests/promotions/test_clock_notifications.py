@@ -9,10 +9,10 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import translation
 
 from festival.models import SentNotification
-from festival.tasks import run_clock_tick
 from merchants import services as merchant_services
 from promotions import notifications
 from promotions import services as promotion_services
+from promotions.clock import run_clock_tick
 from promotions.tasks import task_notify
 from tests import clock
 from tests.factories import (

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from festival.events import publish_on_commit
+from core.events import publish_on_commit
 from merchants import services as merchant_services
 from merchants.models import PriceSource
 from promotions import pricing, services

@@ -1,6 +1,6 @@
 """Every legal and every illegal promotion status change, from ALLOWED_TRANSITIONS.
 
-First the one transition path itself (festival.workflow.transition with the
+First the one transition path itself (core.workflow.transition with the
 promotion table), then each service that moves a promotion: it does exactly
 what the table allows and refuses the rest without changing anything.
 """
@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from festival.workflow import TransitionNotAllowed, transition
+from core.workflow import TransitionNotAllowed, transition
 from promotions import services
 from promotions.models import ALLOWED_TRANSITIONS, Promotion, PromotionEvent, PromotionStatus
 from tests.factories import PricePointFactory, PromotionFactory, PromotionItemFactory, ReviewerFactory, UserFactory

@@ -4,7 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from festival.demo import DEMO_PASSWORD, seed_demo
+from demo.builder import seed_demo
+from demo.plan import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

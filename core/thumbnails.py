@@ -1,24 +1,26 @@
-"""Background work for merchant uploads: thumbnails of logos, certificate scans and banners."""
+"""Thumbnails of uploaded images. Each app declares its image fields with
+``register_thumbnail`` (in its AppConfig.ready), so core knows no app's models;
+services call ``thumbnail_after_commit`` and a Celery task makes the thumbnail."""
 
 import logging
 import posixpath
 
-from celery import shared_task
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from festival.images import make_thumbnail
+from . import tasks
+from .images import make_thumbnail
 
 logger = logging.getLogger(__name__)
 
-# Which image gets which thumbnail. Models are named by label so merchants never
-# imports promotions (dependencies flow promotions → merchants only).
-THUMBNAIL_TARGETS = {
-    "merchant_logo": ("merchants.Merchant", "logo", "logo_thumbnail"),
-    "certificate_document": ("merchants.Certificate", "document", "document_thumbnail"),
-    "promotion_banner": ("promotions.Promotion", "banner", "banner_thumbnail"),
-}
+# target name → (model label, image field, thumbnail field), filled by the apps.
+THUMBNAIL_TARGETS: dict[str, tuple[str, str, str]] = {}
+
+
+def register_thumbnail(target: str, *, model: str, source_field: str, thumbnail_field: str) -> None:
+    """Declare that ``model``'s ``source_field`` gets a thumbnail in ``thumbnail_field``."""
+    THUMBNAIL_TARGETS[target] = (model, source_field, thumbnail_field)
 
 
 def thumbnail_name(source_name: str) -> str:
@@ -27,8 +29,7 @@ def thumbnail_name(source_name: str) -> str:
     return f"thumbnails/{stem[:2]}/{stem}"
 
 
-@shared_task(name="merchants.make_upload_thumbnail")
-def make_upload_thumbnail(*, target: str, object_id: int) -> str | None:
+def make_registered_thumbnail(*, target: str, object_id: int) -> str | None:
     """Make the thumbnail of one uploaded image. Idempotent: a thumbnail already made
     for the current image is kept, and an image replaced meanwhile is left alone."""
     label, source_field, thumbnail_field = THUMBNAIL_TARGETS[target]
@@ -70,7 +71,7 @@ def thumbnail_after_commit(target: str, obj) -> None:
 
     def enqueue():
         try:
-            make_upload_thumbnail.delay(target=target, object_id=object_id)
+            tasks.make_upload_thumbnail.delay(target=target, object_id=object_id)
         except Exception:
             logger.exception("could not enqueue the thumbnail of %s %s", target, object_id)
 

@@ -1,403 +1,54 @@
-"""The demo data: the 2020 Double Product Online Shopping Festival, a current
-edition opening in a few days and a special session running right now.
+"""The editions the demo replays through the services: the 2020 festival, the current
+edition opening in a few days and a special session running at the seeding moment."""
 
-Everything is drawn from fixed random seeds (one per part: merchants, each
-edition), so the same code yields the same data. The merchants are planned in
-pure Python; each edition is then replayed through the services, every
-decision stamped at its own moment, so the audit trail reads like the real
-festival: certificates verified, merchants applied and approved, promotions
-filed, reviewed, made live and ended by the clock.
-
-Idempotent: the category tree, organisers, logins, merchants and products are
-looked up by their natural keys and created only when missing; a festival's
-participations, promotions and prices are built only when that festival is
-created. Running it twice changes nothing. After seeding, the clock has nothing
-due: every promotion whose start has passed is live or over.
-
-Domain events are muted while seeding: replayed decisions must not mail
-merchants or call partners' webhooks.
-"""
+from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from decimal import ROUND_UP, Decimal
+from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.db import transaction
 from django.utils import timezone
 
+from festival import services as festival_services
+from festival.models import Festival
 from merchants import services as merchant_services
-from merchants.models import (
-    Certificate,
-    CertificateStatus,
-    Membership,
-    MembershipRole,
-    Merchant,
-    MerchantKind,
-    Participation,
-    PricePoint,
-    PriceSource,
-    Product,
-    SalesReport,
-)
-from merchants.uscc import ALPHABET as USCC_ALPHABET
-from merchants.uscc import make_uscc
+from merchants.models import Certificate, CertificateStatus, MerchantKind, PricePoint, PriceSource, SalesReport
 from promotions import pricing
 from promotions import services as promotion_services
+from promotions.clock import run_clock_tick
 from promotions.models import Promotion, PromotionKind
 from promotions.results import roll_up_festival
 
-from . import demo_data, events
-from . import services as festival_services
-from .categories import ensure_category_tree
-from .models import Festival, Organiser
+from . import data as demo_data
+from .plan import (
+    AMOUNT_OFF_PERCENT,
+    CURRENT_LENGTH_DAYS,
+    CURRENT_OPENS_IN_DAYS,
+    DAILY_PRICE_HOUR,
+    DEEPEST_DEMO_DISCOUNT,
+    FEN,
+    HISTORIC_FIRST_DAY,
+    HISTORIC_LAST_DAY,
+    HISTORIC_SLUG,
+    PRICE_HISTORY_DAYS,
+    RAISE_DAYS_BEFORE,
+    SALES_WEIGHTS,
+    SEED,
+    SPECIAL_DAYS_LEFT,
+    SPECIAL_OPENED_DAYS_AGO,
+    TZ,
+    UPCOMING_WITHIN_DAYS,
+    YUAN,
+    chinese_number,
+    daily_prices,
+    local,
+    promo_price,
+)
 
-DEMO_PASSWORD = "festival2020"
-REVIEW_PERMISSIONS = ("promotions.review_promotion", "merchants.review_participation", "merchants.verify_certificate")
-SEED = 2020
-TZ = ZoneInfo("Asia/Shanghai")
-FEN = Decimal("0.01")
-JIAO = Decimal("0.1")
-YUAN = Decimal("1")
-# Amounts off are 12–30 % of the cheapest item's price, and an item is only put in a
-# percent-off or amount-off promotion whose real discount stays at most this deep.
-AMOUNT_OFF_PERCENT = (12, 30)
-DEEPEST_DEMO_DISCOUNT = Decimal("40")
-
-HISTORIC_SLUG = "2020"
-HISTORIC_FIRST_DAY = date(2020, 4, 28)
-HISTORIC_LAST_DAY = date(2020, 5, 10)
-DAILY_PRICE_HOUR = 10  # list prices are recorded once a day, at 10:00 in the festival's zone
-PRICE_HISTORY_DAYS = 42  # six weeks of daily prices before a festival opens
-RAISE_DAYS_BEFORE = 12  # raise-then-cut: raised just outside a 7-day lookback, then "cut"
-CURRENT_OPENS_IN_DAYS = 4
-CURRENT_LENGTH_DAYS = 14
-SPECIAL_OPENED_DAYS_AGO = 3  # the special session opened three days before the seeding
-SPECIAL_DAYS_LEFT = 10  # and runs ten more days after the seeding day
-UPCOMING_WITHIN_DAYS = 6  # its approved promotions start within a (7-day) lookback of the seeding
-# Daily sales weight per merchant kind (a comprehensive platform sells 400 times a brand's share).
-SALES_WEIGHTS = {
-    MerchantKind.COMPREHENSIVE_PLATFORM: 400,
-    MerchantKind.VERTICAL_PLATFORM: 40,
-    MerchantKind.SERVICE_PLATFORM: 12,
-    MerchantKind.BRAND_ENTERPRISE: 2,
-    MerchantKind.CATERING: 4,
-    MerchantKind.TOURISM: 5,
-    MerchantKind.FOREIGN_TRADE: 2,
-    MerchantKind.SILK_ROAD: 1,
-}
-
-User = get_user_model()
-
-
-def local(day: date, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute, second), tzinfo=TZ)
-
-
-def chinese_number(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(FEN)
-
-
-# The plan -------------------------------------------------------------------
-
-
-def organisation_code(rng: random.Random) -> str:
-    """Nine characters of an organisation code with its GB 11714 check character."""
-    if rng.random() < 0.4:  # codes issued since 2015 start with MA
-        body = "MA" + "".join(rng.choice(USCC_ALPHABET) for _ in range(6))
-    else:
-        body = "".join(rng.choice("0123456789") for _ in range(8))
-    total = sum(int(char, 36) * weight for char, weight in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
-    check = 11 - total % 11
-    return body + {10: "X", 11: "0"}.get(check, str(check))
-
-
-@dataclass
-class ProductPlan:
-    sku: str
-    name: str
-    category: str
-    base_price: Decimal
-    raised_in: set[str] = field(default_factory=set)  # festival slugs for which it is raised, then "cut"
-
-
-@dataclass
-class MerchantPlan:
-    index: int
-    name: str
-    legal_name: str
-    kind: str
-    country: str
-    uscc: str | None
-    categories: tuple[str, ...]
-    certificate_kind: str
-    products: list[ProductPlan]
-
-    @property
-    def email(self):
-        return f"m{self.index:03d}@merchants.example.cn"
-
-
-def plan_merchants() -> list[MerchantPlan]:
-    rng = random.Random(f"{SEED}-merchants")
-    plans, seen_codes = [], set()
-
-    def uscc_for(region, legal_name):
-        if region == "-":
-            return None
-        category = "3" if legal_name.endswith("专业合作社") else "1"  # 93: farmers' co-operative
-        while True:
-            code = make_uscc(f"9{category}{region}{organisation_code(rng)}")
-            if code not in seen_codes:
-                seen_codes.add(code)
-                return code
-
-    def products_for(index, categories, spec):
-        products = []
-        for n, pair in enumerate(spec.split(","), start=1):
-            name, price = pair.rsplit(":", 1)
-            products.append(ProductPlan(f"M{index:03d}-{n:02d}", name, categories[0], _money(price)))
-        return products
-
-    lines = [
-        (kind, certificate, country, line)
-        for kind, certificate, country, block in demo_data.MERCHANT_GROUPS
-        for line in block.strip().splitlines()
-    ]
-    for kind, certificate, country, line in lines:
-        name, legal_name, region, categories, products = line.split("|")
-        index = len(plans) + 1
-        categories = tuple(categories.split(","))
-        plans.append(
-            MerchantPlan(
-                index,
-                name,
-                legal_name,
-                kind,
-                country,
-                uscc_for(region, legal_name),
-                categories,
-                certificate,
-                products_for(index, categories, products),
-            )
-        )
-    for line in demo_data.SILK_ROAD_PARTNERS.strip().splitlines():
-        name, legal_name, country, region, products = line.split("|")
-        index = len(plans) + 1
-        plans.append(
-            MerchantPlan(
-                index,
-                name,
-                legal_name,
-                MerchantKind.SILK_ROAD,
-                country,
-                uscc_for(region, legal_name),
-                ("silk-road",),
-                "",
-                products_for(index, ("silk-road",), products),
-            )
-        )
-    return plans
-
-
-def daily_prices(product: ProductPlan, rng, *, first_day, last_day, raise_from=None, until=None):
-    """Daily 10:00 list prices: steady within ±2 % of the base (so no honest product
-    looks raised), or raised by about a third from ``raise_from`` on."""
-    steps = (Decimal("0.98"), Decimal("0.99"), Decimal("1"), Decimal("1"), Decimal("1.01"), Decimal("1.02"))
-    raised = (product.base_price * Decimal(rng.choice(("1.3", "1.35", "1.4")))).quantize(Decimal("1")) - JIAO
-    price, points, day = product.base_price, [], first_day
-    while day <= last_day:
-        moment = local(day, DAILY_PRICE_HOUR)
-        if until is not None and moment > until:
-            break
-        if raise_from is not None and day >= raise_from:
-            price = raised
-        elif rng.random() < 0.12:
-            price = _money((product.base_price * rng.choice(steps)).quantize(JIAO))
-        points.append((moment, price))
-        day += timedelta(days=1)
-    return points
-
-
-def promo_price(reference: Decimal, discount_percent) -> Decimal:
-    return _money((reference * (100 - Decimal(discount_percent)) / 100).quantize(JIAO, rounding=ROUND_DOWN))
-
-
-# Building --------------------------------------------------------------------
-
-
-@dataclass
-class DemoResult:
-    created: list[str] = field(default_factory=list)
-    logins: list[tuple[str, str]] = field(default_factory=list)
-    editions: dict[str, str] = field(default_factory=dict)  # "historic" / "current" / "running" → slug
-
-
-class DemoBuilder:
-    def __init__(self, *, now):
-        self.now = now
-        self.result = DemoResult()
-        self.plans = plan_merchants()
-
-    # People and reference data
-
-    def ensure_organisers(self):
-        organisers = []
-        for name, name_en, short_name in demo_data.ORGANISERS:
-            organiser, _created = Organiser.objects.get_or_create(
-                name=name, defaults={"name_en": name_en, "short_name": short_name}
-            )
-            organisers.append(organiser)
-        return organisers
-
-    def ensure_user(self, username, *, first_name, **flags):
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"email": f"{username}@festival.example.cn", "first_name": first_name, **flags}
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-            self.result.created.append(f"user {username}")
-        return user
-
-    def ensure_users(self):
-        organiser = self.ensure_user("organiser", first_name="组委会", is_staff=True, is_superuser=True)
-        reviewer = self.ensure_user("reviewer", first_name="审核员", is_staff=True)
-        viewer = self.ensure_user("viewer", first_name="观察员", is_staff=True)
-        # The "Reviewer" and "Viewer" groups come from a migration when the admin
-        # defines them; whatever a group lacks, the demo reviewer gets directly.
-        review_group = Group.objects.filter(name="Reviewer").first()
-        if review_group is not None:
-            reviewer.groups.add(review_group)
-        reviewer = User.objects.get(pk=reviewer.pk)  # fresh permission cache
-        missing = [perm for perm in REVIEW_PERMISSIONS if not reviewer.has_perm(perm)]
-        if missing:
-            reviewer.user_permissions.add(
-                *(
-                    Permission.objects.get(content_type__app_label=perm.split(".")[0], codename=perm.split(".")[1])
-                    for perm in missing
-                )
-            )
-            reviewer = User.objects.get(pk=reviewer.pk)
-        view_group = Group.objects.filter(name="Viewer").first()
-        if view_group is not None:
-            viewer.groups.add(view_group)
-        else:
-            viewer.user_permissions.add(
-                *Permission.objects.filter(
-                    codename__startswith="view_", content_type__app_label__in=["festival", "merchants", "promotions"]
-                )
-            )
-        self.organiser, self.reviewer = organiser, reviewer
-        self.result.logins += [
-            ("organiser", "superuser: /admin/"),
-            ("reviewer", "staff reviewer: /admin/"),
-            ("viewer", "staff, read-only: /admin/"),
-        ]
-
-    def ensure_merchants(self):
-        self.merchants: dict[int, Merchant] = {}
-        self.products: dict[str, Product] = {}
-        existing_by_uscc = {m.uscc: m for m in Merchant.objects.filter(uscc__in=[p.uscc for p in self.plans if p.uscc])}
-        new_merchants = new_products = 0
-        for plan in self.plans:
-            merchant = (
-                existing_by_uscc.get(plan.uscc)
-                if plan.uscc
-                else Merchant.objects.filter(uscc__isnull=True, name=plan.name, country=plan.country).first()
-            )
-            if merchant is None:
-                merchant = merchant_services.save_merchant(
-                    Merchant(
-                        name=plan.name,
-                        legal_name=plan.legal_name,
-                        uscc=plan.uscc,
-                        kind=plan.kind,
-                        country=plan.country,
-                        website=f"https://shop{plan.index:03d}.example.cn/",
-                        contact_name="联系人",
-                        contact_email=plan.email,
-                        contact_phone=f"400-800-{plan.index:04d}",
-                    ),
-                    by=self.organiser,
-                )
-                new_merchants += 1
-            self.merchants[plan.index] = merchant
-        existing_products = {
-            (p.merchant_id, p.sku): p for p in Product.objects.filter(merchant__in=self.merchants.values())
-        }
-        for plan in self.plans:
-            merchant = self.merchants[plan.index]
-            for product_plan in plan.products:
-                product = existing_products.get((merchant.pk, product_plan.sku))
-                if product is None:
-                    product = merchant_services.save_product(
-                        Product(
-                            merchant=merchant,
-                            sku=product_plan.sku,
-                            name=product_plan.name,
-                            category=self.categories[product_plan.category],
-                            unit="件",
-                        )
-                    )
-                    new_products += 1
-                self.products[product_plan.sku] = product
-        if new_merchants or new_products:
-            self.result.created.append(f"{new_merchants} merchants and {new_products} products")
-
-    # Festivals
-
-    def run(self) -> DemoResult:
-        with events.muted(), transaction.atomic():
-            self.categories = ensure_category_tree()
-            self.organisers = self.ensure_organisers()
-            self.ensure_users()
-            self.ensure_merchants()
-            if not Festival.objects.filter(slug=HISTORIC_SLUG).exists():
-                HistoricEdition(self).build()
-                self.result.created.append("festival 2020")
-            current = CurrentEdition(self)
-            if not Festival.objects.filter(slug=current.slug).exists():
-                current.build()
-                self.result.created.append(f"festival {current.slug}")
-            # The running special draws on the merchants that sit the current edition out,
-            # so no product is in two festivals' promotions at once.
-            special = RunningSpecial(self, busy={p.index for p in current.participants()})
-            if not Festival.objects.filter(slug=special.slug).exists():
-                special.build()
-                self.result.created.append(f"festival {special.slug}")
-            self.ensure_merchant_login(current)
-            # Always, even when nothing was created: a rerun weeks later finds boundaries
-            # passed while the app was down, and the demo is left as the beat would leave it.
-            self.catch_up_clock()
-        self.result.editions = {"historic": HISTORIC_SLUG, "current": current.slug, "running": special.slug}
-        return self.result
-
-    def catch_up_clock(self):
-        """One clock tick at the seeding moment, so the beat finds nothing due: also
-        settles an earlier run's editions whose boundaries have passed since."""
-        festival_services.advance_festivals(now=self.now)
-        promotion_services.start_due_promotions(now=self.now)
-        promotion_services.end_due_promotions(now=self.now)
-
-    def ensure_merchant_login(self, current):
-        user = self.ensure_user("merchant", first_name="商家")
-        if not hasattr(user, "membership"):
-            merchant = self.merchants[current.demo_merchant_index]
-            Membership.objects.create(user=user, merchant=merchant, role=MembershipRole.OWNER)
-        self.result.logins.append(("merchant", f"owner of {user.membership.merchant}: /merchant/"))
+if TYPE_CHECKING:
+    from .builder import DemoBuilder
 
 
 class EditionBuilder:
@@ -618,8 +269,7 @@ class EditionBuilder:
         if until is not None:
             moments = {moment for moment in moments if moment <= until} | {until}
         for moment in sorted(moments):
-            promotion_services.start_due_promotions(now=moment)
-            promotion_services.end_due_promotions(now=moment)
+            run_clock_tick(now=moment)
             for fate, pk in actions.get(moment, ()):
                 promotion = Promotion.objects.get(pk=pk)
                 if fate == "withdrawn_live":
@@ -1311,38 +961,3 @@ class RunningSpecial(EditionBuilder):
                 )
             day += timedelta(days=1)
         SalesReport.objects.bulk_create(reports)
-
-
-def seed_demo(*, now=None) -> DemoResult:
-    """Create the demo data (idempotent); returns what was created and the logins."""
-    return DemoBuilder(now=now or timezone.now()).run()
-
-
-def demo_counts() -> dict[str, int]:
-    """Row counts of everything the demo creates (used to prove idempotence)."""
-    from merchants.models import CertificateEvent, ParticipationEvent
-    from promotions.models import PromotionEvent, PromotionItem
-
-    from .models import Category, DailyResult, FestivalEvent
-
-    models = (
-        Organiser,
-        Festival,
-        FestivalEvent,
-        Category,
-        Merchant,
-        Membership,
-        Participation,
-        ParticipationEvent,
-        Certificate,
-        CertificateEvent,
-        Product,
-        PricePoint,
-        SalesReport,
-        Promotion,
-        PromotionItem,
-        PromotionEvent,
-        DailyResult,
-        User,
-    )
-    return {model._meta.label: model.objects.count() for model in models}

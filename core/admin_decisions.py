@@ -25,7 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from festival.workflow import DomainError
+from core.workflow import DomainError
 
 NOTE_NONE, NOTE_OPTIONAL, NOTE_REQUIRED = "none", "optional", "required"
 

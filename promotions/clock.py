@@ -1,0 +1,40 @@
+"""The clock tick: every festival, then every promotion, whose boundary has passed.
+
+Festivals move in ``festival.services.advance_festivals``; promotions here, above
+them, where both are visible. The periodic task (``promotions.tasks``) and the
+demo's catch-up both call ``run_clock_tick``.
+"""
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+from core import locks
+from festival import services as festival_services
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+CLOCK_LOCK = "festival-clock"
+
+
+def run_clock_tick(*, now=None) -> dict | None:
+    """One tick: festivals first, then promotions going live, then ending, so a
+    catch-up after downtime replays the boundaries in order. Returns None when
+    another tick holds the lock (this one exits at once instead of queueing)."""
+    # One moment for the whole tick, so a festival and its promotions that
+    # share a boundary move in the same tick, festival first.
+    now = now or timezone.now()
+    with locks.exclusive(CLOCK_LOCK) as acquired:
+        if not acquired:
+            logger.info("clock: another tick is running; skipping this one")
+            return None
+        batch_size = settings.CLOCK_BATCH_SIZE
+        festivals = festival_services.advance_festivals(now=now)
+        started = services.start_due_promotions(now=now, batch_size=batch_size)
+        ended = services.end_due_promotions(now=now, batch_size=batch_size)
+    if festivals or started or ended:
+        logger.info("clock: %d festivals moved, %d promotions live, %d ended", len(festivals), started, ended)
+    return {"festivals": len(festivals), "started": started, "ended": ended}
