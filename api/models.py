@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+from core.events import DomainEvent
 from merchants.models import Merchant
 
 
@@ -41,12 +42,14 @@ class ApiKey(AbstractAPIKey):
 
 
 class WebhookEvent(models.TextChoices):
-    FESTIVAL_OPENED = "festival.opened", "festival.opened"
-    FESTIVAL_CLOSED = "festival.closed", "festival.closed"
-    PROMOTION_APPROVED = "promotion.approved", "promotion.approved"
-    PROMOTION_LIVE = "promotion.live", "promotion.live"
-    PROMOTION_ENDED = "promotion.ended", "promotion.ended"
-    PROMOTION_WITHDRAWN = "promotion.withdrawn", "promotion.withdrawn"
+    """The domain events partners can subscribe to (a subset of core.events.DomainEvent)."""
+
+    FESTIVAL_OPENED = DomainEvent.FESTIVAL_OPENED.value, DomainEvent.FESTIVAL_OPENED.value
+    FESTIVAL_CLOSED = DomainEvent.FESTIVAL_CLOSED.value, DomainEvent.FESTIVAL_CLOSED.value
+    PROMOTION_APPROVED = DomainEvent.PROMOTION_APPROVED.value, DomainEvent.PROMOTION_APPROVED.value
+    PROMOTION_LIVE = DomainEvent.PROMOTION_LIVE.value, DomainEvent.PROMOTION_LIVE.value
+    PROMOTION_ENDED = DomainEvent.PROMOTION_ENDED.value, DomainEvent.PROMOTION_ENDED.value
+    PROMOTION_WITHDRAWN = DomainEvent.PROMOTION_WITHDRAWN.value, DomainEvent.PROMOTION_WITHDRAWN.value
 
 
 class SubscriptionState(models.TextChoices):

@@ -99,12 +99,12 @@ def _objects(event_type, ids):
 
 # When each event happened, read from the object (so a re-published event keeps its time).
 OCCURRED_AT = {
-    "festival.opened": "opened_at",
-    "festival.closed": "closed_at",
-    "promotion.approved": "reviewed_at",
-    "promotion.live": "went_live_at",
-    "promotion.ended": "ended_at",
-    "promotion.withdrawn": "updated_at",
+    WebhookEvent.FESTIVAL_OPENED: "opened_at",
+    WebhookEvent.FESTIVAL_CLOSED: "closed_at",
+    WebhookEvent.PROMOTION_APPROVED: "reviewed_at",
+    WebhookEvent.PROMOTION_LIVE: "went_live_at",
+    WebhookEvent.PROMOTION_ENDED: "ended_at",
+    WebhookEvent.PROMOTION_WITHDRAWN: "updated_at",
 }
 
 

@@ -5,6 +5,7 @@ webhooks) run only once the change is committed, so a rolled-back change
 never mails anyone or calls a partner.
 """
 
+import enum
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -13,6 +14,32 @@ from contextvars import ContextVar
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+
+class DomainEvent(enum.StrEnum):
+    """Every event a service publishes: the one vocabulary of services, notifications,
+    webhooks (api.models.WebhookEvent is the subset partners can subscribe to) and
+    history. Values are the names partners see in webhook payloads."""
+
+    FESTIVAL_OPENED = "festival.opened"
+    FESTIVAL_CLOSED = "festival.closed"
+    PARTICIPATION_APPROVED = "participation.approved"
+    PARTICIPATION_REJECTED = "participation.rejected"
+    PARTICIPATION_WITHDRAWN = "participation.withdrawn"
+    PROMOTION_APPROVED = "promotion.approved"
+    PROMOTION_CHANGES_REQUESTED = "promotion.changes_requested"
+    PROMOTION_CANCELLED = "promotion.cancelled"
+    PROMOTION_WITHDRAWN = "promotion.withdrawn"
+    PROMOTION_LIVE = "promotion.live"
+    PROMOTION_ENDED = "promotion.ended"
+    PRICES_RECORDED = "prices.recorded"
+
+    @classmethod
+    def of_status(cls, subject: str, status: str) -> "DomainEvent":
+        """The event of ``subject`` reaching ``status`` (``promotion``, ``live``); a
+        status with no event is an error, so no caller invents a name."""
+        return cls(f"{subject}.{status}")
+
 
 _handlers: list[Callable[..., None]] = []
 _muted: ContextVar[bool] = ContextVar("festival_events_muted", default=False)
@@ -25,10 +52,13 @@ def subscribe(handler: Callable[..., None]) -> Callable[..., None]:
     return handler
 
 
-def publish_on_commit(event_type: str, **ids) -> None:
+def publish_on_commit(event: DomainEvent, **ids) -> None:
+    """Tell the handlers ``event`` happened to the objects ``ids`` name, once the
+    current transaction commits (at once outside one)."""
+    event = DomainEvent(event)  # refuses a name that is not in the vocabulary
     if _muted.get():
         return
-    transaction.on_commit(lambda: _dispatch(event_type, ids))
+    transaction.on_commit(lambda: _dispatch(event, ids))
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from core.events import publish_on_commit
+from core.events import DomainEvent, publish_on_commit
 from core.workflow import transition
 
 from .models import FESTIVAL_TRANSITIONS, Festival, FestivalEvent, FestivalStatus
@@ -68,8 +68,8 @@ def advance_festivals(*, now=None) -> list[tuple[int, str]]:
                 **changes,
             )
             if "opened_at" in changes:
-                publish_on_commit("festival.opened", festival_id=locked.pk)
+                publish_on_commit(DomainEvent.FESTIVAL_OPENED, festival_id=locked.pk)
             if target == F.CLOSED:
-                publish_on_commit("festival.closed", festival_id=locked.pk)
+                publish_on_commit(DomainEvent.FESTIVAL_CLOSED, festival_id=locked.pk)
         moved.append((pk, target))
     return moved

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.events import publish_on_commit
+from core.events import DomainEvent, publish_on_commit
 from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
 from festival.models import Category, Festival
@@ -158,7 +158,7 @@ def _decide_participation(participation, to, *, by, note, now=None):
         decided_by=by,
         decision_note=note,
     )
-    publish_on_commit(f"participation.{to}", participation_id=participation.pk)
+    publish_on_commit(DomainEvent.of_status("participation", to), participation_id=participation.pk)
     return participation
 
 
@@ -276,7 +276,7 @@ def record_price(product: Product, *, price, recorded_at: datetime, source=Price
         raise DomainError(_("This product already has a price at this time."), code="duplicate")
     point.save()
     # Promotions re-check their items (promotions.pricing_handlers); merchants never imports promotions.
-    publish_on_commit("prices.recorded", product_ids=[product.pk])
+    publish_on_commit(DomainEvent.PRICES_RECORDED, product_ids=[product.pk])
     return point
 
 
@@ -293,7 +293,7 @@ def record_prices(rows: Iterable[tuple[Product, Decimal, datetime]], *, source) 
     except IntegrityError:
         raise DomainError(_("A product already has a price at one of these times."), code="duplicate") from None
     if created:
-        publish_on_commit("prices.recorded", product_ids=sorted({p.product_id for p in created}))
+        publish_on_commit(DomainEvent.PRICES_RECORDED, product_ids=sorted({p.product_id for p in created}))
     return created
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from core.events import DomainEvent
 from festival.models import Festival, FestivalStatus
 from festival.notifications import already_sent, send_once
 from merchants.models import MembershipRole, Participation, ParticipationEvent, ParticipationStatus
@@ -21,9 +22,10 @@ from merchants.models import MembershipRole, Participation, ParticipationEvent, 
 from .models import Promotion, PromotionEvent, PromotionStatus
 
 S = PromotionStatus
-DECISION_EVENTS = {"promotion.approved", "promotion.changes_requested", "promotion.cancelled"}
-WINDOW_EVENTS = {"promotion.live", "promotion.ended"}
-PARTICIPATION_EVENTS = {"participation.approved", "participation.rejected"}
+E = DomainEvent
+DECISION_EVENTS = {E.PROMOTION_APPROVED, E.PROMOTION_CHANGES_REQUESTED, E.PROMOTION_CANCELLED}
+WINDOW_EVENTS = {E.PROMOTION_LIVE, E.PROMOTION_ENDED}
+PARTICIPATION_EVENTS = {E.PARTICIPATION_APPROVED, E.PARTICIPATION_REJECTED}
 NOTIFIED_EVENTS = DECISION_EVENTS | WINDOW_EVENTS | PARTICIPATION_EVENTS
 
 
@@ -109,7 +111,7 @@ def _promotions_moved(event_type, object_ids) -> int:
         sent += send_once(
             keys=[keys[p.pk] for p in items],
             to=merchant_recipients(merchant),
-            template="promotions_live" if event_type == "promotion.live" else "promotions_ended",
+            template="promotions_live" if event_type == E.PROMOTION_LIVE else "promotions_ended",
             context={
                 "merchant": merchant,
                 "festival": festival,

@@ -4,7 +4,7 @@ Subscribed once from PromotionsConfig.ready(); handlers run after the
 publishing transaction commits.
 """
 
-from core.events import subscribe
+from core.events import DomainEvent, subscribe
 
 from . import pricing
 
@@ -13,7 +13,7 @@ from . import pricing
 def recheck_items_when_prices_recorded(event_type, **ids):
     """New prices change reference prices: keep the stored checks of promotions
     not yet decided (draft, changes requested, submitted) current."""
-    if event_type != "prices.recorded":
+    if event_type != DomainEvent.PRICES_RECORDED:
         return
     product_ids = ids.get("product_ids") or []
     if product_ids:

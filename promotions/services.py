@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.events import publish_on_commit
+from core.events import DomainEvent, publish_on_commit
 from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
 from festival.models import Category
@@ -217,7 +217,7 @@ def withdraw_promotion(promotion: Promotion, *, by=None, note: str = "", now=Non
         return locked
     changes = {"ended_at": now} if locked.status == S.LIVE else {}
     promotion = _transition(locked, S.WITHDRAWN, by=by, note=note, at=now, **changes)
-    publish_on_commit("promotion.withdrawn", promotion_id=promotion.pk)
+    publish_on_commit(DomainEvent.PROMOTION_WITHDRAWN, promotion_id=promotion.pk)
     return promotion
 
 
@@ -236,7 +236,7 @@ def approve_promotion(promotion: Promotion, *, by, note: str = "", now=None) -> 
     promotion = _transition(
         locked, S.APPROVED, by=by, note=note, at=now, reviewed_at=now, reviewed_by=by, review_note=note
     )
-    publish_on_commit("promotion.approved", promotion_id=promotion.pk)
+    publish_on_commit(DomainEvent.PROMOTION_APPROVED, promotion_id=promotion.pk)
     return promotion
 
 
@@ -256,7 +256,7 @@ def request_changes(promotion: Promotion, *, by, note: str, now=None) -> Promoti
         reviewed_by=by,
         review_note=note.strip(),
     )
-    publish_on_commit("promotion.changes_requested", promotion_id=promotion.pk)
+    publish_on_commit(DomainEvent.PROMOTION_CHANGES_REQUESTED, promotion_id=promotion.pk)
     return promotion
 
 
@@ -279,7 +279,7 @@ def cancel_promotion(promotion: Promotion, *, by, reason: str, now=None) -> Prom
         review_note=reason.strip(),
         **changes,
     )
-    publish_on_commit("promotion.cancelled", promotion_id=promotion.pk)
+    publish_on_commit(DomainEvent.PROMOTION_CANCELLED, promotion_id=promotion.pk)
     return promotion
 
 
@@ -307,7 +307,7 @@ def _move_due(queryset, to, *, now, batch_size, **changes):
                 break
             # One event per batch, not per promotion: 200,000 promotions going
             # live enqueue a few hundred tasks, not 200,000.
-            publish_on_commit(f"promotion.{to}", promotion_ids=ids)
+            publish_on_commit(DomainEvent.of_status("promotion", to), promotion_ids=ids)
         moved += len(ids)
         last_pk = ids[-1]
     return moved
