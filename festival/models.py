@@ -3,13 +3,14 @@
 import zoneinfo
 from datetime import datetime, time
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import StatusChange
 
 
 def validate_time_zone(value):
@@ -205,29 +206,22 @@ class Festival(models.Model):
             raise ValidationError(errors)
 
 
-class FestivalEvent(models.Model):
+class FestivalEvent(StatusChange):
     """One status change of a festival (who, when, from, to, why)."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="events", verbose_name=_("festival"))
-    from_status = models.CharField(max_length=20, choices=FestivalStatus.choices)
-    to_status = models.CharField(max_length=20, choices=FestivalStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
-    )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    subject_field = "festival"
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="events", verbose_name=_("festival"))
+    from_status = models.CharField(_("from status"), max_length=20, choices=FestivalStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=FestivalStatus.choices)
+
+    class Meta(StatusChange.Meta):
         verbose_name = _("festival status change")
         verbose_name_plural = _("festival status changes")
         constraints = [
             # The clock moves each festival into each status once, whoever runs it.
             models.UniqueConstraint(fields=["festival", "to_status"], name="festival_event_once_per_status"),
         ]
-
-    def __str__(self):
-        return f"{self.festival}: {self.from_status} → {self.to_status}"
 
 
 class CertificateKind(models.TextChoices):

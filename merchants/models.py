@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.images import random_upload_path
+from core.models import StatusChange
 from festival.models import Category, CertificateKind, Festival
 
 from . import uscc
@@ -188,25 +189,18 @@ class Participation(models.Model):
         return f"{self.merchant} @ {self.festival}"
 
 
-class ParticipationEvent(models.Model):
+class ParticipationEvent(StatusChange):
+    subject_field = "participation"
+
     participation = models.ForeignKey(
         Participation, on_delete=models.CASCADE, related_name="events", verbose_name=_("participation")
     )
-    from_status = models.CharField(max_length=20, choices=ParticipationStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=ParticipationStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
-    )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(_("from status"), max_length=20, choices=ParticipationStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=ParticipationStatus.choices)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(StatusChange.Meta):
         verbose_name = _("participation status change")
         verbose_name_plural = _("participation status changes")
-
-    def __str__(self):
-        return f"{self.participation}: {self.from_status} → {self.to_status}"
 
 
 class CertificateStatus(models.TextChoices):
@@ -295,25 +289,18 @@ class Certificate(models.Model):
         )
 
 
-class CertificateEvent(models.Model):
+class CertificateEvent(StatusChange):
+    subject_field = "certificate"
+
     certificate = models.ForeignKey(
         Certificate, on_delete=models.CASCADE, related_name="events", verbose_name=_("certificate")
     )
-    from_status = models.CharField(max_length=20, choices=CertificateStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=CertificateStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
-    )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(_("from status"), max_length=20, choices=CertificateStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=CertificateStatus.choices)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(StatusChange.Meta):
         verbose_name = _("certificate status change")
         verbose_name_plural = _("certificate status changes")
-
-    def __str__(self):
-        return f"{self.certificate}: {self.from_status} → {self.to_status}"
 
 
 class TimeHonouredBrand(models.Model):

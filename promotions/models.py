@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.images import random_upload_path
+from core.models import StatusChange
 from festival.models import Category, Festival
 from merchants.models import Merchant, Product
 
@@ -342,22 +343,18 @@ class PromotionItem(models.Model):
             raise ValidationError({"product": _("Choose one of your own products.")})
 
 
-class PromotionEvent(models.Model):
+class PromotionEvent(StatusChange):
     """One status change of a promotion: who, when, from, to and why."""
+
+    subject_field = "promotion"
 
     promotion = models.ForeignKey(
         Promotion, on_delete=models.CASCADE, related_name="events", verbose_name=_("promotion")
     )
-    from_status = models.CharField(max_length=20, choices=PromotionStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=PromotionStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("changed by")
-    )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_status = models.CharField(_("from status"), max_length=20, choices=PromotionStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=PromotionStatus.choices)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(StatusChange.Meta):
         verbose_name = _("promotion status change")
         verbose_name_plural = _("promotion status changes")
         constraints = [
@@ -368,6 +365,3 @@ class PromotionEvent(models.Model):
                 name="promotion_event_clock_once",
             )
         ]
-
-    def __str__(self):
-        return f"{self.promotion}: {self.from_status} → {self.to_status}"
