@@ -8,7 +8,7 @@ half-applies one object; objects a service refuses are reported as skipped
 with the service's reason.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django import forms
@@ -34,9 +34,11 @@ NOTE_NONE, NOTE_OPTIONAL, NOTE_REQUIRED = "none", "optional", "required"
 class Decision:
     """One decision a reviewer can take on an object.
 
-    ``perform(obj, by=user, note=str)`` calls the service; ``available(obj)``
-    says whether the button is offered for the object in its current status;
-    ``target_status`` lets a repeated decision answer calmly ("already approved").
+    ``perform(obj, by=user, note=str)`` calls the service; the button is offered
+    while the object's model transition table (``transitions``, the one the service
+    checks) allows ``target_status`` from its current status, so the admin never
+    disagrees with the services; ``target_status`` also lets a repeated decision
+    answer calmly ("already approved").
     """
 
     name: str
@@ -44,13 +46,16 @@ class Decision:
     done_message: str  # shown after a single decision, e.g. "%(object)s was approved."
     permission: str
     perform: Callable
-    available: Callable
+    transitions: Mapping[str, frozenset[str]]
     target_status: str
     note: str = NOTE_OPTIONAL
     note_label: str = gettext_lazy("Note")
     note_help: str = ""
     button_class: str = ""
     bulk_label: str = ""  # the bulk action's name, e.g. "Approve selected promotions…"
+
+    def available(self, obj) -> bool:
+        return self.target_status in self.transitions.get(obj.status, frozenset())
 
 
 class DecisionForm(forms.Form):

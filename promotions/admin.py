@@ -26,7 +26,6 @@ from core.admin_decisions import (
     DecisionReport,
 )
 from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
-from core.workflow import DomainError
 from festival.models import Festival
 
 from . import services
@@ -61,20 +60,6 @@ def item_check_summary(items) -> dict[str, int]:
     for item in items:
         counts[item.check_status or ""] = counts.get(item.check_status or "", 0) + 1
     return counts
-
-
-def why_not_all_pass(promotion) -> str:
-    """Why "approve all that pass" leaves a promotion pending ("" when every item passes)."""
-    items = list(promotion.items.all())
-    if not items:
-        return _("it has no items")
-    reasons = []
-    for item in items:
-        if item.check_status != CheckStatus.PASS:
-            status = item.get_check_status_display() if item.check_status else _("not checked")
-            detail = "; ".join(item.check_reasons) if item.check_reasons else ""
-            reasons.append(f"{item.product.sku}: {status}" + (f" ({detail})" if detail else ""))
-    return "; ".join(reasons)
 
 
 class PromotionItemInline(ReadOnlyInline):
@@ -158,7 +143,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             done_message=gettext_lazy("“%(object)s” was approved."),
             permission="promotions.review_promotion",
             perform=_approve,
-            available=lambda p: p.status == S.SUBMITTED,
+            transitions=ALLOWED_TRANSITIONS,
             target_status=S.APPROVED,
             note=NOTE_OPTIONAL,
             button_class="decision-approve",
@@ -169,7 +154,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             done_message=gettext_lazy("Changes to “%(object)s” were requested."),
             permission="promotions.review_promotion",
             perform=_request_changes,
-            available=lambda p: p.status == S.SUBMITTED,
+            transitions=ALLOWED_TRANSITIONS,
             target_status=S.CHANGES_REQUESTED,
             note=NOTE_REQUIRED,
             note_label=gettext_lazy("What to change"),
@@ -182,7 +167,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             done_message=gettext_lazy("“%(object)s” was cancelled."),
             permission="promotions.review_promotion",
             perform=_cancel,
-            available=lambda p: S.CANCELLED in ALLOWED_TRANSITIONS.get(p.status, ()),
+            transitions=ALLOWED_TRANSITIONS,
             target_status=S.CANCELLED,
             note=NOTE_REQUIRED,
             note_label=gettext_lazy("Reason"),
@@ -324,26 +309,11 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Approve all selected whose items all pass"), permissions=["review"])
     def approve_all_that_pass(self, request, queryset):
-        report = DecisionReport(done=[], skipped=[])
-        approve = self.decisions[0]
-        for promotion in queryset:  # items and products are prefetched by get_queryset
-            if promotion.status != S.SUBMITTED:
-                report.skipped.append(
-                    (promotion, _("not waiting for review (“%(status)s”)") % {"status": promotion.get_status_display()})
-                )
-                continue
-            reason = why_not_all_pass(promotion)
-            if reason:
-                report.skipped.append((promotion, _("left pending: %(reason)s") % {"reason": reason}))
-                continue
-            try:
-                services.approve_promotion(promotion, by=request.user)
-            except (DomainError, PermissionDenied) as error:
-                report.skipped.append((promotion, getattr(error, "message", str(error))))
-            else:
-                report.done.append(promotion)
-                self.log_change(request, promotion, _("Approved: every item passes the honest-price check"))
-        report.send(request, approve)
+        # items and products are prefetched by get_queryset
+        approved, skipped = services.approve_promotions_that_pass(queryset, by=request.user)
+        for promotion in approved:
+            self.log_change(request, promotion, _("Approved: every item passes the honest-price check"))
+        DecisionReport(done=approved, skipped=skipped).send(request, self.decisions[0])
 
     # The festival dashboard ---------------------------------------------------
 

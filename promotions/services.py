@@ -240,6 +240,44 @@ def approve_promotion(promotion: Promotion, *, by, note: str = "", now=None) -> 
     return promotion
 
 
+def why_not_all_pass(promotion: Promotion) -> str:
+    """Why "approve all that pass" leaves a promotion pending ("" when every item passes).
+    Reads ``promotion.items`` (prefetch them, with their products, for many promotions)."""
+    items = list(promotion.items.all())
+    if not items:
+        return _("it has no items")
+    reasons = []
+    for item in items:
+        if item.check_status != CheckStatus.PASS:
+            status = item.get_check_status_display() if item.check_status else _("not checked")
+            detail = "; ".join(item.check_reasons) if item.check_reasons else ""
+            reasons.append(f"{item.product.sku}: {status}" + (f" ({detail})" if detail else ""))
+    return "; ".join(reasons)
+
+
+def approve_promotions_that_pass(
+    promotions: Iterable[Promotion], *, by, now=None
+) -> tuple[list[Promotion], list[tuple[Promotion, str]]]:
+    """Approve each submitted promotion whose items all pass the honest-price check;
+    leave the others pending. Each approval is its own transaction, so one refusal
+    never undoes the others. Returns (approved, [(skipped, why)])."""
+    approved, skipped = [], []
+    for promotion in promotions:
+        if promotion.status != S.SUBMITTED:
+            reason = _("not waiting for review (“%(status)s”)") % {"status": promotion.get_status_display()}
+            skipped.append((promotion, reason))
+            continue
+        reason = why_not_all_pass(promotion)
+        if reason:
+            skipped.append((promotion, _("left pending: %(reason)s") % {"reason": reason}))
+            continue
+        try:
+            approved.append(approve_promotion(promotion, by=by, now=now))
+        except (DomainError, PermissionDenied) as error:
+            skipped.append((promotion, getattr(error, "message", str(error))))
+    return approved, skipped
+
+
 @transaction.atomic
 def request_changes(promotion: Promotion, *, by, note: str, now=None) -> Promotion:
     _require_reviewer(by)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from festival.roles import ORGANISER_ADMIN, REVIEWER
+from promotions import services
 from promotions.models import CheckStatus, PromotionStatus
 from tests.admin_support import client_for, staff_user
 from tests.factories import PromotionFactory, PromotionItemFactory
@@ -301,3 +302,28 @@ def test_viewer_exports_the_promotions():
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert response.status_code == 200
     assert "Exported promotion" in content.decode("utf-8-sig")
+
+
+def test_approve_promotions_that_pass_is_a_service_every_interface_can_call(reviewer):
+    clean = PromotionFactory(submitted=True)
+    _checked_item(clean, CheckStatus.PASS)
+    warned = PromotionFactory(submitted=True)
+    _checked_item(warned, CheckStatus.WARNING)
+
+    approved, skipped = services.approve_promotions_that_pass([clean, warned], by=reviewer)
+
+    assert [p.pk for p in approved] == [clean.pk]
+    assert [(p.pk, reason.startswith("left pending:")) for p, reason in skipped] == [(warned.pk, True)]
+    assert clean.events.get().to_status == PromotionStatus.APPROVED and not warned.events.exists()
+
+
+@pytest.mark.parametrize("status", PromotionStatus.values)
+def test_review_buttons_follow_the_transition_table(status):
+    from promotions.admin import PromotionAdmin
+    from promotions.models import ALLOWED_TRANSITIONS
+
+    promotion = PromotionFactory.build(status=status)
+
+    offered = {d.target_status for d in PromotionAdmin.decisions if d.available(promotion)}
+
+    assert offered == {d.target_status for d in PromotionAdmin.decisions} & ALLOWED_TRANSITIONS.get(status, set())
