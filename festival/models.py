@@ -174,6 +174,22 @@ class Festival(models.Model):
         """A stored (UTC) moment in the festival's own time zone."""
         return timezone.localtime(moment, self.tz) if moment else moment
 
+    def local_minute(self, moment) -> str:
+        """A moment as people read it in the festival's zone: "2020-04-28 00:00"."""
+        return f"{self.local(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+    # The festival's calendar rules, asked by every interface through the services.
+
+    def registration_open_at(self, now) -> bool:
+        return self.registration_opens_at <= now <= self.registration_closes_at
+
+    def submission_deadline_passed_at(self, now) -> bool:
+        return now > self.submission_deadline
+
+    def has_ended_at(self, now) -> bool:
+        """Once the window is over, no new promotion can run in it."""
+        return now >= self.ends_at
+
     def start_of_day(self, day):
         return datetime.combine(day, time.min, tzinfo=self.tz)
 

@@ -106,7 +106,7 @@ def apply_to_festival(
     categories = list(categories)
     if not categories:
         raise DomainError(_("Choose at least one category."), code="no_categories")
-    if not (festival.registration_opens_at <= now <= festival.registration_closes_at):
+    if not festival.registration_open_at(now):
         raise DomainError(_("Registration for %(festival)s is not open.") % {"festival": festival}, code="closed")
     refusals = category_refusals(merchant, festival, categories)
     if refusals:

@@ -105,8 +105,7 @@ def apply(request, festival_pk):
         else:
             messages.success(request, _("Your application to %(festival)s was sent.") % {"festival": festival})
             return redirect("merchant:home")
-    now = timezone.now()
-    registration_open = festival.registration_opens_at <= now <= festival.registration_closes_at
+    registration_open = festival.registration_open_at(timezone.now())
     return render(
         request,
         "merchant/apply.html",

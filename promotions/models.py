@@ -237,8 +237,8 @@ class Promotion(models.Model):
                 errors["starts_at"] = _(
                     "A promotion must run inside the festival window (%(start)s to %(end)s, %(tz)s)."
                 ) % {
-                    "start": f"{festival.local(festival.starts_at):%Y-%m-%d %H:%M}",
-                    "end": f"{festival.local(festival.ends_at):%Y-%m-%d %H:%M}",
+                    "start": festival.local_minute(festival.starts_at),
+                    "end": festival.local_minute(festival.ends_at),
                     "tz": festival.time_zone,
                 }
         errors.update(self._kind_errors())

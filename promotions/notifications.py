@@ -29,11 +29,6 @@ PARTICIPATION_EVENTS = {E.PARTICIPATION_APPROVED, E.PARTICIPATION_REJECTED}
 NOTIFIED_EVENTS = DECISION_EVENTS | WINDOW_EVENTS | PARTICIPATION_EVENTS
 
 
-def _local(festival, moment) -> str:
-    """A moment as merchants read it: in the festival's own time zone."""
-    return f"{festival.local(moment):%Y-%m-%d %H:%M}"
-
-
 def merchant_recipients(merchant) -> list[str]:
     """The merchant's contact address and its owners' addresses."""
     owners = merchant.memberships.filter(role=MembershipRole.OWNER, user__is_active=True)
@@ -87,8 +82,8 @@ def _promotion_decided(event_type, pk) -> bool:
             "merchant": promotion.merchant,
             "festival": festival,
             "note": record.note,
-            "starts_at": _local(festival, promotion.starts_at),
-            "ends_at": _local(festival, promotion.ends_at),
+            "starts_at": festival.local_minute(promotion.starts_at),
+            "ends_at": festival.local_minute(promotion.ends_at),
         },
     )
 
@@ -118,8 +113,8 @@ def _promotions_moved(event_type, object_ids) -> int:
                 "promotions": [
                     {
                         "title": p.title,
-                        "starts_at": _local(festival, p.starts_at),
-                        "ends_at": _local(festival, p.ends_at),
+                        "starts_at": festival.local_minute(p.starts_at),
+                        "ends_at": festival.local_minute(p.ends_at),
                     }
                     for p in items
                 ],
@@ -154,7 +149,7 @@ def send_deadline_reminders(*, now=None) -> int:
                 context={
                     "merchant": merchant,
                     "festival": festival,
-                    "deadline": _local(festival, festival.submission_deadline),
+                    "deadline": festival.local_minute(festival.submission_deadline),
                     "promotions": promotions,
                 },
             )

@@ -111,6 +111,11 @@ def create_promotion(
 ) -> Promotion:
     """Create a draft. ``fields`` are model fields (title, kind, starts_at, ends_at, kind fields…)."""
     _validate_merchant_may_file(merchant, festival)
+    if festival.has_ended_at(now or timezone.now()):
+        raise PromotionError(
+            _("%(festival)s has ended: no new promotion can run in it.") % {"festival": festival},
+            code="festival_ended",
+        )
     promotion = Promotion(merchant=merchant, festival=festival, created_by=by, status=S.DRAFT, **fields)
     promotion.full_clean()
     promotion.save()
@@ -187,10 +192,10 @@ def submit_promotion(promotion: Promotion, *, by=None, now=None) -> Promotion:
         if not locked.can_move_to(S.SUBMITTED):
             return _transition(locked, S.SUBMITTED, by=by)  # raises TransitionNotAllowed with the reason
         festival = locked.festival
-        if now > festival.submission_deadline:
+        if festival.submission_deadline_passed_at(now):
             raise PromotionError(
                 _("The submission deadline (%(deadline)s) has passed.")
-                % {"deadline": f"{festival.local(festival.submission_deadline):%Y-%m-%d %H:%M}"},
+                % {"deadline": festival.local_minute(festival.submission_deadline)},
                 code="deadline_passed",
             )
         _validate_merchant_may_file(locked.merchant, festival)

@@ -117,7 +117,7 @@ def _promotion_form(request, festival, promotion):
             "kind_field_kinds": {name: kinds_using(name) for name in KIND_FIELDS},
             "has_products": merchant_selectors.products_for(merchant).exists(),
             "deadline": festival.local(festival.submission_deadline),
-            "deadline_passed": timezone.now() > festival.submission_deadline,
+            "deadline_passed": festival.submission_deadline_passed_at(timezone.now()),
         }
         return render(request, "merchant/promotion_form.html", context)
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from promotions.models import Promotion, PromotionStatus
@@ -103,6 +104,18 @@ def test_create_in_a_festival_the_merchant_is_not_in_is_refused(client_a):
 
     assert response.status_code == 400
     assert response.json()["code"] == "not_participant"
+
+
+def test_create_in_a_festival_that_has_ended_is_refused_like_in_the_portal(client_a, festival, merchant_a):
+    body = _body(festival)
+    drafts = Promotion.objects.count()
+
+    with time_machine.travel(festival.ends_at + timedelta(seconds=1), tick=False):
+        response = client_a.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "festival_ended"
+    assert Promotion.objects.count() == drafts
 
 
 def test_create_with_a_foreign_product_is_refused(client_b, festival, product_a):
