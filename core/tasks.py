@@ -2,8 +2,10 @@
 uploaded images (the apps register which image fields get one, core/thumbnails.py)."""
 
 import logging
+from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,22 @@ RETRY_OPTIONS = {
     "retry_jitter": True,
     "max_retries": 5,
 }
+
+# Mail goes out through the network: a refused or dropped SMTP connection is retried too.
+MAIL_RETRY_OPTIONS = {**RETRY_OPTIONS, "autoretry_for": (*RETRY_OPTIONS["autoretry_for"], SMTPException, OSError)}
+
+
+def enqueue_on_commit(task, **kwargs) -> None:
+    """Enqueue ``task`` once the transaction commits. A broker that is down must not
+    turn a change the user already saw succeed into an error: the failure is logged."""
+
+    def enqueue():
+        try:
+            task.delay(**kwargs)
+        except Exception:
+            logger.exception("could not enqueue %s %s", task.name, kwargs)
+
+    transaction.on_commit(enqueue)
 
 
 @shared_task(name="core.make_upload_thumbnail")

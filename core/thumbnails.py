@@ -7,7 +7,6 @@ import posixpath
 
 from django.apps import apps
 from django.core.files.storage import default_storage
-from django.db import transaction
 
 from . import tasks
 from .images import make_thumbnail
@@ -62,17 +61,6 @@ def make_registered_thumbnail(*, target: str, object_id: int) -> str | None:
 
 
 def thumbnail_after_commit(target: str, obj) -> None:
-    """Enqueue the thumbnail of a just-saved upload once the transaction commits.
-
-    A broker that is down must not undo an upload the merchant already saw
-    succeed: the failure is logged and the page shows the full image meanwhile.
-    """
-    object_id = obj.pk
-
-    def enqueue():
-        try:
-            tasks.make_upload_thumbnail.delay(target=target, object_id=object_id)
-        except Exception:
-            logger.exception("could not enqueue the thumbnail of %s %s", target, object_id)
-
-    transaction.on_commit(enqueue)
+    """Enqueue the thumbnail of a just-saved upload once the transaction commits (the
+    page shows the full image meanwhile, and a broker that is down loses no upload)."""
+    tasks.enqueue_on_commit(tasks.make_upload_thumbnail, target=target, object_id=obj.pk)

@@ -1,4 +1,7 @@
-"""The festival clock: move festivals and promotions whose boundary has passed."""
+"""The festival side of the clock: move festivals whose boundary has passed.
+
+Promotions move in promotions/services.py; promotions/clock.py runs both in one
+tick (festivals first), for the periodic task and the demo alike."""
 
 import logging
 

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.events import DomainEvent, publish_on_commit
+from core.tasks import enqueue_on_commit
 from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
 from festival.models import Category, Festival
 
+from . import tasks
 from . import uscc as uscc_rules
 from .models import (
     CERTIFICATE_TRANSITIONS,
@@ -330,20 +332,18 @@ def account_setup_url(user) -> str:
     """The link a new merchant user follows to choose a password (one use, expires)."""
     from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    try:
-        path = reverse("merchant:account_setup", kwargs={"uidb64": uidb64, "token": token})
-    except NoReverseMatch:  # the portal's setup page is not routed in this checkout
-        path = f"/merchant/setup/{uidb64}/{token}/"
+    path = reverse("merchant:account_setup", kwargs={"uidb64": uidb64, "token": token})
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _send_invitation(user_id: int, merchant_id: int) -> None:
+def send_invitation(*, user_id: int, merchant_id: int) -> None:
+    """Email the account-setup link (through Celery, after the invitation commits)."""
     from django.contrib.auth import get_user_model
     from django.core.mail import send_mail
 
@@ -389,13 +389,13 @@ def invite_member(merchant: Merchant, *, email: str, role: str, by):
         membership = getattr(existing, "membership", None)
         if membership is not None and membership.merchant_id == merchant.pk and not existing.has_usable_password():
             # Invited before but never set up (the mail was lost?): send a fresh link.
-            transaction.on_commit(lambda: _send_invitation(existing.pk, merchant.pk), robust=True)
+            enqueue_on_commit(tasks.task_send_invitation, user_id=existing.pk, merchant_id=merchant.pk)
             return membership
         raise DomainError(_("%(email)s already has an account.") % {"email": email}, code="duplicate")
     user = User(username=email, email=email, is_staff=False)
     user.set_unusable_password()
     user.save()
     membership = Membership.objects.create(user=user, merchant=merchant, role=role, invited_by=by)
-    # robust: a mail server that is down must not turn the saved invitation into an error page.
-    transaction.on_commit(lambda: _send_invitation(user.pk, merchant.pk), robust=True)
+    # A broker or mail server that is down must not turn the saved invitation into an error page.
+    enqueue_on_commit(tasks.task_send_invitation, user_id=user.pk, merchant_id=merchant.pk)
     return membership

@@ -1,18 +1,16 @@
 """Promotion-side tasks: the clock, mails, reminders, the reviewers' digest and the nightly results."""
 
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
 
-from core.tasks import RETRY_OPTIONS
+from core.tasks import MAIL_RETRY_OPTIONS, RETRY_OPTIONS
 
 logger = logging.getLogger(__name__)
 
 # Objects per notification task: a batch of promotions going live is mailed
 # per merchant, and a task of 500 stays well inside the soft time limit.
 NOTIFY_BATCH = 500
-MAIL_RETRY_OPTIONS = {**RETRY_OPTIONS, "autoretry_for": (*RETRY_OPTIONS["autoretry_for"], SMTPException, OSError)}
 
 
 # Named for the beat schedule rows that run it (django-celery-beat stores the name).
