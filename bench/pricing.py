@@ -14,7 +14,7 @@ days so some items fall back, the rest daily), ``--points`` price points, and
 
 Then, in this one process and alternating, it times
 - ours: ``promotions.pricing.reference_prices_for_items(PromotionItem.objects.all())``,
-  the very function ``refresh_item_checks`` uses for many items, and
+  the very function ``services.refresh_item_checks`` uses for many items, and
 - the baseline: one hand-written query (LATERAL MIN over the window, the
   fallback evaluated only when the window is empty), fetched the same way,
 checks that both give identical prices and sources for every item, and prints

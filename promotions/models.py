@@ -308,7 +308,7 @@ class PromotionItem(models.Model):
     promo_price = models.DecimalField(
         _("promotional price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    # The stored honest-price check (see promotions/pricing.py)
+    # The stored honest-price check (see promotions/pricing/, stored by services.refresh_item_checks)
     check_status = models.CharField(_("check"), max_length=10, choices=CheckStatus.choices, blank=True)
     reference_price = models.DecimalField(
         _("reference price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True

@@ -6,7 +6,7 @@ publishing transaction commits.
 
 from core.events import DomainEvent, subscribe
 
-from . import pricing
+from . import services
 
 
 @subscribe
@@ -17,4 +17,4 @@ def recheck_items_when_prices_recorded(event_type, **ids):
         return
     product_ids = ids.get("product_ids") or []
     if product_ids:
-        pricing.refresh_checks_for_products(product_ids)
+        services.refresh_checks_for_products(product_ids)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,8 @@ from .models import (
 
 S = PromotionStatus
 REVIEW_PERMISSION = "promotions.review_promotion"
+# Promotions whose item checks follow price and date changes (before a decision).
+RECHECKED_STATUSES = (S.DRAFT, S.CHANGES_REQUESTED, S.SUBMITTED)
 
 
 class PromotionError(DomainError):
@@ -156,7 +159,7 @@ def update_promotion(
         _set_items(locked, items)
     if locked.items.filter(checked_at__isnull=False).exists():
         # Prices or dates may have changed: keep the stored check current.
-        pricing.refresh_item_checks(locked)
+        refresh_item_checks(locked)
     return locked
 
 
@@ -168,6 +171,57 @@ def delete_promotion(promotion: Promotion, *, by=None) -> None:
             _("Only drafts and promotions with changes requested can be deleted."), code="not_editable"
         )
     locked.delete()
+
+
+# Honest-price checks ---------------------------------------------------------
+#
+# The engine (promotions.pricing) computes the checks; these store them on the items.
+
+
+def _store_checks(checks: list[pricing.ItemCheck], now) -> None:
+    for check in checks:
+        item = check.item
+        item.check_status = check.status
+        item.reference_price = check.reference.price
+        item.reference_source = check.reference.source
+        item.real_discount_percent = check.real_discount_percent
+        item.check_reasons = check.reasons
+        item.checked_at = now
+    PromotionItem.objects.bulk_update(
+        [c.item for c in checks],
+        ["check_status", "reference_price", "reference_source", "real_discount_percent", "check_reasons", "checked_at"],
+        batch_size=pricing.CHECK_CHUNK_SIZE,
+    )
+
+
+@transaction.atomic
+def refresh_checks_for_items(items: QuerySet, *, now=None, keep=True) -> list[pricing.ItemCheck]:
+    """Recompute and store the check of every item in ``items``, chunk by chunk.
+
+    Returns the checks; with ``keep=False`` (large refreshes) returns an empty
+    list and holds only one chunk in memory at a time.
+    """
+    now = now or timezone.now()
+    kept: list[pricing.ItemCheck] = []
+    for chunk in pricing.iter_item_checks(items):
+        _store_checks(chunk, now)
+        if keep:
+            kept.extend(chunk)
+    return kept
+
+
+def refresh_item_checks(promotion, *, now=None) -> list[pricing.ItemCheck]:
+    """Recompute and store the check of every item of ``promotion``."""
+    return refresh_checks_for_items(PromotionItem.objects.filter(promotion_id=promotion.pk), now=now)
+
+
+def refresh_checks_for_products(product_ids: Iterable[int], *, now=None) -> int:
+    """New prices were recorded: re-check the items of these products in promotions
+    not yet decided. Returns how many items were re-checked."""
+    items = PromotionItem.objects.filter(product_id__in=list(product_ids), promotion__status__in=RECHECKED_STATUSES)
+    count = items.count()
+    refresh_checks_for_items(items, now=now, keep=False)
+    return count
 
 
 # Merchant actions ---------------------------------------------------------
@@ -201,7 +255,7 @@ def submit_promotion(promotion: Promotion, *, by=None, now=None) -> Promotion:
         _validate_merchant_may_file(locked.merchant, festival)
         if not locked.items.exists():
             raise PromotionError(_("Add at least one item before submitting."), code="no_items")
-        checks = pricing.refresh_item_checks(locked, now=now)
+        checks = refresh_item_checks(locked, now=now)
     failing = [c for c in checks if c.status == CheckStatus.FAIL]
     if failing:
         raise SubmissionRefused(

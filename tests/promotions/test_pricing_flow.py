@@ -129,7 +129,7 @@ def test_moving_the_start_rechecks_against_the_new_window():
     it = item("80.00")
     price(it.product, "100.00", days_before(3))
     price(it.product, "79.00", START + timedelta(days=1))  # before the new start
-    pricing.refresh_item_checks(it.promotion, now=NOW)
+    services.refresh_item_checks(it.promotion, now=NOW)
 
     services.update_promotion(it.promotion, starts_at=START + timedelta(days=2), ends_at=START + timedelta(days=4))
 
@@ -141,7 +141,7 @@ def test_refresh_stores_every_field_and_the_time():
     it = item("80.00")
     price(it.product, "100.00", days_before(3))
 
-    pricing.refresh_item_checks(it.promotion, now=NOW)
+    services.refresh_item_checks(it.promotion, now=NOW)
 
     stored = PromotionItem.objects.get(pk=it.pk)
     assert (
@@ -160,7 +160,9 @@ def _refresh_queries(count):
     for it in items:
         price(it.product, "100.00", days_before(3))
     with CaptureQueriesContext(connection) as queries:
-        checks = pricing.refresh_checks_for_items(PromotionItem.objects.filter(pk__in=[it.pk for it in items]), now=NOW)
+        checks = services.refresh_checks_for_items(
+            PromotionItem.objects.filter(pk__in=[it.pk for it in items]), now=NOW
+        )
     assert [c.status for c in checks] == [CheckStatus.PASS] * count
     return len(queries.captured_queries)
 
@@ -175,7 +177,7 @@ def test_refreshing_many_items_takes_as_many_queries_as_refreshing_few():
 def test_badge_reads_the_stored_check():
     it = item("80.00")
     price(it.product, "100.00", days_before(3))
-    pricing.refresh_item_checks(it.promotion, now=NOW)
+    services.refresh_item_checks(it.promotion, now=NOW)
     it.refresh_from_db()
 
     badge = pricing.honest_price_badge(it)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from promotions import pricing
+from promotions import pricing, services
 from promotions.models import CheckStatus, PromotionItem, PromotionKind, ReferenceSource
 from tests.factories import PromotionFactory, PromotionItemFactory
 from tests.promotions.pricing_helpers import START, days_before, festival, item, price
@@ -87,7 +87,7 @@ def test_price_absurdly_above_reference_fails_and_can_be_stored():
     it = item("9999.00")
     _history(it, (3, "0.01"))
 
-    pricing.refresh_item_checks(it.promotion)
+    services.refresh_item_checks(it.promotion)
 
     it.refresh_from_db()
     assert (it.check_status, it.real_discount_percent) == (CheckStatus.FAIL, Decimal("-99999.99"))

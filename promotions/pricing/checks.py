@@ -1,0 +1,118 @@
+"""Checking items against the rules: gather each item's price history and overlaps
+from the database, then apply ``rules.evaluate_item``. Reads only: storing the
+checks is the services' job (``promotions.services.refresh_item_checks`` and co.).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from django.db.models import QuerySet
+
+from ..models import Promotion, PromotionItem
+from .history import (
+    CHECK_CHUNK_SIZE,
+    earlier_price_level,
+    last_price_before,
+    price_histories_for_items,
+    reference_price,
+)
+from .rules import BINDING_STATUSES, ItemCheck, Overlap, PriceHistory, evaluate_item
+
+# Overlaps ----------------------------------------------------------------------------------
+
+
+def _stack(kind_a, kind_b, stackable_kinds) -> bool:
+    return kind_a in stackable_kinds and kind_b in stackable_kinds
+
+
+def overlaps_for_items(items: Sequence[PromotionItem]) -> dict[int | None, list[Overlap]]:
+    """For each item (keyed by pk, or None for one unsaved item): the approved or live
+    promotions of the same merchant that cover its product at an overlapping time
+    and may not stack with the item's promotion. One query for all the items."""
+    if not items:
+        return {}
+    product_ids = {item.product_id for item in items}
+    promotions = {item.promotion_id: item.promotion for item in items}
+    earliest = min(p.starts_at for p in promotions.values())
+    latest = max(p.ends_at for p in promotions.values())
+    others = (
+        PromotionItem.objects.filter(
+            product_id__in=product_ids,
+            promotion__merchant_id__in={p.merchant_id for p in promotions.values()},
+            promotion__status__in=BINDING_STATUSES,
+            promotion__starts_at__lt=latest,
+            promotion__ends_at__gt=earliest,
+        )
+        .values_list(
+            "product_id",
+            "promotion_id",
+            "promotion__merchant_id",
+            "promotion__title",
+            "promotion__kind",
+            "promotion__starts_at",
+            "promotion__ends_at",
+        )
+        .order_by("promotion__starts_at", "promotion_id")
+    )
+    by_product = defaultdict(list)
+    for product_id, promotion_id, merchant_id, title, kind, starts_at, ends_at in others:
+        by_product[product_id].append((merchant_id, Overlap(promotion_id, title, kind, starts_at, ends_at)))
+    result = {}
+    for item in items:
+        promotion = item.promotion
+        stackable = promotion.festival.stackable_kinds or []
+        result[item.pk] = [
+            other
+            for merchant_id, other in by_product.get(item.product_id, [])
+            if merchant_id == promotion.merchant_id
+            and other.promotion_id != promotion.pk
+            and other.starts_at < promotion.ends_at
+            and other.ends_at > promotion.starts_at
+            and not _stack(promotion.kind, other.kind, stackable)
+        ]
+    return result
+
+
+# Checks (nothing is stored) --------------------------------------------------------------
+
+
+def check_item(item: PromotionItem) -> ItemCheck:
+    """Check one (possibly unsaved) item, e.g. to preview a form; nothing is stored."""
+    promotion = item.promotion
+    festival = promotion.festival
+    history = PriceHistory(
+        reference_price(item.product_id, starts_at=promotion.starts_at, lookback_days=festival.price_lookback_days),
+        earlier_price_level(
+            item.product_id,
+            starts_at=promotion.starts_at,
+            lookback_days=festival.price_lookback_days,
+            raise_days=festival.raise_lookback_days,
+        ),
+        last_price_before(item.product_id, promotion.starts_at),
+    )
+    overlaps = overlaps_for_items([item]).get(item.pk, [])
+    return evaluate_item(item, history, overlaps, festival=festival)
+
+
+def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
+    """Check many stored items, one chunk of CHECK_CHUNK_SIZE at a time: four
+    queries per chunk (items, their promotions, price histories, overlaps),
+    and only one chunk in memory."""
+    ids = list(items.order_by("pk").values_list("pk", flat=True))
+    for offset in range(0, len(ids), CHECK_CHUNK_SIZE):
+        chunk = PromotionItem.objects.filter(pk__in=ids[offset : offset + CHECK_CHUNK_SIZE])
+        loaded = list(chunk.select_related("product").order_by("pk"))
+        # One instance per promotion, not one per item (select_related would copy it per row).
+        promotions = Promotion.objects.select_related("festival").in_bulk({item.promotion_id for item in loaded})
+        for item in loaded:
+            item.promotion = promotions[item.promotion_id]
+        histories = price_histories_for_items(chunk)
+        overlaps = overlaps_for_items(loaded)
+        yield [evaluate_item(item, histories[item.pk], overlaps.get(item.pk, ())) for item in loaded]
+
+
+def check_items(items: QuerySet) -> list[ItemCheck]:
+    """Check many stored items (nothing is stored); see ``iter_item_checks``."""
+    return [check for chunk in iter_item_checks(items) for check in chunk]
