@@ -32,9 +32,9 @@ from .forms import (
     PriceListConfirmForm,
     PriceListUploadForm,
     ProductForm,
-    price_list_template,
 )
 from .models import ParticipationStatus, PriceSource, Product
+from .price_lists import price_list_template
 
 DEFAULT_ZONE = "Asia/Shanghai"
 

@@ -1,0 +1,31 @@
+"""Products and their price points: records kept by the merchants, read-only here."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from core.admin_display import ReadOnlyAdmin
+
+from ..models import PricePoint, Product
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = ("sku", "name", "merchant", "category", "unit")
+    list_select_related = ("merchant", "category__parent")
+    list_filter = ("category",)
+    search_fields = ("sku", "name", "merchant__name")
+
+
+@admin.register(PricePoint)
+class PricePointAdmin(ReadOnlyAdmin):
+    """Price history is the evidence behind the honest-price check: never edited here."""
+
+    list_display = ("product", "merchant", "price", "recorded_at", "source")
+    list_select_related = ("product__merchant",)
+    list_filter = ("source",)
+    search_fields = ("product__sku", "product__merchant__name")
+    date_hierarchy = "recorded_at"
+
+    @admin.display(description=gettext_lazy("merchant"))
+    def merchant(self, point):
+        return point.product.merchant
