@@ -1,9 +1,7 @@
 """A merchant's daily sales reports."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api import selectors
@@ -39,11 +37,9 @@ class SalesReportViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        merchant, festival = self.actor.merchant, data["festival"]
-        if not selectors.is_approved_participant(merchant, festival):
-            raise ValidationError({"festival": [_("Your merchant is not an approved participant of this festival.")]})
+        # The service refuses a festival the merchant is not an approved participant of.
         report, created = merchant_services.report_sales(
-            merchant, festival, date=data["date"], gmv=data["gmv"], orders=data["orders"]
+            self.actor.merchant, data["festival"], date=data["date"], gmv=data["gmv"], orders=data["orders"]
         )
         return Response(
             self.get_serializer(report).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
