@@ -126,12 +126,6 @@ def price_points(product):
     return PricePoint.objects.filter(product=product).order_by("-recorded_at", "-pk")
 
 
-def is_approved_participant(merchant, festival) -> bool:
-    return Participation.objects.filter(
-        merchant=merchant, festival=festival, status=ParticipationStatus.APPROVED
-    ).exists()
-
-
 def own_sales_reports(merchant):
     return SalesReport.objects.filter(merchant=merchant).select_related("festival").order_by("festival", "date", "pk")
 

@@ -302,9 +302,28 @@ def record_prices(rows: Iterable[tuple[Product, Decimal, datetime]], *, source) 
 # Sales reports -----------------------------------------------------------
 
 
+def is_approved_participant(merchant: Merchant, festival: Festival) -> bool:
+    return Participation.objects.filter(
+        merchant=merchant, festival=festival, status=ParticipationStatus.APPROVED
+    ).exists()
+
+
 @transaction.atomic
 def report_sales(merchant: Merchant, festival: Festival, *, date, gmv, orders) -> tuple[SalesReport, bool]:
-    """Record a day's sales; the same merchant, festival and day replaces the earlier figure."""
+    """Record a day's sales; the same merchant, festival and day replaces the earlier figure.
+
+    Only an approved participant of the festival may report its sales: anyone
+    else gets a ValidationError on ``festival`` (code ``not_participant``),
+    checked before the figures and the day.
+    """
+    if not is_approved_participant(merchant, festival):
+        raise ValidationError(
+            {
+                "festival": ValidationError(
+                    _("Your merchant is not an approved participant of this festival."), code="not_participant"
+                )
+            }
+        )
     gmv = Decimal(gmv)
     if gmv < 0 or orders < 0:
         raise DomainError(_("Sales and orders cannot be negative."), code="negative")
