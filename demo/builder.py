@@ -27,20 +27,22 @@ from django.utils import timezone
 
 from core import events
 from festival.categories import ensure_category_tree
-from festival.models import Festival, Organiser
+from festival.models import Category, DailyResult, Festival, FestivalEvent, Organiser
 from merchants import services as merchant_services
 from merchants.models import (
     Certificate,
+    CertificateEvent,
     Membership,
     MembershipRole,
     Merchant,
     Participation,
+    ParticipationEvent,
     PricePoint,
     Product,
     SalesReport,
 )
-from promotions.clock import run_clock_tick
-from promotions.models import Promotion
+from promotions.clock import tick
+from promotions.models import Promotion, PromotionEvent, PromotionItem
 
 from . import data as demo_data
 from .editions import CurrentEdition, HistoricEdition, RunningSpecial
@@ -199,7 +201,7 @@ class DemoBuilder:
     def catch_up_clock(self):
         """One clock tick at the seeding moment, so the beat finds nothing due: also
         settles an earlier run's editions whose boundaries have passed since."""
-        run_clock_tick(now=self.now)
+        tick(now=self.now)
 
     def ensure_merchant_login(self, current):
         user = self.ensure_user("merchant", first_name="商家")
@@ -216,11 +218,6 @@ def seed_demo(*, now=None) -> DemoResult:
 
 def demo_counts() -> dict[str, int]:
     """Row counts of everything the demo creates (used to prove idempotence)."""
-    from merchants.models import CertificateEvent, ParticipationEvent
-    from promotions.models import PromotionEvent, PromotionItem
-
-    from .models import Category, DailyResult, FestivalEvent
-
     models = (
         Organiser,
         Festival,

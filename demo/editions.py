@@ -17,7 +17,7 @@ from merchants import services as merchant_services
 from merchants.models import Certificate, CertificateStatus, MerchantKind, PricePoint, PriceSource, SalesReport
 from promotions import pricing
 from promotions import services as promotion_services
-from promotions.clock import run_clock_tick
+from promotions.clock import tick
 from promotions.models import Promotion, PromotionKind
 from promotions.results import roll_up_festival
 
@@ -269,7 +269,7 @@ class EditionBuilder:
         if until is not None:
             moments = {moment for moment in moments if moment <= until} | {until}
         for moment in sorted(moments):
-            run_clock_tick(now=moment)
+            tick(now=moment)
             for fate, pk in actions.get(moment, ()):
                 promotion = Promotion.objects.get(pk=pk)
                 if fate == "withdrawn_live":

@@ -20,10 +20,22 @@ logger = logging.getLogger(__name__)
 CLOCK_LOCK = "festival-clock"
 
 
+def tick(*, now) -> dict:
+    """Move everything whose boundary ``now`` has passed: festivals first, then
+    promotions going live, then ending, so a catch-up after downtime replays the
+    boundaries in order. Idempotent (compare-and-set), so a second tick at the same
+    moment moves nothing; unlocked, for callers that own the moment (the demo's
+    replay inside its transaction) — the periodic task goes through run_clock_tick."""
+    batch_size = settings.CLOCK_BATCH_SIZE
+    festivals = festival_services.advance_festivals(now=now)
+    started = services.start_due_promotions(now=now, batch_size=batch_size)
+    ended = services.end_due_promotions(now=now, batch_size=batch_size)
+    return {"festivals": len(festivals), "started": started, "ended": ended}
+
+
 def run_clock_tick(*, now=None) -> dict | None:
-    """One tick: festivals first, then promotions going live, then ending, so a
-    catch-up after downtime replays the boundaries in order. Returns None when
-    another tick holds the lock (this one exits at once instead of queueing)."""
+    """One tick under the clock lock, so two workers never tick at once. Returns
+    None when another tick holds the lock (this one exits at once instead of queueing)."""
     # One moment for the whole tick, so a festival and its promotions that
     # share a boundary move in the same tick, festival first.
     now = now or timezone.now()
@@ -31,10 +43,7 @@ def run_clock_tick(*, now=None) -> dict | None:
         if not acquired:
             logger.info("clock: another tick is running; skipping this one")
             return None
-        batch_size = settings.CLOCK_BATCH_SIZE
-        festivals = festival_services.advance_festivals(now=now)
-        started = services.start_due_promotions(now=now, batch_size=batch_size)
-        ended = services.end_due_promotions(now=now, batch_size=batch_size)
-    if festivals or started or ended:
-        logger.info("clock: %d festivals moved, %d promotions live, %d ended", len(festivals), started, ended)
-    return {"festivals": len(festivals), "started": started, "ended": ended}
+        moved = tick(now=now)
+    if any(moved.values()):
+        logger.info("clock: %(festivals)d festivals moved, %(started)d promotions live, %(ended)d ended", moved)
+    return moved

@@ -48,6 +48,8 @@ def _log_in(page, live_server):
     page.get_by_label("Username").fill("tea-shop")
     page.get_by_label("Password").fill("pass-word-123")
     page.get_by_role("button", name="Log in").click()
+    # The portal's home, not the login page still on screen (it has a language switch too).
+    page.wait_for_url(live_server.url + "/merchant/")
 
 
 def test_file_a_threshold_promotion_preview_the_prices_and_submit(browser_page, live_server, shop):
