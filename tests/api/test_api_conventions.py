@@ -1,12 +1,15 @@
 """Pagination, ETag/304, throttling, CSRF, error shapes and hostile input."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from rest_framework.test import APIClient
 
+from merchants.models import Product, SalesReport
+from promotions.models import Promotion
 from tests.api.conftest import key_client
-from tests.factories import CategoryFactory, FestivalFactory, MembershipFactory, PromotionFactory
+from tests.factories import CategoryFactory, FestivalFactory, MembershipFactory, MerchantFactory, PromotionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,12 +111,61 @@ def test_session_writes_enforce_csrf(festival):
 
 def test_merchant_session_may_write_for_its_merchant(festival):
     member = MembershipFactory().user
+    other = MerchantFactory()
     client = APIClient()
     client.force_login(member)
 
-    response = client.post("/api/v1/products/", {"sku": "S", "name": "n"}, format="json")
+    response = client.post("/api/v1/products/", {"sku": "S", "name": "n", "merchant": other.pk}, format="json")
 
     assert response.status_code == 201
+    product = Product.objects.get(pk=response.json()["id"])
+    assert product.merchant == member.membership.merchant
+    assert not Product.objects.filter(merchant=other).exists()
+
+
+def test_a_key_creates_a_product_for_its_own_merchant_whatever_the_body_says(client_a, merchant_a, merchant_b):
+    response = client_a.post(
+        "/api/v1/products/", {"sku": "OWN-1", "name": "Mine", "merchant": merchant_b.pk}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert "merchant" not in response.json()
+    product = Product.objects.get(pk=response.json()["id"])
+    assert (product.merchant, product.sku) == (merchant_a, "OWN-1")
+    assert not Product.objects.filter(merchant=merchant_b).exists()
+
+
+def test_a_key_creates_a_promotion_for_its_own_merchant_whatever_the_body_says(
+    client_a, festival, merchant_a, merchant_b
+):
+    start = festival.starts_at + timedelta(days=1)
+    body = {
+        "festival": festival.slug,
+        "title": "Mine",
+        "kind": "percent_off",
+        "percent_off": "10.00",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(days=1)).isoformat(),
+        "merchant": merchant_b.pk,
+    }
+
+    response = client_a.post("/api/v1/promotions/", body, format="json")
+
+    assert response.status_code == 201
+    assert (response.json()["merchant"], response.json()["merchant_name"]) == (merchant_a.pk, "Alpha")
+    assert Promotion.objects.get(pk=response.json()["id"]).merchant == merchant_a
+    assert not Promotion.objects.filter(merchant=merchant_b).exists()
+
+
+def test_a_key_reports_sales_for_its_own_merchant_whatever_the_body_says(client_a, festival, merchant_a, merchant_b):
+    day = festival.local(festival.starts_at).date()
+    body = {"festival": festival.slug, "date": day.isoformat(), "gmv": "10.00", "orders": 1, "merchant": merchant_b.pk}
+
+    response = client_a.post("/api/v1/sales-reports/", body, format="json")
+
+    assert response.status_code == 201
+    assert SalesReport.objects.get(pk=response.json()["id"]).merchant == merchant_a
+    assert not SalesReport.objects.filter(merchant=merchant_b).exists()
 
 
 def test_browsable_api_renders_for_a_session_user(organiser_client, festival):

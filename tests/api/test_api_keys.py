@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from api.models import ApiKey, ApiScope
-from api.services import create_api_key
+from api.services import create_api_key, create_webhook_subscription
 from tests.api.conftest import key_client
-from tests.factories import MembershipFactory, MerchantFactory, SuperuserFactory, UserFactory
+from tests.factories import MembershipFactory, MerchantFactory, ProductFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,10 @@ def test_create_api_key_command_prints_the_key_last_and_stores_only_its_hash():
     assert api_key.scopes == ["read", "prices:write"]
     assert raw_key not in (api_key.hashed_key, api_key.id)
     assert api_key.is_valid(raw_key)
-    assert key_client(raw_key).get("/api/v1/products/").status_code == 200
+    own, _foreign = ProductFactory(merchant=merchant), ProductFactory()
+    products = key_client(raw_key).get("/api/v1/products/")
+    assert products.status_code == 200
+    assert [p["id"] for p in products.json()["results"]] == [own.pk]  # the key's merchant's products only
 
 
 def test_create_api_key_command_refuses_unknown_scope_and_merchant():
@@ -47,9 +50,13 @@ def test_create_api_key_command_refuses_unknown_scope_and_merchant():
 
 def test_revoked_key_gets_401_and_last_used_is_recorded():
     api_key, raw_key = create_api_key(name="p", scopes=["read"])
+    other_key, _raw = create_api_key(name="other", scopes=["webhooks:write"])
+    create_webhook_subscription(url="https://example.com/other", events=["promotion.approved"], api_key=other_key)
     client = key_client(raw_key)
 
-    assert client.get("/api/v1/webhooks/").status_code == 200
+    webhooks = client.get("/api/v1/webhooks/")
+    assert webhooks.status_code == 200
+    assert webhooks.json()["results"] == []  # another key's subscriptions are not listed
     api_key.refresh_from_db()
     assert api_key.last_used_at is not None
 

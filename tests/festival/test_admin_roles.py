@@ -12,7 +12,14 @@ from festival.roles import ORGANISER_ADMIN, REVIEWER, VIEWER
 from merchants.models import Merchant
 from promotions.models import PromotionStatus
 from tests.admin_support import client_for, merchant_user, staff_user
-from tests.factories import CertificateFactory, MerchantFactory, ParticipationFactory, PromotionFactory, UserFactory
+from tests.factories import (
+    CertificateFactory,
+    FestivalFactory,
+    MerchantFactory,
+    ParticipationFactory,
+    PromotionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,10 +80,18 @@ def test_merchant_account_cannot_log_in_to_admin(client):
     assert "_auth_user_id" not in client.session
 
 
+def _is_login_page(response):
+    return "admin/login.html" in {template.name for template in response.templates} or 'id="login-form"' in (
+        response.content.decode()
+    )
+
+
 @pytest.mark.parametrize("role", [ORGANISER_ADMIN, REVIEWER, VIEWER])
 def test_every_role_reads_the_back_office(role):
-    client = client_for(staff_user(role))
+    user = staff_user(role)
+    client = client_for(user)
     merchant = MerchantFactory()
+    festival = FestivalFactory()
 
     for url in (
         "/admin/",
@@ -87,8 +102,31 @@ def test_every_role_reads_the_back_office(role):
         reverse("admin:merchants_certificate_changelist"),
         reverse("admin:festival_festival_changelist"),
         reverse("admin:promotions_dashboard"),
+        reverse("admin:promotions_dashboard_festival", args=[festival.pk]),
     ):
-        assert client.get(url, follow=True).status_code == 200, url
+        response = client.get(url, follow=True)
+
+        # The page itself, not a redirect (to the login form or anywhere else).
+        assert response.redirect_chain == [], (url, response.redirect_chain)
+        assert response.status_code == 200, url
+        assert response.request["PATH_INFO"] == url
+        assert not _is_login_page(response), url
+        assert response.context["user"] == user
+    assert merchant.name in client.get(reverse("admin:merchants_merchant_changelist")).content.decode()
+    assert festival.name in client.get(reverse("admin:promotions_dashboard")).content.decode()
+
+
+@pytest.mark.parametrize("role", [ORGANISER_ADMIN, REVIEWER, VIEWER])
+def test_the_dashboard_without_a_festival_sends_every_role_to_the_festival_list(role):
+    client = client_for(staff_user(role))
+
+    response = client.get(reverse("admin:promotions_dashboard"), follow=True)
+
+    changelist = reverse("admin:festival_festival_changelist")
+    assert response.redirect_chain == [(changelist, 302)]
+    assert response.status_code == 200 and response.request["PATH_INFO"] == changelist
+    assert not _is_login_page(response)
+    assert "Create a festival first" in response.content.decode()
 
 
 def test_organiser_admin_manages_merchants_users_and_deletes():
@@ -160,7 +198,10 @@ def test_viewer_cannot_decide_anything():
 
     assert decide.status_code == 403
     assert participation_decide.status_code == 403
-    assert bulk.status_code in (200, 302)
+    # The changelist again (not the login form), without the decision among its actions.
+    assert bulk.status_code == 200 and not _is_login_page(bulk)
+    assert "admin/change_list.html" in {template.name for template in bulk.templates}
+    assert "decide_approve" not in bulk.content.decode()
     promotion.refresh_from_db()
     participation.refresh_from_db()
     assert promotion.status == PromotionStatus.SUBMITTED

@@ -54,9 +54,38 @@ def errors_of(promotion):
     return excinfo.value.message_dict
 
 
+def kind_fields(promotion):
+    return {name: getattr(promotion, name) for name in KIND_FIELDS}
+
+
+def needs(kind):
+    return f"A “{K(kind).label}” promotion needs this field."
+
+
+def does_not_use(kind):
+    return f"A “{K(kind).label}” promotion does not use this field; leave it empty."
+
+
 @pytest.mark.parametrize("kind", K.values)
 def test_each_kind_with_its_fields_is_valid(kind):
-    promotion_of(kind).clean()
+    promotion = promotion_of(kind)
+    fields = kind_fields(promotion)
+    window = (promotion.starts_at, promotion.ends_at)
+
+    assert promotion.clean() is None
+    # clean() only checks: the values it was given are the values it leaves.
+    assert kind_fields(promotion) == fields
+    assert (promotion.starts_at, promotion.ends_at) == window
+    assert {name for name, value in fields.items() if value not in (None, "")} == set(fields_for_kind(kind))
+
+
+@pytest.mark.parametrize("kind", K.values)
+def test_each_kind_without_its_fields_names_every_missing_one(kind):
+    promotion = promotion_of(kind)
+    for name in KIND_FIELDS:
+        setattr(promotion, name, None)
+
+    assert errors_of(promotion) == {field: [needs(kind)] for field in KIND_REQUIRED_FIELDS[kind]}
 
 
 def test_every_kind_has_required_fields():
@@ -68,7 +97,7 @@ def test_every_kind_has_required_fields():
 def test_a_missing_kind_field_is_an_error_on_that_field(kind, field):
     promotion = promotion_of(kind, **{field: "" if field in ("stream_host", "stream_url") else None})
 
-    assert field in errors_of(promotion)
+    assert errors_of(promotion) == {field: [needs(kind)]}
 
 
 @pytest.mark.parametrize(
@@ -78,38 +107,68 @@ def test_a_field_of_another_kind_is_an_error(kind, field):
     promotion = promotion_of(kind)
     setattr(promotion, field, kind_values(promotion)[field])
 
-    assert field in errors_of(promotion)
+    assert errors_of(promotion) == {field: [does_not_use(kind)]}
 
 
-def test_coupon_threshold_is_optional():
-    promotion_of(K.COUPON, threshold_amount=None).clean()
+@pytest.mark.parametrize("threshold", [None, Decimal("20.01")], ids=["no threshold", "just above the coupon"])
+def test_coupon_threshold_is_optional(threshold):
+    promotion = promotion_of(K.COUPON, threshold_amount=threshold, coupon_value=Decimal("20"))
+
+    assert promotion.clean() is None
+    assert (promotion.threshold_amount, promotion.coupon_value) == (threshold, Decimal("20"))
 
 
 def test_threshold_discount_must_be_below_the_threshold():
     promotion = promotion_of(K.THRESHOLD, threshold_amount=Decimal("100"), amount_off=Decimal("100"))
+    just_below = promotion_of(K.THRESHOLD, threshold_amount=Decimal("100"), amount_off=Decimal("99.99"))
 
-    assert "amount_off" in errors_of(promotion)
+    assert errors_of(promotion) == {"amount_off": ["The amount off must be less than the spend threshold."]}
+    assert just_below.clean() is None
 
 
 def test_coupon_value_must_be_below_its_threshold():
     promotion = promotion_of(K.COUPON, threshold_amount=Decimal("20"), coupon_value=Decimal("20"))
 
-    assert "coupon_value" in errors_of(promotion)
+    assert errors_of(promotion) == {"coupon_value": ["The coupon's face value must be less than its spend threshold."]}
 
 
-@pytest.mark.parametrize("offset", [timedelta(hours=-1), timedelta(days=5)])
-def test_livestream_must_start_while_the_promotion_runs(offset):
+@pytest.mark.parametrize(
+    "at",
+    [
+        lambda p: p.starts_at - timedelta(hours=1),
+        lambda p: p.starts_at - timedelta(seconds=1),
+        lambda p: p.ends_at,  # the promotion is over by then
+        lambda p: p.ends_at + timedelta(days=5),
+    ],
+    ids=["an hour early", "a second early", "at the end", "days late"],
+)
+def test_livestream_must_start_while_the_promotion_runs(at):
     promotion = promotion_of(K.LIVESTREAM)
-    promotion.stream_starts_at = (promotion.starts_at if offset < timedelta(0) else promotion.ends_at) + offset
+    promotion.stream_starts_at = at(promotion)
 
-    assert "stream_starts_at" in errors_of(promotion)
+    assert errors_of(promotion) == {"stream_starts_at": ["The livestream must start while the promotion runs."]}
+
+
+@pytest.mark.parametrize(
+    "at",
+    [lambda p: p.starts_at, lambda p: p.ends_at - timedelta(seconds=1)],
+    ids=["at the start", "a second before the end"],
+)
+def test_livestream_may_start_at_any_moment_the_promotion_runs(at):
+    promotion = promotion_of(K.LIVESTREAM)
+    promotion.stream_starts_at = at(promotion)
+
+    assert promotion.clean() is None
+    assert promotion.stream_starts_at == at(promotion)
 
 
 def test_promotion_may_fill_the_whole_festival_window():
     promotion = promotion_of(K.PERCENT_OFF)
-    promotion.starts_at, promotion.ends_at = promotion.festival.starts_at, promotion.festival.ends_at
+    festival = promotion.festival
+    promotion.starts_at, promotion.ends_at = festival.starts_at, festival.ends_at
 
-    promotion.clean()
+    assert promotion.clean() is None
+    assert (promotion.starts_at, promotion.ends_at) == (festival.starts_at, festival.ends_at)
 
 
 @pytest.mark.parametrize(
@@ -128,15 +187,31 @@ def test_promotion_must_run_inside_the_festival_window(starts, ends):
 
     errors = errors_of(promotion)
 
-    assert "festival window" in errors["starts_at"][0]
-    assert festival.time_zone in errors["starts_at"][0]
+    assert set(errors) == {"starts_at"}
+    assert errors["starts_at"] == [
+        "A promotion must run inside the festival window ("
+        f"{festival.local(festival.starts_at):%Y-%m-%d %H:%M} to {festival.local(festival.ends_at):%Y-%m-%d %H:%M}, "
+        f"{festival.time_zone})."
+    ]
 
 
 def test_promotion_must_end_after_it_starts():
     promotion = promotion_of(K.PERCENT_OFF)
     promotion.ends_at = promotion.starts_at
 
-    assert "ends_at" in errors_of(promotion)
+    assert errors_of(promotion) == {"ends_at": ["A promotion must end after it starts."]}
+
+
+def test_every_error_is_reported_at_once():
+    promotion = promotion_of(K.COUPON, coupon_quantity=None, percent_off=Decimal("5"))
+    promotion.starts_at = promotion.festival.starts_at - timedelta(days=3)
+    promotion.ends_at = promotion.festival.starts_at - timedelta(days=2)
+
+    errors = errors_of(promotion)
+
+    assert set(errors) == {"starts_at", "coupon_quantity", "percent_off"}
+    assert errors["coupon_quantity"] == [needs(K.COUPON)]
+    assert errors["percent_off"] == [does_not_use(K.COUPON)]
 
 
 def test_create_promotion_refuses_invalid_input_and_saves_nothing():
