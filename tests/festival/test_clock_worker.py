@@ -36,6 +36,16 @@ from tests.factories import FestivalFactory, MerchantFactory, ParticipationFacto
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(scope="module", params=["default", "23:30Z"])
+def clock_at(request):
+    """The session's instant, and 23:30 UTC, when the festival's day (Beijing) is
+    already the next one: worker and beat run on the test's clock (tests/clock_shim.py)."""
+    if request.param == "default":
+        return request.config.clock_instant
+    return clock.parse(clock.INSTANTS[request.param])
+
+
 ROOT = Path(settings.BASE_DIR)
 S = PromotionStatus
 F = FestivalStatus
