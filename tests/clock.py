@@ -9,6 +9,7 @@ Subprocesses (the Celery worker tests) start through ``tests/clock_shim.py``,
 which carries the same offset from the wall clock into them.
 """
 
+import time
 from datetime import UTC, datetime
 
 import time_machine
@@ -34,18 +35,22 @@ INSTANTS = {
 def parse(value: str) -> datetime:
     """An ISO instant (an offset is required), or ``now`` for the wall clock's present."""
     if value == "now":
-        return datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=UTC)
+        return datetime.fromtimestamp(_wall_clock(), tz=UTC)
     instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if instant.tzinfo is None:
         raise ValueError(f"the test clock needs an offset, e.g. {value}+00:00")
     return instant
 
 
+def _wall_clock() -> float:
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.time.time()
+    return time.time()
+
+
 def offset_from_wall_clock() -> float:
     """Seconds between the pinned clock now and the real one (for subprocesses)."""
-    import time
-
-    return time.time() - time_machine.escape_hatch.time.time()
+    return time.time() - _wall_clock()
 
 
 def at_each_instant():
