@@ -245,6 +245,12 @@ SPECTACULAR_SETTINGS.update(
     }
 )
 
+# Spreadsheet exports: a cell starting with =, +, -, @ is written as text, so a
+# merchant's name cannot run as a formula on an organiser's machine. The admin's
+# formats (core/spreadsheets.py) replace the library's escaping, which drops a
+# leading "=" only, with a leading "'" for every such text cell.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # Webhooks: delivery targets on loopback/private networks are refused unless allowed.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
