@@ -7,6 +7,7 @@ demo is what runs in production, with different environment values.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -15,8 +16,19 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789")
 DEBUG = env.bool("DEBUG", default=False)
+# The development key is public (it is in this file): only a DEBUG run may use
+# it. Without DEBUG the app refuses to start unless SECRET_KEY is set to something
+# else. scripts/run.py sets DEBUG=true; scripts/test.py and the test suite
+# (tests/environment.py) make a random key per run.
+DEVELOPMENT_SECRET_KEY = "django-insecure-festival-desk-development-key-never-use-in-production"
+SECRET_KEY = env("SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is the public development key) and DEBUG is off. In production set "
+        "SECRET_KEY to a long random value, e.g. the output of: python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'. For local development set DEBUG=true (scripts/run.py does)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -244,6 +256,12 @@ SPECTACULAR_SETTINGS.update(
         ],
     }
 )
+
+# Spreadsheet exports: a cell starting with =, +, -, @ is written as text, so a
+# merchant's name cannot run as a formula on an organiser's machine. The admin's
+# formats (core/spreadsheets.py) replace the library's escaping, which drops a
+# leading "=" only, with a leading "'" for every such text cell.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Webhooks: delivery targets on loopback/private networks are refused unless allowed.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)

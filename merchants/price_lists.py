@@ -16,12 +16,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.moments import FIRST_YEAR, LAST_YEAR, year_in_range
+
 from . import selectors
 from .models import PricePoint
 
 PRICE_LIST_MAX_BYTES = 2 * 1024 * 1024
 PRICE_LIST_MAX_ROWS = 5000
 PRICE_LIST_HEADER = ["sku", "price", "recorded_at"]
+# What PricePoint.price holds: a larger price would fail on saving (or overflow
+# Decimal's context while being checked), so it is a row error here.
+_PRICE_FIELD = PricePoint._meta.get_field("price")
+PRICE_STEP = Decimal(1).scaleb(-_PRICE_FIELD.decimal_places)  # 0.01
+PRICE_LIMIT = Decimal(1).scaleb(_PRICE_FIELD.max_digits - _PRICE_FIELD.decimal_places)  # 1e10, excluded
 # Headers merchants write in Chinese spreadsheets are accepted too.
 HEADER_ALIASES = {
     "sku": "sku",
@@ -134,18 +141,25 @@ def parse_price_list(text: str, *, merchant, zone) -> ParsedPriceList:
             price = None
             row_errors.append(gettext("“%(value)s” is not a price.") % {"value": price_text})
         else:
+            # The size first: quantizing 1e30 overflows Decimal's context.
             if price <= 0:
                 row_errors.append(gettext("A price must be greater than zero."))
-            elif price != price.quantize(Decimal("0.01")):
-                row_errors.append(gettext("A price has at most two decimal places (fen)."))
-            elif price >= Decimal("1e10"):
+            elif price >= PRICE_LIMIT:
                 row_errors.append(gettext("The price is too large."))
+            elif price != price.quantize(PRICE_STEP):
+                row_errors.append(gettext("A price has at most two decimal places (fen)."))
         moment = _parse_moment(moment_text, zone)
         if moment is None:
             row_errors.append(
                 gettext("“%(value)s” is not a date and time (use e.g. 2026-04-20 10:00 or 2026-04-20T10:00+08:00).")
                 % {"value": moment_text}
             )
+        elif not year_in_range(moment):
+            row_errors.append(
+                gettext("Enter a moment between the years %(first)d and %(last)d.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+            moment = None
         if not row_errors and (product.pk, moment) in seen:
             row_errors.append(
                 gettext("Row %(other)d already gives a price for this product at this time.")

@@ -26,6 +26,7 @@ from core.admin_decisions import (
     DecisionReport,
 )
 from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from core.spreadsheets import SPREADSHEET_FORMATS
 from festival.models import Festival
 
 from . import services
@@ -135,6 +136,8 @@ class CheckResultFilter(admin.SimpleListFilter):
 @admin.register(Promotion)
 class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     """The review queue: submitted promotions first, the longest-waiting first."""
+
+    export_formats = SPREADSHEET_FORMATS  # CSV and XLSX that escape formulae (core/spreadsheets.py)
 
     decisions = (
         Decision(

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import ApiScope
+from core.moments import FIRST_YEAR, LAST_YEAR, year_in_range
 
 CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
@@ -19,19 +20,15 @@ def _money(**kwargs):
     return serializers.DecimalField(**MONEY, **kwargs)
 
 
-FIRST_YEAR, LAST_YEAR = 1970, 2999
-
-
 class MomentField(serializers.DateTimeField):
     """An ISO 8601 moment (with offset; without one, Asia/Shanghai) between 1970 and 2999.
 
-    Far-off years are refused: they overflow time-zone arithmetic and, before
-    1901, come back with local mean time offsets such as +08:05:43.
+    Far-off years are refused (core/moments.py says why); CSV price lists refuse the same years.
     """
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
-        if not (FIRST_YEAR <= moment.year <= LAST_YEAR):
+        if not year_in_range(moment):
             raise serializers.ValidationError(
                 _("Enter a moment between the years %(first)d and %(last)d.")
                 % {"first": FIRST_YEAR, "last": LAST_YEAR},

@@ -4,9 +4,8 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
 
-SPREADSHEET_FORMATS = [CSV, XLSX]
+from core.spreadsheets import SPREADSHEET_FORMATS  # CSV and XLSX that escape formulae on export
 
 
 class SpreadsheetAdminMixin:

@@ -172,3 +172,27 @@ def test_time_honoured_brands_import_and_the_reviewer_sees_the_match(organiser_c
     assert "on the list" in changelist and "not found" in changelist
     assert "On the official list:" in listed_page and "中国全聚德（集团）股份有限公司" in listed_page
     assert "Not on the official list." in unlisted_page
+
+
+FORMULAE = ['=HYPERLINK("http://x","y")', '==HYPERLINK("http://x","y")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)"]
+
+
+@pytest.mark.parametrize(("file_format", "reader"), [(CSV_FORMAT, "csv"), (XLSX_FORMAT, "xlsx")])
+def test_export_escapes_formulae_in_merchant_names(file_format, reader):
+    for name in FORMULAE:
+        MerchantFactory(name=name, contact_phone="+86 10 6512 3456")
+    organiser = client_for(staff_user(ORGANISER_ADMIN))
+    fields = ["uscc", "name", "kind", "contact_phone"]
+
+    response = organiser.post(
+        reverse("admin:merchants_merchant_export"),
+        {"format": file_format, "resource": "0", **{f"merchantresource_{f}": "on" for f in fields}},
+    )
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    exported = tablib.Dataset().load(io.BytesIO(content).read().decode("utf-8-sig") if reader == "csv" else content)
+    cells = [str(cell) for row in exported for cell in row]
+    assert response.status_code == 200
+    assert sorted(map(str, exported["name"])) == sorted(f"'{name}" for name in FORMULAE)  # shown as text, nothing lost
+    assert set(exported["contact_phone"]) == {"'+86 10 6512 3456"}
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]

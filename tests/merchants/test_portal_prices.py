@@ -232,3 +232,30 @@ def test_price_lists_with_tabs_or_semicolons_are_read(client, delimiter):
 
     assert response.status_code == 200, response.context.get("row_errors")
     assert response.context["rows"][0][2] == Decimal("12.50")
+
+
+@pytest.mark.parametrize(
+    ("price", "moment", "message"),
+    [
+        ("1e30", "2026-04-20 10:00", "too large"),
+        ("NaN", "2026-04-20 10:00", "is not a price"),
+        ("inf", "2026-04-20 10:00", "is not a price"),
+        ("12345678901.00", "2026-04-20 10:00", "too large"),
+        ("1.234567890123456789012345678901", "2026-04-20 10:00", "two decimal places"),
+        ("9.90", "0001-01-01 00:00", "between the years 1970 and 2999"),
+        ("9.90", "9999-12-31 23:59", "between the years 1970 and 2999"),
+    ],
+)
+def test_a_price_or_year_out_of_range_is_a_row_error_and_nothing_is_saved(client, price, moment, message):
+    signed = sign_in(client)
+    ProductFactory(merchant=signed.merchant, sku="A-1")
+    text = f"sku,price,recorded_at\nA-1,9.90,2026-04-19 10:00\nA-1,{price},{moment}\n"
+
+    response = _upload(signed, text)
+
+    assert response.status_code == 400  # the form's errors, not a 500
+    errors = dict(response.context["row_errors"])
+    assert set(errors) == {3}
+    assert message in errors[3]
+    assert response.context.get("confirm_form") is None
+    assert not PricePoint.objects.exists()

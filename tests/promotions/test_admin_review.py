@@ -327,3 +327,16 @@ def test_review_buttons_follow_the_transition_table(status):
     offered = {d.target_status for d in PromotionAdmin.decisions if d.available(promotion)}
 
     assert offered == {d.target_status for d in PromotionAdmin.decisions} & ALLOWED_TRANSITIONS.get(status, set())
+
+
+def test_promotion_export_writes_a_formula_title_as_text():
+    PromotionFactory(submitted=True, title='=HYPERLINK("http://x","y")')
+
+    response = client_for(staff_user("Viewer")).post(
+        reverse("admin:promotions_promotion_export"),
+        {"format": "0", "resource": "0", "promotionresource_title": "on", "promotionresource_status": "on"},
+    )
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200
+    assert content.decode("utf-8-sig").splitlines()[1].startswith("\"'=HYPERLINK(")
