@@ -46,5 +46,20 @@ def ensure_venv(requirements: str) -> None:
     stamp.write_text(digest)
 
 
+def ensure_local_secret_key() -> None:
+    """Give this checkout a random SECRET_KEY of its own in .env (git-ignored), once, so
+    commands run by hand (``.venv/bin/python manage.py …``) start like the app does. The
+    settings refuse the public development key unless DEBUG is on; production sets its own."""
+    import secrets
+
+    env_file = ROOT / ".env"
+    lines = env_file.read_text().splitlines() if env_file.exists() else []
+    if any(line.strip().startswith("SECRET_KEY=") for line in lines):
+        return
+    say("writing a random SECRET_KEY for this checkout to .env")
+    lines += ["# Made by scripts/run.py for this checkout; never commit it.", f"SECRET_KEY={secrets.token_urlsafe(50)}"]
+    env_file.write_text("\n".join(lines) + "\n")
+
+
 def manage(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([PYTHON, ROOT / "manage.py", *args], cwd=ROOT, check=True, **kwargs)

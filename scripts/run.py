@@ -14,13 +14,14 @@ import subprocess
 import sys
 import time
 
-from _env import BIN, PYTHON, ROOT, ensure_venv, manage, say
+from _env import BIN, PYTHON, ROOT, ensure_local_secret_key, ensure_venv, manage, say
 
 ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
 
 
 def main() -> int:
     ensure_venv("requirements.txt")
+    ensure_local_secret_key()
     os.environ.setdefault("DEBUG", "true")  # a local run serves uploaded media and shows errors
     os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")  # local demo receivers
     (ROOT / "var").mkdir(exist_ok=True)
