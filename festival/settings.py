@@ -4,6 +4,7 @@ There is one settings module and no production override: what runs in the
 demo is what runs in production, with different environment values.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -13,8 +14,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env")
+# Local settings: .env beside manage.py (scripts/run.py writes one with this checkout's
+# SECRET_KEY); ENV_FILE names another file. Variables already set win.
+ENV_FILE = Path(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 # The development key is public (it is in this file): only a DEBUG run may use

@@ -22,7 +22,8 @@ PRODUCTION_ENV = {  # README's configuration table: what production sets
 
 def _run(args, **environment):
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
-    env.update(DJANGO_SETTINGS_MODULE="festival.settings", **environment)
+    # Not this checkout's .env (scripts/run.py writes a SECRET_KEY there): only what the test sets.
+    env.update(DJANGO_SETTINGS_MODULE="festival.settings", ENV_FILE=os.devnull, **environment)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
