@@ -65,20 +65,19 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def browser_page(live_server, transactional_db, settings):
+def browser_page(live_server, transactional_db, settings, monkeypatch):
     """A Playwright page in Debian's headless Chromium, pointed at the live server.
 
     Use ``browser_page.goto(live_server.url + "/…")``. Marked tests:
     ``pytestmark = pytest.mark.browser``.
     """
-    import os
 
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # test makes between page actions are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.DEBUG = False
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

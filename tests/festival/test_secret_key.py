@@ -21,7 +21,8 @@ PRODUCTION_ENV = {  # README's configuration table: what production sets
 
 
 def _run(args, **environment):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    # Not the test run's own settings (nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE).
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     # Not this checkout's .env (scripts/run.py writes a SECRET_KEY there): only what the test sets.
     env.update(DJANGO_SETTINGS_MODULE="festival.settings", ENV_FILE=os.devnull, **environment)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
