@@ -1,8 +1,8 @@
 """The merchant portal's account, company, certificate, product and price pages.
 
-The root URLconf (festival/urls.py) puts them under /merchant/ in the ``merchant``
-namespace, beside the promotion pages of promotions/portal_urls.py, so the portal
-is one place for the merchant while merchants never imports promotions.
+promotions/portal_urls.py puts them under /merchant/ in the ``merchant`` namespace,
+beside its promotion pages, so the portal is one place for the merchant while
+merchants never imports promotions.
 """
 
 from django.contrib.auth import views as auth_views

@@ -1,16 +1,18 @@
-"""The merchant portal's promotion pages, under /merchant/promotions/, and the portal's
-home at /merchant/ (it lists the merchant's promotions). Included from the root URLconf
-in the ``merchant`` namespace, beside merchants/urls.py."""
+"""The merchant portal at /merchant/ (namespace ``merchant``): the portal's home and
+promotion pages (under promotions/) from this app, with merchants' account, company,
+certificate and product pages (merchants/urls.py) joined in. Composed here, the layer
+above merchants, so merchants never imports promotions; the root URLconf includes it
+by name."""
 
-from django.urls import path
+from django.urls import include, path
+
+from merchants import urls as merchant_urls
 
 from . import views
 
-home_patterns = [
-    path("", views.home, name="home"),
-]
+app_name = "merchant"
 
-urlpatterns = [
+promotion_patterns = [
     path("new/", views.promotion_new, name="promotion_new"),
     path("new/<int:festival_pk>/", views.promotion_create, name="promotion_create"),
     path("<int:pk>/", views.promotion_detail, name="promotion_detail"),
@@ -19,4 +21,10 @@ urlpatterns = [
     path("<int:pk>/submit/", views.promotion_submit, name="promotion_submit"),
     path("<int:pk>/withdraw/", views.promotion_withdraw, name="promotion_withdraw"),
     path("<int:pk>/delete/", views.promotion_delete, name="promotion_delete"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),  # the home lists the merchant's promotions
+    *merchant_urls.urlpatterns,
+    path("promotions/", include(promotion_patterns)),
 ]
