@@ -25,7 +25,6 @@ class DomainEvent(enum.StrEnum):
     FESTIVAL_CLOSED = "festival.closed"
     PARTICIPATION_APPROVED = "participation.approved"
     PARTICIPATION_REJECTED = "participation.rejected"
-    PARTICIPATION_WITHDRAWN = "participation.withdrawn"
     PROMOTION_APPROVED = "promotion.approved"
     PROMOTION_CHANGES_REQUESTED = "promotion.changes_requested"
     PROMOTION_CANCELLED = "promotion.cancelled"

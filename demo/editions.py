@@ -257,7 +257,6 @@ class EditionBuilder:
         and at ``until`` itself), with the merchants' and reviewers' mid-festival
         actions in between."""
         reviewer, rng = self.demo.reviewer, self.rng
-        festival_services.advance_festivals(now=self.festival.starts_at)
         promotions = Promotion.objects.filter(festival=self.festival)
         boundaries = set(promotions.values_list("starts_at", flat=True)) | set(
             promotions.values_list("ends_at", flat=True)
@@ -265,7 +264,8 @@ class EditionBuilder:
         actions = defaultdict(list)
         for moment, fate, pk in live_actions:
             actions[moment].append((fate, pk))
-        moments = boundaries | set(actions)
+        # The opening moment too, so the festival is running before its first promotion starts.
+        moments = boundaries | set(actions) | {self.festival.starts_at}
         if until is not None:
             moments = {moment for moment in moments if moment <= until} | {until}
         for moment in sorted(moments):
@@ -278,8 +278,6 @@ class EditionBuilder:
                     promotion_services.cancel_promotion(
                         promotion, by=reviewer, reason=rng.choice(CANCEL_REASONS), now=moment
                     )
-        if until is not None:
-            festival_services.advance_festivals(now=until)
 
     def certify(self, merchant, kind, *, number, valid_from, valid_until, added_at, verified_at=None, issuer=None):
         certificate = Certificate.objects.filter(merchant=merchant, kind=kind, number=number).first()

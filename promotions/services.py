@@ -18,7 +18,8 @@ from core.events import DomainEvent, publish_on_commit
 from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
 from festival.models import Category
-from merchants.models import Merchant, ParticipationStatus, Product
+from merchants import services as merchant_services
+from merchants.models import Merchant, Product
 
 from . import pricing
 from .models import (
@@ -88,7 +89,7 @@ def _set_items(promotion: Promotion, items: Iterable[dict]):
 
 
 def _validate_merchant_may_file(merchant: Merchant, festival):
-    if not merchant.participations.filter(festival=festival, status=ParticipationStatus.APPROVED).exists():
+    if not merchant_services.is_approved_participant(merchant, festival):
         raise PromotionError(
             _("%(merchant)s is not an approved participant of %(festival)s.")
             % {"merchant": merchant, "festival": festival},
