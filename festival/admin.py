@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_display import ReadOnlyAdmin, StatusHistoryInline, festival_time, status_badge
 
-from .models import Category, DailyResult, Festival, FestivalEvent, Organiser, SentNotification
+from .models import Category, DailyResult, Festival, FestivalEvent, Organiser, Province, SentNotification
 
 admin.site.site_header = _("Festival desk back office")
 admin.site.site_title = _("Festival desk")
@@ -185,3 +185,11 @@ class SentNotificationAdmin(ReadOnlyAdmin):
     list_display = ("sent_at", "recipient", "subject", "key")
     search_fields = ("recipient", "subject", "key")
     date_hierarchy = "sent_at"
+
+
+@admin.register(Province)
+class ProvinceAdmin(ReadOnlyAdmin):
+    """GB/T 2260 reference table, loaded by a migration: read-only."""
+
+    list_display = ("code", "name", "name_en")
+    search_fields = ("code", "name", "name_en")

@@ -319,3 +319,23 @@ class SentNotification(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class Province(models.Model):
+    """A provincial-level division of China with its GB/T 2260 code (``330000`` Zhejiang).
+
+    A reference table loaded by a migration (festival/0005): parcels are reported per
+    province, merchants and sub-festivals belong to one.
+    """
+
+    code = models.CharField(_("GB/T 2260 code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+    def __str__(self):
+        return self.name

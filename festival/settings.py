@@ -53,8 +53,11 @@ INSTALLED_APPS = [
     "core",
     "festival",
     "merchants",
+    "logistics",
     "promotions",
+    "reports",
     "api",
+    "public",
     "demo",
 ]
 

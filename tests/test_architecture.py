@@ -1,6 +1,7 @@
-"""The layers import one way: core ← festival ← merchants ← promotions ← api, with demo
-on top. The project modules in festival/ (settings, root URLconf, Celery app) name the
-apps only by string, so they are checked like the rest of festival/.
+"""The layers import one way: core ← festival ← merchants ← logistics ← promotions ←
+reports ← api ← public, with demo on top. The project modules in festival/ (settings,
+root URLconf, Celery app) name the apps only by string, so they are checked like the
+rest of festival/.
 
 Read from the source with ``ast``, so an upward import anywhere in a module (at the
 top or inside a function) fails here, and so does an import cycle between modules
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "festival", "merchants", "promotions", "api", "demo"]
+LAYERS = ["core", "festival", "merchants", "logistics", "promotions", "reports", "api", "public", "demo"]
 
 
 def module_name(path: Path) -> str:

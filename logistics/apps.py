@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LogisticsConfig(AppConfig):
+    """The State Post Bureau's part: carriers, parcel volumes and express coverage."""
+
+    name = "logistics"
+    verbose_name = _("Logistics")

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicConfig(AppConfig):
+    """The consumer site at /: festivals, promotions, merchants, results."""
+
+    name = "public"
+    verbose_name = _("Public site")
