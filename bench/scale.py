@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Benchmark: does every page hold as the data grows? Two sizes in one run.
+
+Seeds two PostgreSQL databases with ``manage.py seed_scale`` (a small preset and a
+large one; skipped when already seeded), then, for each, starts a measuring process
+that requests every page and endpoint a user hits — public pages, the admin (index,
+every changelist incl. the review queue and its filters, change pages, dashboard),
+the merchant portal and the API (lists, details, filters, deep pages) — through
+Django's full WSGI stack (middleware, sessions, templates; ``DEBUG`` off), and
+prints per page: p50 and p99 (ms), queries and response size at each size, and the
+growth factor large/small. It also times one clock tick that opens about 10% of the
+promotions and a full honest-price recheck of every submitted item (both rolled back).
+
+    .venv/bin/python bench/scale.py [--small xs] [--large medium] [--repeat 20]
+
+Pages are chosen to exist at both sizes (deep pages are page 15). Target (issue 17): p50 growth ≤ 1.5×, the same number of queries at both sizes, and
+no response body that grows with the data. Databases: festival_scale_<preset> on
+127.0.0.1:5432 unless SCALE_DATABASE_URL_TEMPLATE (with ``{preset}``) says otherwise.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+URL_TEMPLATE = os.environ.get(
+    "SCALE_DATABASE_URL_TEMPLATE", "postgres://postgres@127.0.0.1:5432/festival_scale_{preset}"
+)
+PYTHON = sys.executable
+
+
+def ensure_database(url):
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def child_env(url):
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "festival.settings", "LOG_LEVEL": "WARNING"}
+    env.pop("DEBUG", None)
+    return env
+
+
+def seed(preset, url):
+    ensure_database(url)
+    env = child_env(url)
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    started = time.monotonic()
+    subprocess.run([PYTHON, "manage.py", "seed_scale", "--preset", preset], cwd=ROOT, env=env, check=True)
+    print(f"seed_scale --preset {preset}: {time.monotonic() - started:,.0f} s", flush=True)
+
+
+# The measuring process ------------------------------------------------------------------
+
+
+def pages(ctx):
+    """(name, method, path, client) of every page measured; names are the same at every size."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    def url(name, *args, query=""):
+        try:
+            return reverse(name, args=args) + query
+        except NoReverseMatch:
+            return None
+
+    festival, promotion, merchant, product = ctx["festival"], ctx["promotion"], ctx["merchant"], ctx["product"]
+    staff, owner, api = ctx["staff"], ctx["owner"], ctx["api"]
+    anonymous = ctx["anonymous"]
+    listed = [
+        ("public home", url("public:index"), anonymous),
+        ("public festival", url("public:festival", festival.slug), anonymous),
+        ("public promotions", url("public:promotions", festival.slug), anonymous),
+        ("public promotions search", url("public:promotions", festival.slug, query="?q=茶叶"), anonymous),
+        ("public promotions page 15", url("public:promotions", festival.slug, query="?page=15"), anonymous),
+        ("public promotion", url("public:promotion", promotion.pk), anonymous),
+        ("public merchants", url("public:merchants"), anonymous),
+        ("public merchant", url("public:merchant", merchant.pk), anonymous),
+        ("public results", url("public:results", ctx["closed"].slug), anonymous),
+        ("admin index", url("admin:index"), staff),
+        ("admin review queue", url("admin:promotions_promotion_changelist", query="?status__exact=submitted"), staff),
+        (
+            "admin queue by festival",
+            url(
+                "admin:promotions_promotion_changelist",
+                query=f"?status__exact=submitted&festival__id__exact={festival.pk}",
+            ),
+            staff,
+        ),
+        ("admin promotions search", url("admin:promotions_promotion_changelist", query="?q=规模促销"), staff),
+        ("admin promotions page 15", url("admin:promotions_promotion_changelist", query="?p=15"), staff),
+        ("admin promotion change", url("admin:promotions_promotion_change", promotion.pk), staff),
+        ("admin merchant change", url("admin:merchants_merchant_change", merchant.pk), staff),
+        ("admin dashboard", url("admin:promotions_dashboard"), staff),
+        ("portal home", url("merchant:home"), owner),
+        ("portal products", url("merchant:products"), owner),
+        ("portal product", url("merchant:product_detail", product.pk), owner),
+        ("portal promotion", url("merchant:promotion_detail", ctx["own_promotion"].pk), owner),
+        ("api promotions", url("api:promotion-list"), api),
+        ("api promotions page 15", url("api:promotion-list", query="?page=15"), api),
+        ("api promotions filtered", url("api:promotion-list", query=f"?festival={festival.slug}&status=live"), api),
+        ("api promotion", url("api:promotion-detail", promotion.pk), api),
+        ("api merchants", url("api:merchant-list"), api),
+        ("api merchants page 3", url("api:merchant-list", query="?page=3"), api),
+        ("api merchant", url("api:merchant-detail", merchant.pk), api),
+        ("api products", url("api:product-list"), api),
+        ("api festivals", url("api:festival-list"), api),
+    ]
+    for model, _model_admin in sorted(admin.site._registry.items(), key=lambda pair: pair[0]._meta.label):
+        opts = model._meta
+        listed.append(
+            (f"admin {opts.label_lower} list", url(f"admin:{opts.app_label}_{opts.model_name}_changelist"), staff)
+        )
+    return [(name, path, client) for name, path, client in listed if path]
+
+
+def measure(repeat):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "festival.settings")
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from api.services import create_api_key
+    from demo.scale import CLOSED_SLUG, RUNNING_SLUG
+    from festival.models import Festival
+    from merchants.models import Membership, MembershipRole, Merchant, Product
+    from promotions.models import Promotion, PromotionItem, PromotionStatus
+
+    user_model = get_user_model()
+    staff_user, _ = user_model.objects.get_or_create(
+        username="scale-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    busiest = Merchant.objects.annotate(n=Count("promotions")).order_by("-n", "pk").first()
+    owner_user, created = user_model.objects.get_or_create(username="scale-owner")
+    if created:
+        Membership.objects.create(user=owner_user, merchant=busiest, role=MembershipRole.OWNER)
+    _key, raw_key = create_api_key(name="scale bench", scopes=["read"])
+
+    staff, owner, anonymous = Client(), Client(), Client()
+    staff.force_login(staff_user)
+    owner.force_login(owner_user)
+    api = Client(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    running = Festival.objects.get(slug=RUNNING_SLUG)
+    ctx = {
+        "festival": running,
+        "closed": Festival.objects.get(slug=CLOSED_SLUG),
+        "promotion": Promotion.objects.filter(festival=running, status=PromotionStatus.LIVE).order_by("pk").first(),
+        "merchant": busiest,
+        "product": Product.objects.filter(merchant=busiest).order_by("pk").first(),
+        "own_promotion": Promotion.objects.filter(merchant=busiest).order_by("pk").first(),
+        "staff": staff,
+        "owner": owner,
+        "api": api,
+        "anonymous": anonymous,
+    }
+    results = {}
+    for name, path, client in pages(ctx):
+        client.get(path)  # warm: templates, caches the page itself keeps
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        results[name] = {
+            "path": path,
+            "status": response.status_code,
+            "p50": statistics.median(times),
+            "p99": max(times) if len(times) < 100 else statistics.quantiles(times, n=100)[98],
+            "queries": len(queries),
+            "bytes": len(response.content) if not response.streaming else 0,
+        }
+
+    from promotions.clock import tick
+    from promotions.services import refresh_checks_for_items
+
+    now = timezone.now()
+    for name, work in (
+        ("clock tick (+73 h)", lambda: tick(now=now + timedelta(hours=73))),
+        (
+            "recheck submitted items",
+            lambda: refresh_checks_for_items(PromotionItem.objects.filter(promotion__status=PromotionStatus.SUBMITTED)),
+        ),
+    ):
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            work()
+            elapsed = (time.perf_counter() - started) * 1000
+            transaction.set_rollback(True)
+        results[name] = {"path": "", "status": 0, "p50": elapsed, "p99": elapsed, "queries": len(queries), "bytes": 0}
+    counts = {
+        "merchants": Merchant.objects.count(),
+        "promotions": Promotion.objects.count(),
+        "items": PromotionItem.objects.count(),
+        "approved": Promotion.objects.filter(status=PromotionStatus.APPROVED).count(),
+    }
+    print(json.dumps({"counts": counts, "pages": results}))
+
+
+def run_size(preset, repeat):
+    url = URL_TEMPLATE.format(preset=preset)
+    output = subprocess.run(
+        [PYTHON, __file__, "--measure", "--repeat", str(repeat)],
+        cwd=ROOT,
+        env=child_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", default="xs")
+    parser.add_argument("--large", default="medium")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--no-seed", action="store_true", help="Measure the databases as they are.")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        return measure(args.repeat)
+
+    if not args.no_seed:
+        for preset in (args.small, args.large):
+            seed(preset, URL_TEMPLATE.format(preset=preset))
+    small, large = run_size(args.small, args.repeat), run_size(args.large, args.repeat)
+    for label, size in ((args.small, small), (args.large, large)):
+        print(f"{label}: " + ", ".join(f"{k} {v:,}" for k, v in size["counts"].items()))
+    header = f"{'page':<44} {'p50 S':>8} {'p50 L':>8} {'p99 L':>8} {'growth':>7} {'q S':>4} {'q L':>4} {'KB S':>6} {'KB L':>6}"
+    print(header)
+    print("-" * len(header))
+    failing = []
+    for name, s in small["pages"].items():
+        row = large["pages"].get(name)
+        if row is None:
+            continue
+        growth = row["p50"] / s["p50"] if s["p50"] else float("inf")
+        flags = []
+        if growth > 1.5:
+            flags.append("slow")
+        if row["queries"] != s["queries"]:
+            flags.append("queries")
+        if row["bytes"] > max(s["bytes"] * 1.2, s["bytes"] + 4096):
+            flags.append("body")
+        if row["status"] not in (0, 200):
+            flags.append(f"HTTP {row['status']}")
+        if flags:
+            failing.append(name)
+        print(
+            f"{name:<44} {s['p50']:>8.1f} {row['p50']:>8.1f} {row['p99']:>8.1f} {growth:>6.2f}× "
+            f"{s['queries']:>4} {row['queries']:>4} {s['bytes'] / 1024:>6.0f} {row['bytes'] / 1024:>6.0f}"
+            + (f"  ← {', '.join(flags)}" if flags else "")
+        )
+    print(f"\n{len(failing)} of {len(small['pages'])} miss the target (growth ≤ 1.5×, equal queries, flat body).")
+
+
+if __name__ == "__main__":
+    main()
