@@ -388,18 +388,20 @@ def _move_due(queryset, to, *, now, batch_size, **changes):
     """Compare-and-set in batches: only rows still in their old status move, so
     reruns, late runs and a second worker move nothing twice.
 
-    Walks the due rows by primary key (keyset), ``batch_size`` at a time, each
-    batch in its own transaction: lock the rows (skipping rows another worker
-    holds), update them, record one PromotionEvent each (a unique constraint
-    backs the "once"), and publish one batch event after commit. Memory stays
-    bounded by the batch. Returns how many rows moved.
+    Takes the due rows ``batch_size`` at a time in the queryset's order, that of the
+    partial index serving "due now" (``Promotion.objects.due_to_start``/``due_to_end``),
+    so an idle tick reads a few index entries at any table size. A moved row leaves the
+    due set, so each batch starts again from the front; rows another worker holds
+    are skipped. Each batch in its own transaction: lock the rows, update them,
+    record one PromotionEvent each (a unique constraint backs the "once"), and
+    publish one batch event after commit. Memory stays bounded by the batch.
+    Returns how many rows moved.
     """
     move_batch = _move_batch_postgresql if transaction.get_connection().vendor == "postgresql" else _move_batch
     moved = 0
-    last_pk = 0
     while True:
         with transaction.atomic():
-            due = queryset.filter(pk__gt=last_pk).select_for_update(skip_locked=True).order_by("pk")
+            due = queryset.select_for_update(skip_locked=True)
             ids = move_batch(due.values_list("pk", "status")[:batch_size], to, now=now, changes=changes)
             if not ids:
                 break
@@ -407,7 +409,6 @@ def _move_due(queryset, to, *, now, batch_size, **changes):
             # live enqueue a few hundred tasks, not 200,000.
             publish_on_commit(DomainEvent.of_status("promotion", to), promotion_ids=ids)
         moved += len(ids)
-        last_pk = ids[-1]
     return moved
 
 
