@@ -57,7 +57,9 @@ def test_due_queries_are_served_by_an_index_not_a_walk_over_every_promotion(many
     due = getattr(Promotion.objects, manager_method)(now=many_promotions_none_due)
 
     # The batch query of promotions.services._move_due (without its row lock).
-    plan = plan_of(due.values_list("pk", "status")[:5000])
+    # A small batch makes walking the primary key look cheap to a planner that
+    # expects many due rows: the case the index ordering must win.
+    plan = plan_of(due.values_list("pk", "status")[:50])
 
     if connection.vendor == "postgresql":
         assert "Index" in plan and "Seq Scan" not in plan
