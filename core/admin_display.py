@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .pagination import EstimatedCountPaginator
+
 
 def badge(value, label, title=""):
     """A coloured status badge; ``value`` picks the colour (see static/admin_extra/admin.css)."""
@@ -59,6 +61,10 @@ class StatusHistoryInline(ReadOnlyInline):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records kept by the services (price history, sales, notifications): view only."""
+
+    # These tables hold millions of rows: counted exactly only while small.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

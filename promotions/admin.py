@@ -26,6 +26,7 @@ from core.admin_decisions import (
     DecisionReport,
 )
 from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
+from core.pagination import EstimatedCountPaginator
 from core.spreadsheets import SPREADSHEET_FORMATS
 from festival.models import Festival
 
@@ -136,6 +137,9 @@ class CheckResultFilter(admin.SimpleListFilter):
 @admin.register(Promotion)
 class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     """The review queue: submitted promotions first, the longest-waiting first."""
+
+    paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+    show_full_result_count = False
 
     export_formats = SPREADSHEET_FORMATS  # CSV and XLSX that escape formulae (core/spreadsheets.py)
 

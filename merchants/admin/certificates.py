@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
 from core.admin_display import StatusHistoryInline, badge
+from core.pagination import EstimatedCountPaginator
 
 from .. import services
 from ..models import CERTIFICATE_TRANSITIONS, Certificate, CertificateEvent, CertificateStatus
@@ -59,6 +60,9 @@ class ExpiryFilter(admin.SimpleListFilter):
 @admin.register(Certificate)
 class CertificateAdmin(DecisionAdminMixin, admin.ModelAdmin):
     """Certificates are uploaded by merchants; organisers verify or reject them."""
+
+    paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+    show_full_result_count = False
 
     decisions = (
         Decision(

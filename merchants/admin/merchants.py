@@ -19,6 +19,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from core.admin_display import ReadOnlyInline, badge
 from core.images import sanitise_image
+from core.pagination import EstimatedCountPaginator
 from core.workflow import DomainError
 from festival.models import Category
 
@@ -166,6 +167,8 @@ class InviteForm(forms.Form):
 
 @admin.register(Merchant)
 class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
+    paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+    show_full_result_count = False
     resource_classes = [MerchantResource]
     form = MerchantAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -8,6 +8,7 @@ from import_export.admin import ExportMixin
 
 from core.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
 from core.admin_display import StatusHistoryInline, badge, festival_time
+from core.pagination import EstimatedCountPaginator
 
 from .. import services
 from ..models import PARTICIPATION_TRANSITIONS, Participation, ParticipationEvent, ParticipationStatus
@@ -35,6 +36,8 @@ class ParticipationCategoryFilter(CategoryFilter):
 
 @admin.register(Participation)
 class ParticipationAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+    show_full_result_count = False
     decisions = (
         Decision(
             name="approve",
