@@ -4,6 +4,7 @@ There is one settings module and no production override: what runs in the
 demo is what runs in production, with different environment values.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "import_export",
+    "axes",
     "core",
     "festival",
     "merchants",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Login throttling (django-axes): last, so it sees every login response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "festival.urls"
@@ -108,6 +112,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes' backend first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "merchant:login"
 LOGIN_REDIRECT_URL = "merchant:home"
@@ -311,3 +320,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Worker, beat and web server write to the same file: take the write lock
     # when a transaction begins, so two writers queue instead of deadlocking.
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+# Login throttling (django-axes, database handler: the attempts are rows an
+# organiser sees and clears in the admin under "Axes"). Every login form that
+# goes through django.contrib.auth.authenticate (the admin's and the portal's)
+# is covered. After AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused, with 429 and a translated page, until the
+# cool-off ends or an organiser deletes the attempt; other users and other
+# addresses are not affected (so nobody can lock a merchant out from afar).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind a reverse proxy (BEHIND_HTTPS_PROXY) the client's address is the last
+# X-Forwarded-For entry, the one the proxy added (core/security.py).
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
