@@ -145,7 +145,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: images are checked and re-encoded with Pillow (see core/images.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
-UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# 12 megapixels (4,000 × 3,000): the worst accepted image peaks at ~145 MB RSS
+# in a fresh process (bench/image_memory.py); Pillow decodes at most 4 bytes a pixel.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=12_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
