@@ -32,7 +32,7 @@ class _ApiThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
         try:
             return super().allow_request(request, view)
-        except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) must not fail the call
+        except Exception:
             # Fail open: an unreachable cache must not take the API down. The
             # call goes through unthrottled and the outage is logged.
             logger.warning(

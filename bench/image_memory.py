@@ -71,8 +71,8 @@ def main(argv=None):
         own = argv if argv is not None else sys.argv[1:]
         with tempfile.TemporaryDirectory() as folder:
             path = str(Path(folder) / ("image." + args.format.lower()))
-            subprocess.run([sys.executable, __file__, *own, "--make", path], check=True)  # noqa: S603
-            child = subprocess.run(  # noqa: S603 - our own script
+            subprocess.run([sys.executable, __file__, *own, "--make", path], check=True)
+            child = subprocess.run(
                 [sys.executable, __file__, *own, "--measure", path],
                 capture_output=True,
                 text=True,

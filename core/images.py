@@ -74,7 +74,9 @@ def sanitise_image(upload, *, max_bytes=None, max_pixels=None):
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 if image.mode not in SAVEABLE_MODES[image_format]:
-                    raise ValidationError(_("This kind of image (%(mode)s) is not accepted."), code="mode", params={"mode": image.mode})
+                    raise ValidationError(
+                        _("This kind of image (%(mode)s) is not accepted."), code="mode", params={"mode": image.mode}
+                    )
                 image.load()
                 # One decoded copy only: no conversion, no pasted copy, no rotation
                 # (the orientation tag is kept instead, and browsers apply it).

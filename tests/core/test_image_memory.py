@@ -54,7 +54,7 @@ def test_the_orientation_is_kept_other_exif_dropped_and_thumbnails_turn_upright(
 def test_the_worst_accepted_image_peaks_under_150_mb(mode, image_format):
     """bench/image_memory.py checks one image at the pixel limit in a fresh process
     and reports its peak RSS (resource.getrusage)."""
-    run = subprocess.run(  # noqa: S603 - our own script
+    run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "image_memory.py"), "--mode", mode, "--format", image_format],
         capture_output=True,
         text=True,

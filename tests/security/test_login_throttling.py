@@ -79,7 +79,9 @@ def test_the_lockout_message_is_translated(client):
     for _ in range(LIMIT):
         _post(client, url, "shop", "wrong")
 
-    response = client.post(url, {"username": "shop", "password": "x"}, REMOTE_ADDR="203.0.113.5", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(
+        url, {"username": "shop", "password": "x"}, REMOTE_ADDR="203.0.113.5", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
 
     assert response.status_code == 429
     assert "登录失败次数过多" in response.content.decode()
