@@ -1,9 +1,33 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
 class ApiPagination(PageNumberPagination):
-    """``count``, ``next``, ``previous``, ``results``; ``page_size`` up to 100."""
+    """``count``, ``next``, ``previous``, ``results``; ``page_size`` up to 100.
+
+    A ``page_size`` that is not a whole number of at least 1 (``null``, ``abc``, ``0``)
+    is refused with 400 rather than silently replaced by the default; above 100 it is capped."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                value = int(raw)
+            except ValueError:
+                value = 0
+            if value < 1:
+                raise ValidationError({self.page_size_query_param: [_("Give page_size as a whole number from 1.")]})
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = str(_("Results per page, 1 to 100 (larger values are capped at 100)."))
+        return parameters

@@ -77,3 +77,19 @@ def test_the_schema_states_the_limits():
 
     assert request["description"]["maxLength"] == TEXT_MAX_LENGTH
     assert "maxLength" in request["title"]
+
+
+@pytest.mark.parametrize("value", ["null", "abc", "0", "-3"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused(anon_client, value):
+    response = anon_client.get(f"/api/v1/festivals/?page_size={value}")
+
+    assert response.status_code == 400
+    assert "page_size" in str(response.json())
+
+
+def test_the_schema_states_the_page_size_minimum():
+    schema = key_client().get("/api/v1/schema/?format=json").json()
+    parameters = schema["paths"]["/api/v1/festivals/"]["get"]["parameters"]
+    page_size = next(p for p in parameters if p["name"] == "page_size")
+
+    assert page_size["schema"]["minimum"] == 1
