@@ -1,6 +1,7 @@
 """Admin for webhook subscriptions, deliveries and attempts."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,6 +11,7 @@ from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookS
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # webhook targets are HTTPS
     list_display = ["url", "api_key", "owner", "active", "state", "consecutive_failures", "created_at"]
     list_filter = ["active", "state"]
     search_fields = ["url"]

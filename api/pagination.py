@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from core.pagination import EXACT_COUNT_LIMIT, EstimatedCountPaginator
@@ -8,7 +10,9 @@ class ApiPagination(PageNumberPagination):
 
     ``count`` is exact up to ``core.pagination.EXACT_COUNT_LIMIT`` rows and the
     planner's estimate above, so a list of millions costs the same as a list of
-    thousands (docs/api.md says so to partners).
+    thousands (docs/api.md says so to partners). A ``page_size`` that is not a whole
+    number of at least 1 (``null``, ``abc``, ``0``) is refused with 400 rather than
+    silently replaced by the default; above 100 it is capped.
     """
 
     page_size = 20
@@ -16,3 +20,22 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 100
     django_paginator_class = EstimatedCountPaginator
     exact_count_limit = EXACT_COUNT_LIMIT
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                value = int(raw)
+            except ValueError:
+                value = 0
+            if value < 1:
+                raise ValidationError({self.page_size_query_param: [_("Give page_size as a whole number from 1.")]})
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = str(_("Results per page, 1 to 100 (larger values are capped at 100)."))
+        return parameters

@@ -2,13 +2,19 @@
 
 Rates come from settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (``anon``,
 ``key``, ``user``) and are read per request, so a settings change applies at once.
-DRF answers a throttled call with 429 and ``Retry-After``.
+DRF answers a throttled call with 429 and ``Retry-After``. When the cache that
+holds the counters is unreachable the throttles fail open: the call is served
+and a warning is logged (an outage of Redis must not take the API down).
 """
+
+import logging
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.authentication import actor_for
+
+logger = logging.getLogger(__name__)
 
 
 class _ApiThrottle(SimpleRateThrottle):
@@ -24,7 +30,17 @@ class _ApiThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            # Fail open: an unreachable cache must not take the API down. The
+            # call goes through unthrottled and the outage is logged.
+            logger.warning(
+                "API throttle %r cannot reach the cache; letting the call through unthrottled",
+                self.scope,
+                exc_info=True,
+            )
+            return True
 
 
 class AnonThrottle(_ApiThrottle):

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from django.apps import apps
+
+        from .validators import guard_text_fields
+
+        ours = {"core", "festival", "merchants", "logistics", "promotions", "reports", "api", "public"}
+        guard_text_fields(model for model in apps.get_models() if model._meta.app_label in ours)

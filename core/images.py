@@ -11,6 +11,21 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+ORIENTATION = 0x0112  # the EXIF tag
+# Modes each format decodes to and can be saved in again without a conversion (a copy).
+SAVEABLE_MODES = {
+    "JPEG": {"L", "RGB", "CMYK"},
+    "PNG": {"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"},
+    "WEBP": {"L", "RGB", "RGBA"},
+}
+
+# Memory (issue 15, finding 4): Pillow decodes into at most 4 bytes a pixel, so
+# an image's cost is bounded by its pixel count, which is read from the header
+# before anything is decoded (sanitise_image refuses above the limit with the
+# image's size). Pillow's own guard is tied to the same limit, so an image opened
+# anywhere else (the thumbnail task, which only sees checked images) is bounded
+# too: Pillow refuses to open anything above twice this, i.e. 6 × the limit.
+Image.MAX_IMAGE_PIXELS = 3 * settings.UPLOAD_MAX_PIXELS
 
 
 def random_upload_path(instance, filename):
@@ -43,7 +58,8 @@ def sanitise_image(upload, *, max_bytes=None, max_pixels=None):
         raise ValidationError(_("The file is too large."), code="too_large")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Between the limit and twice it Pillow only warns: the size check below answers.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 image_format = probe.format
                 width, height = probe.size
@@ -57,12 +73,15 @@ def sanitise_image(upload, *, max_bytes=None, max_pixels=None):
                     )
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
+                if image.mode not in SAVEABLE_MODES[image_format]:
+                    raise ValidationError(
+                        _("This kind of image (%(mode)s) is not accepted."), code="mode", params={"mode": image.mode}
+                    )
                 image.load()
-                image = ImageOps.exif_transpose(image)
+                # One decoded copy only: no conversion, no pasted copy, no rotation
+                # (the orientation tag is kept instead, and browsers apply it).
                 output = io.BytesIO()
-                clean = _without_metadata(image, image_format)
-                save_kwargs = {"quality": 90} if image_format in {"JPEG", "WEBP"} else {"optimize": True}
-                clean.save(output, format=image_format, **save_kwargs)
+                _save_without_metadata(image, image_format, output)
     except ValidationError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -74,26 +93,31 @@ def sanitise_image(upload, *, max_bytes=None, max_pixels=None):
     return ContentFile(output.getvalue(), name=f"upload.{ALLOWED_FORMATS[image_format]}")
 
 
-def _without_metadata(image, image_format):
-    if image_format == "JPEG" and image.mode not in {"RGB", "L"}:
-        image = image.convert("RGB")
-    elif image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
-        image = image.convert("RGBA")
-    clean = Image.new(image.mode, image.size)
-    if image.mode == "P":
-        clean.putpalette(image.getpalette())
-    clean.paste(image)
-    return clean
+def _save_without_metadata(image, image_format, output):
+    """Re-encode ``image`` keeping only what draws it (transparency, orientation):
+    other EXIF (GPS), XMP, ICC profiles and text chunks are dropped."""
+    orientation = image.getexif().get(ORIENTATION)
+    exif = Image.Exif()
+    if orientation in range(2, 9):
+        exif[ORIENTATION] = orientation
+    transparency = image.info.get("transparency")
+    image.info.clear()
+    if transparency is not None:
+        image.info["transparency"] = transparency
+    save_kwargs = {"quality": 90} if image_format in {"JPEG", "WEBP"} else {"optimize": True}
+    image.save(output, format=image_format, exif=exif.tobytes() if len(exif) else b"", **save_kwargs)
 
 
 def make_thumbnail(source, *, size=(320, 320)):
     """A small JPEG/PNG copy of an already-sanitised image, as a ContentFile."""
     with Image.open(source) as image:
-        image.load()
+        # No load() first: thumbnail() lets the JPEG decoder scale down while it
+        # decodes (draft mode), so a large JPEG costs a fraction of its pixels.
         image_format = "PNG" if image.mode in {"RGBA", "LA", "P"} else "JPEG"
+        image.thumbnail(size)
+        image = ImageOps.exif_transpose(image)  # the thumbnail is small: turn it upright
         if image_format == "JPEG" and image.mode != "RGB":
             image = image.convert("RGB")
-        image.thumbnail(size)
         output = io.BytesIO()
         image.save(output, format=image_format)
     return ContentFile(output.getvalue(), name=f"thumb.{ALLOWED_FORMATS[image_format]}")

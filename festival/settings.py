@@ -4,6 +4,7 @@ There is one settings module and no production override: what runs in the
 demo is what runs in production, with different environment values.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "import_export",
+    "axes",
+    "csp",
     "core",
     "festival",
     "merchants",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    # Login throttling (django-axes): last, so it sees every login response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "festival.urls"
@@ -87,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -108,6 +116,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes' backend first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "merchant:login"
 LOGIN_REDIRECT_URL = "merchant:home"
@@ -136,7 +149,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: images are checked and re-encoded with Pillow (see core/images.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
-UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# 12 megapixels (4,000 × 3,000): the worst accepted image peaks at ~145 MB RSS
+# in a fresh process (bench/image_memory.py); Pillow decodes at most 4 bytes a pixel.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=12_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -288,6 +303,51 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Production behind HTTPS: HTTPS=true turns on the redirect, secure cookies and
+# HSTS at once (each can still be set on its own). docs/security.md lists the
+# production environment, with which `manage.py check --deploy` is clean.
+if env.bool("HTTPS", default=False):
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# /healthz answers load balancers over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content Security Policy (django-csp 4): everything from our own origin; no
+# inline script (a <script> runs only from a static file, or with the
+# per-request nonce: the API docs' init); no plugins, no framing, forms post
+# to us only. Inline style attributes stay allowed (style-src 'unsafe-inline'):
+# the admin's and Swagger UI's widgets set them; styles cannot run code.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "worker-src": [SELF, "blob:"],
+    }
+}
+# Permissions-Policy: the site uses no device features (core/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 LOGGING = {
     "version": 1,
@@ -311,3 +371,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Worker, beat and web server write to the same file: take the write lock
     # when a transaction begins, so two writers queue instead of deadlocking.
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+# Login throttling (django-axes, database handler: the attempts are rows an
+# organiser sees and clears in the admin under "Axes"). Every login form that
+# goes through django.contrib.auth.authenticate (the admin's and the portal's)
+# is covered. After AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused, with 429 and a translated page, until the
+# cool-off ends or an organiser deletes the attempt; other users and other
+# addresses are not affected (so nobody can lock a merchant out from afar).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind a reverse proxy (BEHIND_HTTPS_PROXY) the client's address is the last
+# X-Forwarded-For entry, the one the proxy added (core/security.py).
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"

@@ -72,6 +72,7 @@ class AccountSetupView(auth_views.PasswordResetConfirmView):
 
     template_name = "registration/account_setup.html"
     post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"  # axes' backend is listed first
     success_url = reverse_lazy("merchant:home")
 
     def form_valid(self, form):

@@ -157,7 +157,11 @@ def send_deadline_reminders(*, now=None) -> int:
 
 
 def reviewers():
-    users = get_user_model().objects.with_perm("promotions.review_promotion", include_superusers=True)
+    users = get_user_model().objects.with_perm(
+        "promotions.review_promotion",
+        include_superusers=True,
+        backend="django.contrib.auth.backends.ModelBackend",  # the permission backend (axes' is first)
+    )
     return users.filter(is_active=True).exclude(email="").order_by("pk")
 
 

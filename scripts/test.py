@@ -5,7 +5,7 @@
 
 Creates .venv, installs requirements-dev.txt, makes sure Debian's Chromium and
 CJK fonts are there for the browser tests (installing them with apt-get when
-run as root), runs ruff, Django's checks, the migrations check, then pytest.
+run as root), runs ruff, bandit (high severity), Django's checks, the migrations check, then pytest.
 Uses SQLite and kombu's filesystem transport unless DATABASE_URL / REDIS_URL
 point to PostgreSQL and Redis.
 """
@@ -20,6 +20,10 @@ from pathlib import Path
 from _env import BIN, PYTHON, ROOT, ensure_venv, manage, say
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+# Our code (tests, benchmarks and scripts run only on developers' machines).
+BANDIT_PATHS = ["api", "core", "demo", "festival", "logistics", "merchants", "promotions", "public", "reports"]
 
 
 def ensure_browser() -> None:
@@ -46,6 +50,12 @@ def main() -> int:
     say("ruff check and ruff format --check")
     subprocess.run([BIN / "ruff", "check", "."], cwd=ROOT, check=True)
     subprocess.run([BIN / "ruff", "format", "--check", "."], cwd=ROOT, check=True)
+    say("bandit: no high-severity findings in our code")
+    subprocess.run(
+        [BIN / "bandit", "-q", "-r", *BANDIT_PATHS, "--severity-level", "high", "--confidence-level", "low"],
+        cwd=ROOT,
+        check=True,
+    )
     say("manage.py check and makemigrations --check")
     manage("check")
     manage("makemigrations", "--check", "--dry-run")

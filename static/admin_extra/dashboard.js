@@ -1,6 +1,13 @@
 /* Draws the festival dashboard's charts from the JSON the page embeds (no network access). */
 (function () {
   "use strict";
+  // The festival picker goes to the chosen festival's dashboard (its options are URLs).
+  document.querySelectorAll(".dashboard-festival-picker").forEach(function (form) {
+    var select = form.querySelector("select[data-navigate]");
+    if (!select) { return; }
+    select.addEventListener("change", function () { window.location = select.value; });
+    form.addEventListener("submit", function (event) { event.preventDefault(); window.location = select.value; });
+  });
   var palette = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#84cc16", "#ec4899"];
   var checkColours = ["#15803d", "#b45309", "#b91c1c", "#9ca3af"];
 

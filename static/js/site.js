@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // Forms that ask before they are sent (e.g. revoking an API key): data-confirm holds the question.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
   // Language switcher: change the language as soon as one is picked.
   document.querySelectorAll("form.lang-switch select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

@@ -26,7 +26,9 @@ def test_pagination_shape_and_page_size_cap(anon_client, festival, merchant_a):
     assert len(small["results"]) == 10 and small["previous"]
     assert anon_client.get("/api/v1/promotions/", {"page": 99}).status_code == 404
     assert anon_client.get("/api/v1/promotions/", {"page": "x"}).status_code == 404
-    assert anon_client.get("/api/v1/promotions/", {"page_size": "x"}).status_code == 200
+    assert (
+        anon_client.get("/api/v1/promotions/", {"page_size": "x"}).status_code == 400
+    )  # issue 15: refused, not ignored
 
 
 def _rename_festival(festival):
