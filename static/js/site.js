@@ -80,7 +80,9 @@
           if (row.getAttribute("data-ticket") !== ticket) { return; }
           if (data.error) { reference.textContent = "—"; verdict.textContent = data.error; verdict.className = "verdict verdict-fail"; return; }
           reference.textContent = data.reference_price ? "¥" + data.reference_price + " · " + data.reference_source_label : data.reference_source_label;
-          if (!own) {
+          // The merchant may have typed while the answer was on its way: keep what they typed.
+          var typed = price.value && price.getAttribute("data-filled") !== price.value;
+          if (!own && !typed) {
             if (data.computed_price) {
               price.value = data.computed_price;
               price.setAttribute("data-filled", data.computed_price);
