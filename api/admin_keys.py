@@ -7,9 +7,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from api import services
 from api.models import ApiKey, ApiScope
+
+# The key library registers its own (unused) APIKey model: one API-keys entry is ours.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -69,6 +69,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 PUBLIC_STATUSES = frozenset({S.APPROVED, S.LIVE, S.ENDED})
 PENDING_REVIEW_STATUSES = frozenset({S.SUBMITTED})
+# Deleting is allowed while the merchant may still edit: nobody has reviewed it yet.
+DELETABLE_STATUSES = EDITABLE_STATUSES
 
 
 class PromotionQuerySet(models.QuerySet):
@@ -223,6 +225,11 @@ class Promotion(models.Model):
     @property
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_deletable(self):
+        """The one rule the portal's delete button and services.delete_promotion share."""
+        return self.status in DELETABLE_STATUSES
 
     def can_move_to(self, status):
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())

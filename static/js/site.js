@@ -162,6 +162,22 @@
     });
   });
 
+  // A form shown only on request (e.g. withdraw and its reason): the button reveals it.
+  document.querySelectorAll("[data-reveal]").forEach(function (button) {
+    var target = document.getElementById(button.getAttribute("data-reveal"));
+    if (!target) { return; }
+    target.hidden = true;
+    button.hidden = false;
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", target.id);
+    button.addEventListener("click", function () {
+      target.hidden = !target.hidden;
+      button.setAttribute("aria-expanded", String(!target.hidden));
+      var field = target.querySelector("input, textarea");
+      if (!target.hidden && field) { field.focus(); }
+    });
+  });
+
   // Ask before destructive actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

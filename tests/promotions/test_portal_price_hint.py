@@ -103,3 +103,22 @@ def test_a_festival_the_merchant_is_not_in_is_404(shop):
     other = FestivalFactory()
     url = reverse("merchant:promotion_price_hint", args=[other.pk])
     assert shop.client.get(url, {"product": shop.product.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("status", ["draft", "changes_requested", "submitted", "approved", "live", "withdrawn"])
+def test_the_delete_button_and_the_service_share_one_rule(shop, status):
+    from promotions import services
+    from promotions.models import Promotion
+    from tests.factories import PromotionFactory
+
+    promotion = PromotionFactory(merchant=shop.merchant, festival=shop.festival, status=status)
+    page = shop.client.get(reverse("merchant:promotion_detail", args=[promotion.pk])).content.decode()
+    shown = reverse("merchant:promotion_delete", args=[promotion.pk]) in page
+    try:
+        services.delete_promotion(promotion, by=shop.user)
+    except services.DomainError:
+        deleted = False
+    else:
+        deleted = True
+    assert shown == deleted == (status in ("draft", "changes_requested"))
+    assert Promotion.objects.filter(pk=promotion.pk).exists() is not deleted
