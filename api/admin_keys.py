@@ -25,6 +25,13 @@ class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ["name", "merchant", "scopes", "expiry_date", "revoked"]
+        # The key library's own labels and help are English only.
+        labels = {"name": _("name"), "expiry_date": _("expires"), "revoked": _("revoked")}
+        help_texts = {
+            "name": _("Who uses the key, e.g. the partner's system (at most 50 characters; need not be unique)."),
+            "expiry_date": _("Once it has expired the key no longer works."),
+            "revoked": _("A revoked key no longer works; this cannot be undone."),
+        }
 
 
 @admin.register(ApiKey)
@@ -52,7 +59,8 @@ class ApiKeyAdmin(APIKeyModelAdmin):
 
     @admin.display(description=_("scopes"))
     def scopes_display(self, obj):
-        return ", ".join(obj.scopes or [])
+        labels = dict(ApiScope.choices)
+        return ", ".join(str(labels.get(scope, scope)) for scope in obj.scopes or [])
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -1,15 +1,40 @@
 """Admin for webhook subscriptions, deliveries and attempts."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import webhooks
-from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+
+# What each event means, for organisers; the code (what partners receive) stays beside it.
+EVENT_LABELS = {
+    WebhookEvent.FESTIVAL_OPENED: _("Festival opened"),
+    WebhookEvent.FESTIVAL_CLOSED: _("Festival closed"),
+    WebhookEvent.PROMOTION_APPROVED: _("Promotion approved"),
+    WebhookEvent.PROMOTION_LIVE: _("Promotion live"),
+    WebhookEvent.PROMOTION_ENDED: _("Promotion ended"),
+    WebhookEvent.PROMOTION_WITHDRAWN: _("Promotion withdrawn"),
+}
+
+
+def event_choices():
+    return [(value, f"{EVENT_LABELS.get(value, value)} ({value})") for value in WebhookEvent.values]
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(label=_("events"), choices=event_choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["api_key", "owner", "url", "events", "active"]
 
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
     list_display = ["url", "api_key", "owner", "active", "state", "consecutive_failures", "created_at"]
     list_filter = ["active", "state"]
     search_fields = ["url"]
