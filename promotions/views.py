@@ -57,11 +57,13 @@ def home(request):
         {"status": status, "label": S(status).label, "next_step": NEXT_STEPS[status], "promotions": promotions}
         for status, promotions in selectors.promotions_by_status(merchant).items()
     ]
+    fileable = set(merchant_selectors.festivals_open_for_promotions(merchant).values_list("pk", flat=True))
     context = {
         "participations": merchant_selectors.participations_for(merchant),
         "open_festivals": merchant_selectors.festivals_open_for_application(merchant),
         "promotion_groups": groups,
-        "can_file": merchant_selectors.festivals_open_for_promotions(merchant).exists(),
+        "can_file": bool(fileable),
+        "fileable_festival_pks": fileable,  # filing is offered only in these festivals
     }
     return render(request, "merchant/home.html", context)
 

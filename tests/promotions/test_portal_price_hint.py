@@ -122,3 +122,21 @@ def test_the_delete_button_and_the_service_share_one_rule(shop, status):
         deleted = True
     assert shown == deleted == (status in ("draft", "changes_requested"))
     assert Promotion.objects.filter(pk=promotion.pk).exists() is not deleted
+
+
+def test_the_home_offers_filing_only_in_festivals_still_open(shop):
+    from django.utils import timezone
+
+    ended = FestivalFactory(
+        name="Festival 2020",
+        registration_opens_at=timezone.now() - timedelta(days=500),
+        starts_at=timezone.now() - timedelta(days=400),
+        ends_at=timezone.now() - timedelta(days=390),
+        status="closed",
+    )
+    ParticipationFactory(merchant=shop.merchant, festival=ended)
+    page = shop.client.get(reverse("merchant:home")).content.decode()
+    assert reverse("merchant:promotion_create", args=[shop.festival.pk]) in page
+    assert reverse("merchant:promotion_create", args=[ended.pk]) not in page
+    assert page.count("Approved: you can file promotions.") == 1
+    assert "This festival has ended" in page
