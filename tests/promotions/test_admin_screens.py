@@ -81,3 +81,27 @@ def test_admin_logout_lands_on_the_admin_login():
     response = client.post(reverse("admin:logout"))
     assert response.status_code == 302
     assert response.url == reverse("admin:login")
+
+
+def test_the_chinese_dashboard_groups_money_by_thousands():
+    from decimal import Decimal
+
+    from festival.roles import VIEWER
+    from tests.factories import FestivalFactory, MerchantFactory, SalesReportFactory
+
+    festival = FestivalFactory()
+    SalesReportFactory(
+        merchant=MerchantFactory(),
+        festival=festival,
+        date=festival.local(festival.starts_at).date(),
+        gmv=Decimal("84504911.37"),
+        orders=12345,
+    )
+    client = client_for(staff_user(VIEWER))
+    response = client.get(
+        reverse("admin:promotions_dashboard_festival", args=[festival.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    page = response.content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "¥84,504,911.37" in page
+    assert "12,345" in page
