@@ -140,3 +140,16 @@ def test_the_home_offers_filing_only_in_festivals_still_open(shop):
     assert reverse("merchant:promotion_create", args=[ended.pk]) not in page
     assert page.count("Approved: you can file promotions.") == 1
     assert "This festival has ended" in page
+
+
+def test_api_keys_live_inside_the_portal_shell_and_the_new_key_has_a_copy_button(client):
+    from merchants.models import MembershipRole
+
+    signed = sign_in(client, MembershipFactory(role=MembershipRole.OWNER))
+    listing = signed.client.get(reverse("merchant_keys:list")).content.decode()
+    assert reverse("merchant:products") in listing  # the portal's navigation
+    assert reverse("merchant:logout") in listing
+    created = signed.client.post(reverse("merchant_keys:create"), {"name": "Shop system", "scopes": ["read"]})
+    page = created.content.decode()
+    assert 'data-copy="raw-key"' in page
+    assert reverse("merchant:products") in page
