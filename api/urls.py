@@ -23,6 +23,6 @@ urlpatterns = [
     path("categories/", CategoryTreeView.as_view(), name="category-tree"),
     path("prices/", BulkPricesView.as_view(), name="bulk-prices"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/docs.html"), name="docs"),
     *router.urls,
 ]

@@ -153,3 +153,13 @@ def test_api_keys_live_inside_the_portal_shell_and_the_new_key_has_a_copy_button
     page = created.content.decode()
     assert 'data-copy="raw-key"' in page
     assert reverse("merchant:products") in page
+
+
+def test_the_api_docs_are_linked_from_the_portal_and_lead_back(client):
+    from merchants.models import MembershipRole
+
+    signed = sign_in(client, MembershipFactory(role=MembershipRole.OWNER))
+    home = signed.client.get(reverse("merchant:home")).content.decode()
+    assert reverse("api:docs") in home
+    docs = signed.client.get(reverse("api:docs")).content.decode()
+    assert f'href="{reverse("merchant:home")}"' in docs
