@@ -34,11 +34,23 @@ class ApiKeyForm(forms.ModelForm):
         }
 
 
+class RevokedFilter(admin.BooleanFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("revoked")  # the key library's field names are English only
+
+
+class CreatedFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("created")
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
     form = ApiKeyForm
     list_display = ("name", "prefix", "merchant", "scopes_display", "created", "last_used_at", "expiry_date", "revoked")
-    list_filter = ("revoked", "created", "last_used_at")
+    list_filter = (("revoked", RevokedFilter), ("created", CreatedFilter), "last_used_at")
     search_fields = ("name", "prefix", "merchant__name", "merchant__uscc")
     autocomplete_fields = ()
     raw_id_fields = ("merchant",)

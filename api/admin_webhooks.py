@@ -32,6 +32,17 @@ class WebhookSubscriptionForm(forms.ModelForm):
         fields = ["api_key", "owner", "url", "events", "active"]
 
 
+def _titled(filter_class, title):
+    """A list filter with a translated title (the delivery log's fields have English names)."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     form = WebhookSubscriptionForm
@@ -76,7 +87,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
         "next_attempt_at",
     ]
-    list_filter = ["status", "event_type"]
+    list_filter = [
+        ("status", _titled(admin.ChoicesFieldListFilter, _("status"))),
+        ("event_type", _titled(admin.AllValuesFieldListFilter, _("event type"))),
+    ]
     search_fields = ["subscription__url", "event_id"]
     readonly_fields = [
         "subscription",

@@ -127,7 +127,7 @@ def problems_in(html, untranslated, codes) -> list[str]:
         parts = [part.strip() for part in node.split(ARROW)]
         if node in codes or (len(parts) > 1 and any(part in codes for part in parts)):
             found.append(f"raw status code: {node!r}")
-        if re.search(r"以\s*[a-z_]+/[a-z_]+", node):
+        if re.search(r"以\s*[a-z_]+/[a-z_]+", node) or re.fullmatch(r"以\s*[a-z][a-z _]*", node):
             found.append(f"raw codes in a label: {node!r}")
     return found
 
