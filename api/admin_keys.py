@@ -7,9 +7,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from api import services
 from api.models import ApiKey, ApiScope
+
+# The key library registers its own (unused) APIKey model: one API-keys entry is ours.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -20,13 +25,32 @@ class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ["name", "merchant", "scopes", "expiry_date", "revoked"]
+        # The key library's own labels and help are English only.
+        labels = {"name": _("name"), "expiry_date": _("expires"), "revoked": _("revoked")}
+        help_texts = {
+            "name": _("Who uses the key, e.g. the partner's system (at most 50 characters; need not be unique)."),
+            "expiry_date": _("Once it has expired the key no longer works."),
+            "revoked": _("A revoked key no longer works; this cannot be undone."),
+        }
+
+
+class RevokedFilter(admin.BooleanFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("revoked")  # the key library's field names are English only
+
+
+class CreatedFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("created")
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
     form = ApiKeyForm
     list_display = ("name", "prefix", "merchant", "scopes_display", "created", "last_used_at", "expiry_date", "revoked")
-    list_filter = ("revoked", "created", "last_used_at")
+    list_filter = (("revoked", RevokedFilter), ("created", CreatedFilter), "last_used_at")
     search_fields = ("name", "prefix", "merchant__name", "merchant__uscc")
     autocomplete_fields = ()
     raw_id_fields = ("merchant",)
@@ -47,7 +71,8 @@ class ApiKeyAdmin(APIKeyModelAdmin):
 
     @admin.display(description=_("scopes"))
     def scopes_display(self, obj):
-        return ", ".join(obj.scopes or [])
+        labels = dict(ApiScope.choices)
+        return ", ".join(str(labels.get(scope, scope)) for scope in obj.scopes or [])
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -1,17 +1,51 @@
 """Admin for webhook subscriptions, deliveries and attempts."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import webhooks
-from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+
+# What each event means, for organisers; the code (what partners receive) stays beside it.
+EVENT_LABELS = {
+    WebhookEvent.FESTIVAL_OPENED: _("Festival opened"),
+    WebhookEvent.FESTIVAL_CLOSED: _("Festival closed"),
+    WebhookEvent.PROMOTION_APPROVED: _("Promotion approved"),
+    WebhookEvent.PROMOTION_LIVE: _("Promotion live"),
+    WebhookEvent.PROMOTION_ENDED: _("Promotion ended"),
+    WebhookEvent.PROMOTION_WITHDRAWN: _("Promotion withdrawn"),
+}
+
+
+def event_choices():
+    return [(value, f"{EVENT_LABELS.get(value, value)} ({value})") for value in WebhookEvent.values]
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(label=_("events"), choices=event_choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["api_key", "owner", "url", "events", "active"]
+
+
+def _titled(filter_class, title):
+    """A list filter with a translated title (the delivery log's fields have English names)."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
 
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # webhook targets are HTTPS
+    form = WebhookSubscriptionForm
     list_display = ["url", "api_key", "owner", "active", "state", "consecutive_failures", "created_at"]
     list_filter = ["active", "state"]
     search_fields = ["url"]
@@ -53,7 +87,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
         "next_attempt_at",
     ]
-    list_filter = ["status", "event_type"]
+    list_filter = [
+        ("status", _titled(admin.ChoicesFieldListFilter, _("status"))),
+        ("event_type", _titled(admin.AllValuesFieldListFilter, _("event type"))),
+    ]
     search_fields = ["subscription__url", "event_id"]
     readonly_fields = [
         "subscription",

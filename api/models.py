@@ -67,7 +67,12 @@ class WebhookSubscription(models.Model):
         ApiKey, null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("API key")
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhooks",
+        verbose_name=_("owner"),
     )
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
@@ -76,7 +81,7 @@ class WebhookSubscription(models.Model):
     state = models.CharField(
         _("delivery state"), max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE
     )
-    consecutive_failures = models.PositiveIntegerField(default=0)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -27,16 +27,19 @@ class ApiKeyCreateForm(forms.Form):
     )
 
 
-def _owner_merchant(user):
-    membership = getattr(user, "membership", None)
+def _owner_merchant(request):
+    membership = getattr(request.user, "membership", None)
     if membership is None or membership.role != MembershipRole.OWNER:
         raise PermissionDenied(_("Only the merchant's owner can manage its API keys."))
+    # The pages sit inside the portal's shell (navigation, logout), which reads these.
+    request.membership = membership
+    request.merchant = membership.merchant
     return membership.merchant
 
 
 @login_required
 def key_list(request):
-    merchant = _owner_merchant(request.user)
+    merchant = _owner_merchant(request)
     keys = ApiKey.objects.filter(merchant=merchant).order_by("revoked", "-created")
     return render(request, "merchant/api_keys.html", {"merchant": merchant, "keys": keys})
 
@@ -44,7 +47,7 @@ def key_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def key_create(request):
-    merchant = _owner_merchant(request.user)
+    merchant = _owner_merchant(request)
     form = ApiKeyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,7 +60,12 @@ def key_create(request):
             response = render(
                 request,
                 "merchant/api_keys_created.html",
-                {"merchant": merchant, "api_key": api_key, "raw_key": raw_key},
+                {
+                    "merchant": merchant,
+                    "api_key": api_key,
+                    "raw_key": raw_key,
+                    "scope_labels": [str(dict(ApiScope.choices).get(s, s)) for s in api_key.scopes or []],
+                },
             )
             add_never_cache_headers(response)  # the raw key must not linger in caches
             return response
@@ -67,7 +75,7 @@ def key_create(request):
 @login_required
 @require_POST
 def key_revoke(request, prefix):
-    merchant = _owner_merchant(request.user)
+    merchant = _owner_merchant(request)
     api_key = get_object_or_404(ApiKey, prefix=prefix, merchant=merchant)
     services.revoke_merchant_api_key(api_key, user=request.user)
     messages.success(request, _("The key “%(name)s” is revoked.") % {"name": api_key.name})

@@ -23,6 +23,10 @@ urlpatterns = [
     path("categories/", CategoryTreeView.as_view(), name="category-tree"),
     path("prices/", BulkPricesView.as_view(), name="bulk-prices"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
+        name="docs",
+    ),
     *router.urls,
 ]

@@ -197,8 +197,27 @@ class DecisionAdminMixin:
                 messages.error(
                     request, _("%(object)s was not changed: %(reason)s") % {"object": skipped, "reason": reason}
                 )
+            if "_review_next" in request.POST:
+                following = self.next_in_queue(request, obj)
+                if following is not None:
+                    return HttpResponseRedirect(self.change_url(following))
+                messages.info(request, _("The queue is empty: nothing else is waiting for review."))
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                        current_app=self.admin_site.name,
+                    )
+                )
             return HttpResponseRedirect(self.change_url(obj))
         return self.render_decision_page(request, decision, [obj], form, single=True)
+
+    # The review queue: "save and review next" -------------------------------
+
+    has_review_queue = False
+
+    def next_in_queue(self, request, obj):
+        """The next object waiting for a decision after ``obj`` (in queue order), or None."""
+        return None
 
     def render_decision_page(self, request, decision, objects, form, *, single, action_name=""):
         context = {
@@ -218,6 +237,7 @@ class DecisionAdminMixin:
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist", current_app=self.admin_site.name
             ),
             "object_rows": [self.decision_row(obj) for obj in objects],
+            "review_next": single and self.has_review_queue,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.decision_template, context)

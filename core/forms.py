@@ -70,3 +70,64 @@ class ModelCleanMessagesMixin:
             super()._post_clean()
         finally:
             del self.instance.full_clean
+
+
+class KeptUploads:
+    """Keep a validated upload across a form error, so the user need not choose the file again.
+
+    The (already sanitised) file is stored under a random name in the default storage's
+    ``kept-uploads/`` folder; the session maps a random token to it, so a token only works
+    for the session that uploaded the file, and the path is never taken from the request.
+    ``restore`` puts the kept file back into the posted files when no new file was chosen.
+    """
+
+    SESSION_KEY = "kept_uploads"
+    FOLDER = "kept-uploads"
+
+    def __init__(self, request, field_name):
+        self.request = request
+        self.field_name = field_name
+
+    def _kept(self) -> dict:
+        return self.request.session.get(self.SESSION_KEY, {})
+
+    def keep(self, uploaded, *, name=None) -> dict:
+        import secrets
+
+        from django.core.files.storage import default_storage
+
+        token = secrets.token_urlsafe(16)
+        uploaded.seek(0)
+        path = default_storage.save(f"{self.FOLDER}/{token}", uploaded)
+        kept = self._kept()
+        name = name or uploaded.name
+        kept[token] = {"path": path, "name": name, "field": self.field_name}
+        self.request.session[self.SESSION_KEY] = kept
+        return {"token": token, "name": name}
+
+    def restore(self, files):
+        """``files`` with the kept upload put back when the form came without a new one."""
+        from django.core.files.storage import default_storage
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        token = self.request.POST.get(f"kept_{self.field_name}", "")
+        entry = self._kept().get(token)
+        if files is None or files.get(self.field_name) or not entry or entry["field"] != self.field_name:
+            return files, None
+        try:
+            with default_storage.open(entry["path"], "rb") as handle:
+                content = handle.read()
+        except OSError:
+            return files, None
+        files = files.copy()
+        files[self.field_name] = SimpleUploadedFile(entry["name"], content)
+        return files, token
+
+    def discard(self, token):
+        from django.core.files.storage import default_storage
+
+        kept = self._kept()
+        entry = kept.pop(token, None) if token else None
+        if entry:
+            default_storage.delete(entry["path"])
+            self.request.session[self.SESSION_KEY] = kept

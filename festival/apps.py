@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +14,10 @@ class FestivalConfig(AppConfig):
         # Not limited to this app: permissions of apps listed later are created
         # by their own post_migrate, after ours.
         post_migrate.connect(refresh_role_groups, dispatch_uid="festival.refresh_role_groups")
+
+
+class FestivalAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the organisers' site (festival/admin_site.py) as admin.site."""
+
+    default = False  # named in INSTALLED_APPS; "festival" stays FestivalConfig
+    default_site = "festival.admin_site.FestivalAdminSite"

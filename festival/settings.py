@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "festival.apps.FestivalAdminConfig",  # django.contrib.admin with the organisers' site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -86,8 +86,18 @@ class MerchantResource(resources.ModelResource):
         report_skipped = True
         use_transactions = True
 
+    @classmethod
+    def chinese_headers(cls) -> dict[str, str]:
+        """Column name → the Chinese header of the downloadable template (the fields' zh-Hans names)."""
+        with translation.override("zh-hans"):
+            return {name: str(Merchant._meta.get_field(name).verbose_name) for name in cls._meta.fields}
+
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")
+        # Chinese column headers (the template's) are read as the field names; English ones still work.
+        by_chinese = {header: name for name, header in self.chinese_headers().items()}
+        if dataset.headers:
+            dataset.headers = [by_chinese.get(str(header or "").strip(), header) for header in dataset.headers]
         column = dataset.headers.index("uscc") if "uscc" in (dataset.headers or []) else None
         self.uscc_rows = {}
         if column is not None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import apply_validation_error
+from core.forms import KeptUploads, apply_validation_error
 from core.workflow import DomainError
 from festival.models import Festival
 
@@ -137,7 +137,11 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 def certificates(request):
     merchant = request.merchant
-    form = CertificateForm(*_posted(request), merchant=merchant)
+    kept_uploads = KeptUploads(request, "document")
+    data, files = _posted(request)
+    files, kept_token = kept_uploads.restore(files)
+    form = CertificateForm(data, files, merchant=merchant)
+    kept = None
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in CertificateForm.Meta.fields}
         try:
@@ -145,12 +149,23 @@ def certificates(request):
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
+            kept_uploads.discard(kept_token)
             messages.success(request, _("The certificate was uploaded; organisers will verify it."))
             return redirect("merchant:certificates")
+    if request.method == "POST" and "document" not in form.errors and form.cleaned_data.get("document"):
+        # Another field has an error: keep the checked scan so it need not be chosen again.
+        chosen = files.get("document")
+        kept_uploads.discard(kept_token)
+        kept = kept_uploads.keep(form.cleaned_data["document"], name=chosen.name if chosen else None)
     return render(
         request,
         "merchant/certificates.html",
-        {"form": form, "certificates": selectors.certificates_for(merchant), "today": timezone.localdate()},
+        {
+            "form": form,
+            "kept": kept,
+            "certificates": selectors.certificates_for(merchant),
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -216,6 +216,18 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
             )
         )
 
+    has_review_queue = True
+
+    def next_in_queue(self, request, promotion):
+        """The longest-waiting submitted promotion other than this one (the changelist's order)."""
+        return (
+            self.get_queryset(request)
+            .filter(status=S.SUBMITTED)
+            .exclude(pk=promotion.pk)
+            .order_by(F("submitted_at").asc(nulls_last=True), "created_at", "pk")
+            .first()
+        )
+
     def get_ordering(self, request):
         waiting_first = Case(When(status=S.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())
         return [waiting_first.asc(), F("submitted_at").asc(nulls_last=True), "created_at", "pk"]

@@ -69,6 +69,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 PUBLIC_STATUSES = frozenset({S.APPROVED, S.LIVE, S.ENDED})
 PENDING_REVIEW_STATUSES = frozenset({S.SUBMITTED})
+# Deleting is allowed while the merchant may still edit: nobody has reviewed it yet.
+DELETABLE_STATUSES = EDITABLE_STATUSES
 
 
 class PromotionQuerySet(models.QuerySet):
@@ -156,13 +158,23 @@ class Promotion(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     review_note = models.TextField(_("reviewer's note"), blank=True)
     went_live_at = models.DateTimeField(_("went live"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -231,6 +243,11 @@ class Promotion(models.Model):
     @property
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_deletable(self):
+        """The one rule the portal's delete button and services.delete_promotion share."""
+        return self.status in DELETABLE_STATUSES
 
     def can_move_to(self, status):
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())

@@ -15,6 +15,7 @@ app_name = "merchant"
 promotion_patterns = [
     path("new/", views.promotion_new, name="promotion_new"),
     path("new/<int:festival_pk>/", views.promotion_create, name="promotion_create"),
+    path("new/<int:festival_pk>/price/", views.promotion_price_hint, name="promotion_price_hint"),
     path("<int:pk>/", views.promotion_detail, name="promotion_detail"),
     path("<int:pk>/edit/", views.promotion_edit, name="promotion_edit"),
     path("<int:pk>/preview/", views.promotion_preview, name="promotion_preview"),

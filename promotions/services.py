@@ -167,7 +167,7 @@ def update_promotion(
 @transaction.atomic
 def delete_promotion(promotion: Promotion, *, by=None) -> None:
     locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
-    if not locked.is_editable:
+    if not locked.is_deletable:
         raise PromotionError(
             _("Only drafts and promotions with changes requested can be deleted."), code="not_editable"
         )

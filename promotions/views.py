@@ -5,8 +5,12 @@ around validation and rendering). Repeated actions (a double click on
 "submit") get a calm answer instead of an error.
 """
 
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +22,18 @@ from core.workflow import DomainError
 from merchants import selectors as merchant_selectors
 from merchants.views import merchant_required
 
-from . import selectors, services
+from . import pricing, selectors, services
 from .forms import FestivalChoiceForm, PromotionForm, PromotionItemFormSet, WithdrawForm, kinds_using
-from .models import KIND_FIELDS, CheckStatus, Promotion, PromotionStatus, fields_for_kind
+from .models import (
+    KIND_FIELDS,
+    CheckStatus,
+    Promotion,
+    PromotionItem,
+    PromotionKind,
+    PromotionStatus,
+    ReferenceSource,
+    fields_for_kind,
+)
 
 S = PromotionStatus
 
@@ -44,11 +57,13 @@ def home(request):
         {"status": status, "label": S(status).label, "next_step": NEXT_STEPS[status], "promotions": promotions}
         for status, promotions in selectors.promotions_by_status(merchant).items()
     ]
+    fileable = set(merchant_selectors.festivals_open_for_promotions(merchant).values_list("pk", flat=True))
     context = {
         "participations": merchant_selectors.participations_for(merchant),
         "open_festivals": merchant_selectors.festivals_open_for_application(merchant),
         "promotion_groups": groups,
-        "can_file": merchant_selectors.festivals_open_for_promotions(merchant).exists(),
+        "can_file": bool(fileable),
+        "fileable_festival_pks": fileable,  # filing is offered only in these festivals
     }
     return render(request, "merchant/home.html", context)
 
@@ -253,3 +268,119 @@ def promotion_delete(request, pk):
         return redirect("merchant:promotion_detail", pk=promotion.pk)
     messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": promotion.title})
     return redirect("merchant:home")
+
+
+def _decimal_param(request, name):
+    raw = (request.GET.get(name) or "").strip().replace(",", "")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+@merchant_required
+def promotion_price_hint(request, festival_pk):
+    """The arithmetic of one item row, for the promotion form's script (JSON, nothing stored).
+
+    GET product, kind, starts_at (festival local time, optional: the festival's start),
+    percent_off / amount_off (the terms) and promo_price (the merchant's own, optional).
+    Answers the reference price and its source (the honest-price engine's), for
+    percent-off and amount-off the price the terms give, and the minimum-discount verdict
+    of the price in the row (the merchant's, else the computed one)."""
+    participation = get_object_or_404(
+        request.merchant.participations.select_related("festival"), festival_id=festival_pk
+    )
+    festival = participation.festival
+    raw_product = request.GET.get("product") or ""
+    product = (
+        merchant_selectors.products_for(request.merchant).filter(pk=int(raw_product)).first()
+        if raw_product.isdigit() and len(raw_product) < 12
+        else None
+    )
+    if product is None:
+        return JsonResponse({"error": _("Choose one of your own products.")}, status=400)
+    starts_at = festival.starts_at
+    raw_start = request.GET.get("starts_at") or ""
+    if raw_start:
+        try:
+            parsed = datetime.strptime(raw_start, "%Y-%m-%dT%H:%M")
+        except ValueError:
+            return JsonResponse({"error": _("Enter the start as YYYY-MM-DDTHH:MM.")}, status=400)
+        starts_at = timezone.make_aware(parsed, festival.tz)
+    kind = request.GET.get("kind") or ""
+    if kind not in PromotionKind.values:
+        kind = ""
+    promotion = Promotion(
+        festival=festival,
+        merchant=request.merchant,
+        kind=kind,
+        starts_at=starts_at,
+        percent_off=_decimal_param(request, "percent_off") if kind == PromotionKind.PERCENT_OFF else None,
+        amount_off=_decimal_param(request, "amount_off") if kind == PromotionKind.AMOUNT_OFF else None,
+    )
+    own_price = _decimal_param(request, "promo_price")
+    item = PromotionItem(promotion=promotion, product=product, promo_price=own_price)
+    reference = pricing.reference_price(product.pk, starts_at=starts_at, lookback_days=festival.price_lookback_days)
+    before = pricing.last_price_before(product.pk, starts_at)
+    computed = pricing.price_the_promotion_gives(item, before) if kind else None
+    price = own_price if own_price is not None else computed
+    return JsonResponse(_price_verdict(festival, promotion, item, reference, before, computed, price, own_price))
+
+
+def _price_verdict(festival, promotion, item, reference, before, computed, price, own_price):
+    minimum = festival.min_discount_percent
+    answer = {
+        "reference_price": str(reference.price) if reference.price is not None else None,
+        "reference_source": reference.source,
+        "reference_source_label": str(ReferenceSource(reference.source).label),
+        "computed_price": str(computed) if computed is not None else None,
+        "price": str(pricing.to_fen(price)) if price is not None else None,
+        "min_discount_percent": pricing.format_percent(Decimal(minimum)),
+        "discount_percent": None,
+        "verdict": "unknown",
+        "message": "",
+        "notes": [],
+    }
+    if reference.price is None:
+        answer["message"] = _("No price history before the start: the discount cannot be checked.")
+        return answer
+    if price is None:
+        answer["message"] = _("Enter the promotional price to see the discount.")
+        return answer
+    price = pricing.to_fen(price)
+    values = {"minimum": answer["min_discount_percent"], "reference": reference.price}
+    if price >= reference.price:
+        answer.update(verdict="fail", discount_percent="0")
+        answer["message"] = _("Not a discount: the price is not below the reference price ¥%(reference)s.") % values
+        return answer
+    discount = pricing.real_discount_percent(reference.price, price)
+    values["discount"] = pricing.format_percent(discount)
+    answer["discount_percent"] = values["discount"]
+    if pricing.meets_min_discount(reference.price, price, minimum):
+        answer["verdict"] = "pass"
+        answer["message"] = (
+            _("%(discount)s%% off the reference price: meets the festival's minimum of %(minimum)s%%.") % values
+        )
+    else:
+        answer["verdict"] = "fail"
+        answer["message"] = (
+            _("%(discount)s%% off the reference price: below the festival's minimum of %(minimum)s%%.") % values
+        )
+    if own_price is not None and computed is not None:
+        reasons = pricing.declared_price_reasons(item, price, before)
+        if price < computed:
+            answer["notes"].append(
+                _(
+                    "Your price is lower than the terms give (¥%(given)s). A deeper discount is welcome, "
+                    "but the terms must say so: raise the percentage or the amount off to match, "
+                    "or the check will ask you to declare ¥%(given)s."
+                )
+                % {"given": computed}
+            )
+        answer["notes"].extend(str(reason) for reason in reasons.failures + reasons.warnings if price >= computed)
+        if reasons.failures:
+            answer["verdict"] = "fail"
+    return answer

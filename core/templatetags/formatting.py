@@ -29,5 +29,13 @@ def yuan(value):
 
 
 @register.filter
+def grouped(value):
+    """12,345 — whole numbers with thousands separators in every language (zh-Hans has none by default)."""
+    if value in (None, ""):
+        return ""
+    return f"{int(value):,}"
+
+
+@register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)

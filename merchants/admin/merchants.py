@@ -251,8 +251,38 @@ class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
 
     # Invitations ------------------------------------------------------
 
+    def import_template_view(self, request):
+        """A CSV template with the Chinese column headers and one example row (UTF-8 with BOM, for Excel)."""
+        import csv
+
+        from django.http import HttpResponse
+
+        from ..uscc import make_uscc
+
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        headers = MerchantResource.chinese_headers()
+        example = {
+            "uscc": make_uscc("91110108MA01AAAA1"),
+            "name": "稻香村",
+            "kind": "品牌企业",
+            "country": "CN",
+        }
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="merchants-template.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(headers.values())
+        writer.writerow([example.get(name, "") for name in headers])
+        return response
+
     def get_urls(self):
         return [
+            path(
+                "import-template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="merchants_merchant_import_template",
+            ),
             path(
                 "<path:object_id>/invite/",
                 self.admin_site.admin_view(self.invite_view),

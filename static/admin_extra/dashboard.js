@@ -38,6 +38,14 @@
         options.scales.orders = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } };
       }
     }
+    // Labels are never clipped: room around the plot, and a horizontal chart grows with its rows.
+    options.layout = { padding: { top: 4, right: 16, bottom: 4, left: 4 } };
+    if (type !== "doughnut" && !horizontal) {
+      options.scales.x.ticks = { autoSkip: false, maxRotation: 60, minRotation: 0 };
+    }
+    if (horizontal && canvas.parentNode) {
+      canvas.parentNode.style.height = Math.max(280, chart.labels.length * 26 + 60) + "px";
+    }
     new window.Chart(canvas, { type: type === "sales" ? "bar" : type, data: { labels: chart.labels, datasets: datasets }, options: options });
   }
 

@@ -54,6 +54,84 @@
     });
   });
 
+  // Promotion form: the arithmetic of each item row. Asks the portal (a small JSON
+  // endpoint over the honest-price engine) for the reference price, the price the
+  // terms give (percent off / amount off) and the minimum-discount verdict. A price
+  // the script filled in follows the terms; one the merchant typed is kept.
+  document.querySelectorAll("form[data-price-hint-url]").forEach(function (form) {
+    var url = form.getAttribute("data-price-hint-url");
+    var body = form.querySelector("[data-formset-body]");
+    if (!url || !body || !window.fetch) { return; }
+    function value(name) {
+      var input = form.querySelector("[name=" + name + "]");
+      return input && !input.disabled ? input.value : "";
+    }
+    function refreshRow(row) {
+      var product = row.querySelector("select[name$=-product]");
+      var price = row.querySelector("input[name$=-promo_price]");
+      var reference = row.querySelector("[data-price-reference]");
+      var verdict = row.querySelector("[data-price-verdict]");
+      if (!product || !price || !reference || !verdict) { return; }
+      if (!product.value) { reference.textContent = "—"; verdict.textContent = ""; verdict.className = ""; return; }
+      var params = new URLSearchParams({
+        product: product.value, kind: value("kind"), starts_at: value("starts_at"),
+        percent_off: value("percent_off"), amount_off: value("amount_off")
+      });
+      var own = price.value && price.getAttribute("data-filled") !== price.value;
+      if (own) { params.set("promo_price", price.value); }
+      var ticket = String(Date.now()) + Math.random();
+      row.setAttribute("data-ticket", ticket);
+      fetch(url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (row.getAttribute("data-ticket") !== ticket) { return; }
+          if (data.error) { reference.textContent = "—"; verdict.textContent = data.error; verdict.className = "verdict verdict-fail"; return; }
+          reference.textContent = data.reference_price ? "¥" + data.reference_price + " · " + data.reference_source_label : data.reference_source_label;
+          // The merchant may have typed while the answer was on its way: keep what they typed.
+          var typed = price.value && price.getAttribute("data-filled") !== price.value;
+          if (!own && !typed) {
+            if (data.computed_price) {
+              price.value = data.computed_price;
+              price.setAttribute("data-filled", data.computed_price);
+            } else if (price.getAttribute("data-filled")) {
+              price.value = "";
+              price.removeAttribute("data-filled");
+            }
+          }
+          verdict.textContent = "";
+          var main = document.createElement("span");
+          main.textContent = data.message;
+          verdict.appendChild(main);
+          (data.notes || []).forEach(function (note) {
+            var p = document.createElement("small");
+            p.className = "verdict-note";
+            p.textContent = note;
+            verdict.appendChild(p);
+          });
+          verdict.className = "verdict verdict-" + data.verdict;
+        })
+        .catch(function () { verdict.textContent = ""; });
+    }
+    function refreshAll() { body.querySelectorAll("[data-item-row]").forEach(refreshRow); }
+    var timer = null;
+    function later(fn) { window.clearTimeout(timer); timer = window.setTimeout(fn, 250); }
+    body.addEventListener("change", function (event) {
+      var row = event.target.closest("[data-item-row]");
+      if (row) { refreshRow(row); }
+    });
+    body.addEventListener("input", function (event) {
+      var row = event.target.closest("[data-item-row]");
+      if (row && event.target.name && /-promo_price$/.test(event.target.name)) { later(function () { refreshRow(row); }); }
+    });
+    ["kind", "starts_at", "percent_off", "amount_off"].forEach(function (name) {
+      var input = form.querySelector("[name=" + name + "]");
+      if (!input) { return; }
+      input.addEventListener("change", refreshAll);
+      input.addEventListener("input", function () { later(refreshAll); });
+    });
+    refreshAll();
+  });
+
   // Uploads: show progress with XMLHttpRequest, then show the server's answer.
   document.querySelectorAll("form[data-upload-progress]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -88,6 +166,34 @@
         if (label) { label.textContent = label.getAttribute("data-error"); }
       });
       xhr.send(new FormData(form));
+    });
+  });
+
+  // A form shown only on request (e.g. withdraw and its reason): the button reveals it.
+  document.querySelectorAll("[data-reveal]").forEach(function (button) {
+    var target = document.getElementById(button.getAttribute("data-reveal"));
+    if (!target) { return; }
+    target.hidden = true;
+    button.hidden = false;
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", target.id);
+    button.addEventListener("click", function () {
+      target.hidden = !target.hidden;
+      button.setAttribute("aria-expanded", String(!target.hidden));
+      var field = target.querySelector("input, textarea");
+      if (!target.hidden && field) { field.focus(); }
+    });
+  });
+
+  // Copy buttons (e.g. a new API key, shown once).
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = button.getAttribute("data-copied");
+      });
     });
   });
 

@@ -196,3 +196,26 @@ def test_export_escapes_formulae_in_merchant_names(file_format, reader):
     assert sorted(map(str, exported["name"])) == sorted(f"'{name}" for name in FORMULAE)  # shown as text, nothing lost
     assert set(exported["contact_phone"]) == {"'+86 10 6512 3456"}
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_the_template_has_chinese_headers_and_imports_as_it_is(organiser_client):
+    response = organiser_client.get(reverse("admin:merchants_merchant_import_template"))
+    content = response.content.decode("utf-8-sig")
+    header = content.splitlines()[0]
+    assert header.startswith("统一社会信用代码,名称,法定名称,类型")
+
+    _import(organiser_client, content)
+
+    merchant = Merchant.objects.get()
+    assert (merchant.name, merchant.kind) == ("稻香村", "brand_enterprise")
+
+
+def test_chinese_headers_and_kinds_import_beside_english_codes(organiser_client):
+    csv_text = f"统一社会信用代码,名称,类型,国家\n{USCC_A},稻香村,品牌企业,CN\n{USCC_B},来伊份,brand_enterprise,CN\n"
+    _import(organiser_client, csv_text)
+    assert sorted(Merchant.objects.values_list("kind", flat=True)) == ["brand_enterprise", "brand_enterprise"]
+
+
+def test_the_template_needs_the_import_permission():
+    viewer = client_for(staff_user(VIEWER))
+    assert viewer.get(reverse("admin:merchants_merchant_import_template")).status_code == 403

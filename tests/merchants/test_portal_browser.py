@@ -59,3 +59,24 @@ def test_a_fake_image_shows_the_form_error_and_keeps_the_input(signed_in_page):
 
     assert page.get_by_label("Number").input_value() == "GF123456789012"
     assert not Certificate.objects.exists()
+
+
+def test_the_certificate_scan_is_kept_after_an_error(signed_in_page, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    page = signed_in_page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _fill_certificate(page)
+    page.get_by_label("Valid until").fill("2025-12-31")  # before "valid from": an error
+    page.get_by_label("Scanned document").set_input_files(
+        files=[{"name": "scan.png", "mimeType": "image/png", "buffer": image_bytes("PNG", size=(600, 400))}]
+    )
+    page.get_by_role("button", name="Upload the certificate").click()
+    page.locator("[data-kept-upload]").wait_for()
+    assert "scan.png" in page.locator("[data-kept-upload]").inner_text()
+
+    page.get_by_label("Valid until").fill("2027-12-31")  # fixed; no file chosen again
+    page.get_by_role("button", name="Upload the certificate").click()
+    page.get_by_text("The certificate was uploaded").wait_for()
+    assert Certificate.objects.get().document
+    assert errors == []
