@@ -11,6 +11,7 @@ from tests.factories import FestivalFactory, PromotionFactory, PromotionItemFact
 @pytest.fixture(autouse=True)
 def _own_cache(settings):
     """Each test gets an empty in-memory page cache."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-tests"}
     }
@@ -78,3 +79,11 @@ def live_item(festival, *, category=None, title="Tea week", status="live", merch
         fields["product"] = product
     fields.update(item_fields)
     return PromotionItemFactory(promotion=promotion, **fields)
+
+
+def fresh_get(client, url, data=None, **extra):
+    """GET a page rendered now (not from the page cache), so its context can be read."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return client.get(url, data, **extra)
