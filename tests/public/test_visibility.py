@@ -84,7 +84,9 @@ def test_a_merchant_without_an_approved_participation_is_on_no_page(client, runn
     assert client.get(reverse("public:merchant", args=[merchant.pk])).status_code == 404
 
 
-def test_a_merchant_approved_for_another_festival_only_shows_no_promotion_here(client, running_festival, closed_festival):
+def test_a_merchant_approved_for_another_festival_only_shows_no_promotion_here(
+    client, running_festival, closed_festival
+):
     merchant = MerchantFactory(name="Elsewhere shop")
     live_item(running_festival, title="Not approved here", merchant=merchant)
     Participation.objects.filter(merchant=merchant, festival=running_festival).update(
@@ -154,7 +156,9 @@ def test_results_count_only_public_promotions_and_approved_merchants(client, clo
 
     page = fresh_get(client, reverse("public:results", args=[closed_festival.slug]))
     data = json.loads(client.get(reverse("public:results_json", args=[closed_festival.slug])).content)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("public:results_csv", args=[closed_festival.slug])).content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("public:results_csv", args=[closed_festival.slug])).content.decode()))
+    )
 
     results = page.context["results"]
     assert results.merchants_by_kind == [("brand_enterprise", "Brand enterprise", 1)]
