@@ -95,7 +95,10 @@ def window(festival, starts_at=None, ends_at=None, now=None) -> str:
     first_text = _day(starts_at, with_year=with_year and starts_at.year != last.year)
     if starts_at.date() == last.date():
         return _day(last, with_year=with_year)
-    return f"{first_text}–{_day(last, with_year=with_year)}"
+    return pgettext("date range", "%(first)s – %(last)s") % {
+        "first": first_text,
+        "last": _day(last, with_year=with_year),
+    }
 
 
 @register.simple_tag
