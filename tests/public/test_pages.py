@@ -139,7 +139,7 @@ def test_a_threshold_card_lists_the_item_price_before_the_cut_and_the_final_pric
     promotion = item.promotion
     promotion.kind, promotion.threshold_amount, promotion.amount_off, promotion.percent_off = "threshold", 200, 30, None
     promotion.save()
-    PromotionFactory  # a second public promotion on the same product stacks
+    # a second public promotion on the same product stacks
     other = live_item(running_festival, title="Coupon day", product=product)
     other.promotion.kind, other.promotion.coupon_value, other.promotion.coupon_quantity = "coupon", 10, 100
     other.promotion.percent_off = None

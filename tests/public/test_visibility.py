@@ -77,7 +77,7 @@ def test_a_merchant_without_an_approved_participation_is_on_no_page(client, runn
     Participation.objects.filter(merchant=merchant).update(status=participation)
     live_item(running_festival, title="Shown sale")
 
-    for url in _pages(running_festival) + [reverse("public:merchants") + "?q=Unapproved"]:
+    for url in [*_pages(running_festival), reverse("public:merchants") + "?q=Unapproved"]:
         page = _text(client, url)
         assert "Unapproved 未批准 shop" not in page and "Unapproved promo" not in page, url
     assert client.get(reverse("public:promotion", args=[item.promotion_id])).status_code == 404
