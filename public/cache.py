@@ -87,8 +87,9 @@ def public_page(view):
             if since is not None and since >= last_modified:
                 return finish(HttpResponseNotModified())
 
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
         key = f"public:page:{digest}"
-        hit = cache.get(key)
+        hit = cache.get(key) if seconds else None
         if hit is not None:
             content, content_type = hit
             response = HttpResponse(content, content_type=content_type)
@@ -97,8 +98,8 @@ def public_page(view):
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"]), settings.PUBLIC_PAGE_CACHE_SECONDS)
+        if seconds and response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, (response.content, response["Content-Type"]), seconds)
             response["X-Page-Cache"] = "miss"
         return finish(response)
 
