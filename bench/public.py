@@ -77,7 +77,9 @@ def seed(promotions: int):
         )
         category, _ = Category.objects.get_or_create(slug="bench-category", defaults={"name": "基准类别"})
         merchants = Merchant.objects.bulk_create(
-            Merchant(name=f"基准商家 {i}", kind="brand_enterprise", uscc=None, country="KZ")  # no USCC needed outside CN
+            Merchant(
+                name=f"基准商家 {i}", kind="brand_enterprise", uscc=None, country="KZ"
+            )  # no USCC needed outside CN
             for i in range(max(1, promotions // 2))
         )
         Participation.objects.bulk_create(
