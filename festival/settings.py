@@ -168,6 +168,9 @@ else:
         }
     }
 
+# How long a public page is kept in the cache; any public change drops it sooner (public.cache).
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
+
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport, which
 # needs no server, so the default run still has a real worker and beat.
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery")))

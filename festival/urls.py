@@ -11,7 +11,9 @@ urlpatterns = [
     path("merchant/api-keys/", include("api.portal_urls")),
     path("merchant/", include("promotions.portal_urls")),
     path("api/v1/", include("api.urls")),
-    path("", include("promotions.public_urls")),
+    path("", include("public.urls")),
 ]
+handler500 = "public.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -7,3 +7,6 @@ class PublicConfig(AppConfig):
 
     name = "public"
     verbose_name = _("Public site")
+
+    def ready(self):
+        from . import handlers  # noqa: F401  (subscribes to core.events)

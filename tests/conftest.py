@@ -60,6 +60,12 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_public_page_cache(settings):
+    """The public site's page cache outlives a test's database: off unless a test turns it on."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -182,7 +182,7 @@ def test_badge_reads_the_stored_check():
 
     badge = pricing.honest_price_badge(it)
 
-    assert badge.text == "Lowest price in the 7 days before: ¥100.00, now ¥80.00, 20% off"
+    assert badge.text == "7-day low ¥100.00 → now ¥80.00 · 20% off"
     assert (badge.reference_price, badge.price, badge.discount_percent, badge.source) == (
         Decimal("100.00"),
         Decimal("80.00"),
@@ -195,14 +195,16 @@ def test_badge_is_computed_when_nothing_is_stored():
     it = item("87.50", fest=festival(price_lookback_days=1))
     price(it.product, "100.00", days_before(0, hours=2))
 
-    assert pricing.honest_price_badge(it).text == "Lowest price in the 1 day before: ¥100.00, now ¥87.50, 12.5% off"
+    assert pricing.honest_price_badge(it).text == "1-day low ¥100.00 → now ¥87.50 · 13% off"
 
 
 def test_badge_names_a_fallback_price_for_what_it_is():
     it = item("80.00")
     price(it.product, "100.00", days_before(10))
 
-    assert pricing.honest_price_badge(it).text == ("Last price before the 7 days before: ¥100.00, now ¥80.00, 20% off")
+    assert pricing.honest_price_badge(it).text == (
+        "No price in the last 7 days; last earlier price ¥100.00 → now ¥80.00 · 20% off"
+    )
 
 
 @pytest.mark.parametrize("history", [[], [("80.00", 3)], [("70.00", 3)]])

@@ -1,0 +1,187 @@
+"""Throughput of the public home page and promotions list (issue 11), cached
+and uncached, against a plain view returning the same HTML from one
+hand-written query (bench/public_urls.py).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/festival_public \
+    REDIS_URL=redis://127.0.0.1:6379/2 \
+    /work/main/.venv/bin/python bench/public.py [--promotions 5000] [--seconds 5]
+
+Creates (once; reused when present) a running festival with N live promotions
+of N/2 approved merchants, three checked items each, then drives the views
+in-process with Django's test client (the full middleware stack, no network),
+alternating ours and the baseline, and prints requests per second and the
+ratios. Targets: uncached ≥ 0.5 × the baseline, cached ≥ 2 ×.
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FESTIVAL_SLUG = "bench-public-festival"
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.public_settings"
+    url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/festival_public")
+    if url.startswith("postgres"):
+        _create_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _create_database(url):
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(promotions: int):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from festival.models import Category, Festival
+    from merchants.models import Merchant, Participation, Product
+    from promotions.models import Promotion, PromotionItem
+
+    festival = Festival.objects.filter(slug=FESTIVAL_SLUG).first()
+    if festival and festival.promotions.count() == promotions:
+        return festival
+    now = timezone.now()
+    with transaction.atomic():
+        if festival:
+            festival.promotions.all().delete()
+            festival.delete()
+        festival = Festival.objects.create(
+            name="基准网购节",
+            name_en="Bench festival",
+            slug=FESTIVAL_SLUG,
+            registration_opens_at=now - timedelta(days=40),
+            registration_closes_at=now - timedelta(days=20),
+            submission_deadline=now - timedelta(days=19),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=300),
+            status="running",
+        )
+        category, _ = Category.objects.get_or_create(slug="bench-category", defaults={"name": "基准类别"})
+        merchants = Merchant.objects.bulk_create(
+            Merchant(
+                name=f"基准商家 {i}", kind="brand_enterprise", uscc=None, country="KZ"
+            )  # no USCC needed outside CN
+            for i in range(max(1, promotions // 2))
+        )
+        Participation.objects.bulk_create(
+            Participation(merchant=m, festival=festival, status="approved") for m in merchants
+        )
+        products = Product.objects.bulk_create(
+            Product(merchant=merchants[i % len(merchants)], sku=f"BENCH-{i}", name=f"基准商品 {i}")
+            for i in range(promotions * 3)
+        )
+        created = Promotion.objects.bulk_create(
+            Promotion(
+                festival=festival,
+                merchant=merchants[i % len(merchants)],
+                title=f"基准促销 {i}",
+                kind="percent_off",
+                percent_off=Decimal("20"),
+                starts_at=festival.starts_at + timedelta(minutes=i % 600),
+                ends_at=festival.ends_at - timedelta(hours=1),
+                status="live",
+            )
+            for i in range(promotions)
+        )
+        Promotion.categories.through.objects.bulk_create(
+            Promotion.categories.through(promotion_id=p.pk, category_id=category.pk) for p in created
+        )
+        PromotionItem.objects.bulk_create(
+            PromotionItem(
+                promotion=created[i // 3],
+                product=products[i],
+                promo_price=Decimal("80.00"),
+                check_status="pass",
+                reference_price=Decimal("100.00"),
+                reference_source="lookback",
+                real_discount_percent=Decimal("20.00"),
+                checked_at=now,
+            )
+            for i in range(promotions * 3)
+        )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return festival
+
+
+def _rate(client, url, seconds):
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--promotions", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    setup_django()
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from bench import public_urls
+    from public import cache as page_cache
+
+    festival = seed(args.promotions)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pages = {
+        "home": ("/", f"/bench/baseline/home/{festival.slug}/"),
+        "promotions": (f"/festivals/{festival.slug}/promotions/", f"/bench/baseline/promotions/{festival.slug}/"),
+    }
+    print(
+        f"database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}, "
+        f"{args.promotions} promotions, {args.seconds}s × {args.rounds} rounds each"
+    )
+    for name, (ours, baseline) in pages.items():
+        page_cache.bump()
+        public_urls.BASELINE_HTML[name] = client.get(ours).content
+        totals = {"baseline": [], "uncached": [], "cached": []}
+        for _round in range(args.rounds):
+            totals["baseline"].append(_rate(client, baseline, args.seconds))
+            with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
+                page_cache.bump()
+                totals["uncached"].append(_rate(client, ours, args.seconds))
+            page_cache.bump()
+            client.get(ours)  # warm
+            totals["cached"].append(_rate(client, ours, args.seconds))
+        best = {key: max(values) for key, values in totals.items()}
+        print(
+            f"{name:<11} baseline {best['baseline']:8.1f} req/s | uncached {best['uncached']:8.1f} req/s "
+            f"({best['uncached'] / best['baseline']:.2f}×, target ≥ 0.5×) | cached {best['cached']:8.1f} req/s "
+            f"({best['cached'] / best['baseline']:.2f}×, target ≥ 2×)"
+        )
+    cache.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,447 @@
+"""Reads of the public site. Every public read starts from ``visible_promotions``
+or ``visible_merchants``: public statuses only (promotions.models.PUBLIC_STATUSES),
+merchants with an approved participation only, failed items never."""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from festival.models import Category, CertificateKind, Festival, FestivalStatus
+from merchants.models import (
+    Certificate,
+    CertificateStatus,
+    Merchant,
+    MerchantKind,
+    Participation,
+    ParticipationStatus,
+    PricePoint,
+    SalesReport,
+)
+from promotions.models import CheckStatus, Promotion, PromotionItem, PromotionKind
+from promotions.pricing.final import Offer, compute_final_price
+from promotions.pricing.money import PricingError
+
+PAGE_SIZE = 24
+PRODUCE_CERTIFICATES = (
+    CertificateKind.GREEN_FOOD,
+    CertificateKind.ORGANIC,
+    CertificateKind.GEOGRAPHICAL_INDICATION,
+    CertificateKind.POLLUTION_FREE,
+)
+# Days of recorded prices the chart shows before the lookback window.
+CHART_DAYS_BEFORE_WINDOW = 30
+SORTS = ("start", "discount", "price")
+
+
+# The two visibility rules -----------------------------------------------------------
+
+
+def approved_participation(merchant_ref="merchant", festival_ref="festival") -> Exists:
+    """An approved participation of the merchant in the festival (OuterRef names)."""
+    return Exists(
+        Participation.objects.filter(
+            merchant=OuterRef(merchant_ref), festival=OuterRef(festival_ref), status=ParticipationStatus.APPROVED
+        )
+    )
+
+
+def visible_promotions(festival: Festival | None = None) -> QuerySet[Promotion]:
+    promotions = Promotion.objects.public().filter(approved_participation())
+    if festival is not None:
+        promotions = promotions.filter(festival=festival)
+    return promotions
+
+
+def visible_items() -> QuerySet[PromotionItem]:
+    return PromotionItem.objects.exclude(check_status=CheckStatus.FAIL).select_related("product").order_by("pk")
+
+
+def visible_merchants(festival: Festival | None = None) -> QuerySet[Merchant]:
+    participations = Participation.objects.filter(merchant=OuterRef("pk"), status=ParticipationStatus.APPROVED)
+    if festival is not None:
+        participations = participations.filter(festival=festival)
+    return Merchant.objects.filter(Exists(participations))
+
+
+def with_cards(promotions: QuerySet[Promotion]) -> QuerySet[Promotion]:
+    """What a promotion card shows, in a fixed number of queries."""
+    return promotions.select_related("merchant", "festival").prefetch_related(
+        "categories", Prefetch("items", queryset=visible_items(), to_attr="visible_items")
+    )
+
+
+# Festivals ----------------------------------------------------------------------------
+
+
+def featured_festival(*, now: datetime) -> Festival | None:
+    """The festival the home page shows: the running one, else the next, else the latest."""
+    festivals = Festival.objects.prefetch_related("organisers")
+    return (
+        festivals.filter(starts_at__lte=now, ends_at__gt=now).order_by("starts_at").first()
+        or festivals.filter(starts_at__gt=now).order_by("starts_at").first()
+        or festivals.order_by("-starts_at").first()
+    )
+
+
+def past_and_current_festivals(*, now: datetime) -> QuerySet[Festival]:
+    """Editions that have started (never an upcoming one), newest first."""
+    return Festival.objects.filter(starts_at__lte=now).exclude(status=FestivalStatus.PLANNED).order_by("-starts_at")
+
+
+def festival_phase(festival: Festival, *, now: datetime) -> str:
+    if now < festival.starts_at:
+        return "upcoming"
+    if now < festival.ends_at:
+        return "running"
+    return "ended"
+
+
+@dataclass
+class CategoryCount:
+    category: Category
+    count: int
+
+
+def category_counts(festival: Festival, *, now: datetime) -> list[CategoryCount]:
+    """Top-level categories with the number of promotions live now (a sub-category counts for its parent)."""
+    live = visible_promotions(festival).live(at=now)
+    links = Promotion.categories.through.objects.filter(promotion__in=live).values_list(
+        "promotion_id", "category_id", "category__parent_id"
+    )
+    per_category: dict[int, set[int]] = {}
+    for promotion_id, category_id, parent_id in links:
+        per_category.setdefault(parent_id or category_id, set()).add(promotion_id)
+    return [
+        CategoryCount(category, len(per_category.get(category.pk, ())))
+        for category in Category.objects.filter(parent__isnull=True).order_by("position", "pk")
+    ]
+
+
+def merchants_with_certificates(festival: Festival, kinds, *, limit=12) -> list[Merchant]:
+    verified = Certificate.objects.filter(merchant=OuterRef("pk"), status=CertificateStatus.VERIFIED, kind__in=kinds)
+    return list(visible_merchants(festival).filter(Exists(verified)).order_by("name", "pk")[:limit])
+
+
+# Promotions list ----------------------------------------------------------------------
+
+
+@dataclass
+class PromotionFilters:
+    category: str = ""
+    merchant_kind: str = ""
+    kind: str = ""
+    certificate: str = ""
+    q: str = ""
+    sort: str = "start"
+    unknown: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(cls, params) -> PromotionFilters:
+        """Unknown values are dropped (and named), never an error: the page shows what is known."""
+        filters, unknown = cls(), []
+        filters.q = params.get("q", "").strip()[:100]
+        for name, allowed in (
+            ("merchant_kind", MerchantKind.values),
+            ("kind", PromotionKind.values),
+            ("certificate", CertificateKind.values),
+            ("sort", SORTS),
+        ):
+            value = params.get(name, "").strip()
+            if value and value not in allowed:
+                unknown.append(name)
+            elif value:
+                setattr(filters, name, value)
+        filters.category = params.get("category", "").strip()[:60]
+        filters.unknown = unknown
+        return filters
+
+
+def search_promotions(festival: Festival, filters: PromotionFilters) -> QuerySet[Promotion]:
+    promotions = visible_promotions(festival)
+    if filters.category:
+        promotions = promotions.filter(
+            Q(categories__slug=filters.category) | Q(categories__parent__slug=filters.category)
+        ).distinct()
+    if filters.merchant_kind:
+        promotions = promotions.filter(merchant__kind=filters.merchant_kind)
+    if filters.kind:
+        promotions = promotions.filter(kind=filters.kind)
+    if filters.certificate:
+        promotions = promotions.filter(
+            Exists(
+                Certificate.objects.filter(
+                    merchant=OuterRef("merchant"), kind=filters.certificate, status=CertificateStatus.VERIFIED
+                )
+            )
+        )
+    if filters.q:
+        # icontains is a substring match, so Chinese text (no spaces between words) matches as typed.
+        in_items = visible_items().filter(promotion=OuterRef("pk"), product__name__icontains=filters.q)
+        promotions = promotions.filter(
+            Q(title__icontains=filters.q) | Q(merchant__name__icontains=filters.q) | Exists(in_items)
+        )
+    shown_items = ~Q(items__check_status=CheckStatus.FAIL)
+    if filters.sort == "discount":
+        promotions = promotions.annotate(best=Max("items__real_discount_percent", filter=shown_items)).order_by(
+            "-best", "starts_at", "pk"
+        )
+    elif filters.sort == "price":
+        promotions = promotions.annotate(lowest=Min("items__promo_price", filter=shown_items)).order_by(
+            "lowest", "starts_at", "pk"
+        )
+    else:
+        promotions = promotions.order_by("starts_at", "pk")
+    return promotions
+
+
+def paginate(queryset, page_number, *, per_page=PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(page_number)
+
+
+# Promotion page ------------------------------------------------------------------------
+
+
+@dataclass
+class ItemView:
+    item: PromotionItem
+    final: object  # FinalPrice | None
+    chart: dict
+    history: list  # [(local datetime, Decimal)]
+
+
+def promotion_items(promotion: Promotion, *, now: datetime) -> list[ItemView]:
+    """Each shown item with its stacked final price and its price history (a fixed number of queries)."""
+    festival = promotion.festival
+    items = list(visible_items().filter(promotion=promotion))
+    product_ids = [item.product_id for item in items]
+    window_start = promotion.starts_at - timedelta(days=festival.price_lookback_days)
+    chart_start = window_start - timedelta(days=CHART_DAYS_BEFORE_WINDOW)
+    points: dict[int, list] = {}
+    for product_id, price, recorded_at in (
+        PricePoint.objects.filter(
+            product_id__in=product_ids, recorded_at__gte=chart_start, recorded_at__lt=promotion.ends_at
+        )
+        .order_by("recorded_at")
+        .values_list("product_id", "price", "recorded_at")
+    ):
+        points.setdefault(product_id, []).append((recorded_at, price))
+    before_start = {
+        row["product_id"]: row["last"]
+        for row in PricePoint.objects.filter(product_id__in=product_ids, recorded_at__lt=promotion.starts_at)
+        .values("product_id")
+        .annotate(last=Max("recorded_at"))
+    }
+    last_prices = {
+        (p.product_id, p.recorded_at): p.price
+        for p in PricePoint.objects.filter(product_id__in=product_ids, recorded_at__lt=promotion.starts_at).filter(
+            recorded_at__in=list(before_start.values()) or [promotion.starts_at]
+        )
+    }
+    # Stacking: the other public promotions on the same products at the moment the price applies.
+    at = min(max(now, promotion.starts_at), promotion.ends_at - timedelta(microseconds=1))
+    others: dict[int, list[PromotionItem]] = {}
+    for other in (
+        visible_items()
+        .filter(
+            product_id__in=product_ids,
+            promotion__in=visible_promotions(festival).filter(starts_at__lte=at, ends_at__gt=at),
+        )
+        .exclude(promotion=promotion)
+        .select_related("promotion")
+        .order_by("promotion__starts_at", "promotion_id")
+    ):
+        others.setdefault(other.product_id, []).append(other)
+    views = []
+    for item in items:
+        item.promotion = promotion
+        undiscounted = last_prices.get((item.product_id, before_start.get(item.product_id)))
+        if undiscounted is None:
+            undiscounted = item.reference_price
+        offers = [Offer.for_item(item)] + [Offer.for_item(o) for o in others.get(item.product_id, [])]
+        final = None
+        if undiscounted is not None:
+            try:
+                final = compute_final_price(
+                    undiscounted,
+                    offers,
+                    stacking_order=festival.stacking_order,
+                    stackable_kinds=festival.stackable_kinds,
+                )
+            except PricingError:
+                final = None
+        history = [(festival.local(moment), price) for moment, price in points.get(item.product_id, [])]
+        chart = {
+            "id": item.pk,
+            "labels": [moment.strftime("%Y-%m-%d %H:%M") for moment, _price in history],
+            "prices": [str(price) for _moment, price in history],
+            "reference": str(item.reference_price) if item.reference_price is not None else None,
+            "promo": str(item.promo_price),
+            "windowStart": festival.local(window_start).strftime("%Y-%m-%d %H:%M"),
+            "start": festival.local(promotion.starts_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        views.append(ItemView(item=item, final=final, chart=chart, history=history))
+    return views
+
+
+# Merchants -----------------------------------------------------------------------------
+
+
+@dataclass
+class MerchantFilters:
+    kind: str = ""
+    category: str = ""
+    country: str = ""
+    festival: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> MerchantFilters:
+        kind = params.get("kind", "").strip()
+        return cls(
+            kind=kind if kind in MerchantKind.values else "",
+            category=params.get("category", "").strip()[:60],
+            country=params.get("country", "").strip().upper()[:2],
+            festival=params.get("festival", "").strip()[:60],
+        )
+
+
+def search_merchants(filters: MerchantFilters) -> QuerySet[Merchant]:
+    approved = Participation.objects.filter(merchant=OuterRef("pk"), status=ParticipationStatus.APPROVED)
+    if filters.festival:
+        approved = approved.filter(festival__slug=filters.festival)
+    if filters.category:
+        approved = approved.filter(Q(categories__slug=filters.category) | Q(categories__parent__slug=filters.category))
+    merchants = Merchant.objects.filter(Exists(approved))
+    if filters.kind:
+        merchants = merchants.filter(kind=filters.kind)
+    if filters.country:
+        merchants = merchants.filter(country=filters.country)
+    return merchants.order_by("name", "pk")
+
+
+def with_public_profile(merchants: QuerySet[Merchant]) -> QuerySet[Merchant]:
+    """Categories of approved participations and kinds of verified certificates; never contacts or scans."""
+    return merchants.only("pk", "name", "kind", "country", "website").prefetch_related(
+        Prefetch(
+            "participations",
+            queryset=Participation.objects.filter(status=ParticipationStatus.APPROVED)
+            .select_related("festival")
+            .prefetch_related("categories"),
+            to_attr="approved_participations",
+        ),
+        Prefetch(
+            "certificates",
+            queryset=Certificate.objects.filter(status=CertificateStatus.VERIFIED).only("pk", "merchant_id", "kind"),
+            to_attr="verified_certificates",
+        ),
+    )
+
+
+def public_countries() -> list[str]:
+    return list(visible_merchants().order_by("country").values_list("country", flat=True).distinct())
+
+
+# Results -------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    festival: Festival
+    merchants_by_kind: list[tuple[str, str, int]]
+    merchants_by_category: list[tuple[Category, int]]
+    promotions_by_kind: list[tuple[str, str, int]]
+    items_checked: int
+    items_passed: int
+    sales_by_day: list[tuple[date, Decimal, int]]
+
+    @property
+    def passed_share(self) -> Decimal | None:
+        if not self.items_checked:
+            return None
+        return (Decimal(self.items_passed) * 100 / self.items_checked).quantize(Decimal("0.1"))
+
+    def as_rows(self) -> list[tuple[str, str, str]]:
+        """(section, key, value): the open-data form of every figure (CSV)."""
+        rows = [("merchants_by_kind", kind, str(n)) for kind, _label, n in self.merchants_by_kind]
+        rows += [("merchants_by_category", c.slug, str(n)) for c, n in self.merchants_by_category]
+        rows += [("promotions_by_kind", kind, str(n)) for kind, _label, n in self.promotions_by_kind]
+        rows += [("honest_price_check", "items_checked", str(self.items_checked))]
+        rows += [("honest_price_check", "items_passed", str(self.items_passed))]
+        rows += [("sales_by_day_gmv", day.isoformat(), f"{gmv:.2f}") for day, gmv, _orders in self.sales_by_day]
+        rows += [("sales_by_day_orders", day.isoformat(), str(orders)) for day, _gmv, orders in self.sales_by_day]
+        return rows
+
+    def as_json(self) -> dict:
+        return {
+            "festival": {
+                "slug": self.festival.slug,
+                "name": self.festival.name,
+                "name_en": self.festival.name_en,
+                "starts_at": self.festival.starts_at.isoformat(),
+                "ends_at": self.festival.ends_at.isoformat(),
+                "time_zone": self.festival.time_zone,
+            },
+            "merchants_by_kind": {kind: n for kind, _label, n in self.merchants_by_kind},
+            "merchants_by_category": {c.slug: n for c, n in self.merchants_by_category},
+            "promotions_by_kind": {kind: n for kind, _label, n in self.promotions_by_kind},
+            "honest_price_check": {"items_checked": self.items_checked, "items_passed": self.items_passed},
+            "sales_by_day": [
+                {"date": day.isoformat(), "gmv": f"{gmv:.2f}", "orders": orders}
+                for day, gmv, orders in self.sales_by_day
+            ],
+        }
+
+
+def festival_results(festival: Festival) -> Results:
+    merchants = visible_merchants(festival)
+    kinds = Counter(dict(merchants.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
+    merchants_by_kind = [(k, label, kinds[k]) for k, label in MerchantKind.choices if kinds.get(k)]
+    per_category: dict[int, set[int]] = {}
+    for merchant_id, category_id, parent_id in Participation.objects.filter(
+        festival=festival, status=ParticipationStatus.APPROVED
+    ).values_list("merchant_id", "categories__id", "categories__parent_id"):
+        if category_id is not None:
+            per_category.setdefault(parent_id or category_id, set()).add(merchant_id)
+    merchants_by_category = [
+        (category, len(per_category[category.pk]))
+        for category in Category.objects.filter(pk__in=per_category.keys()).order_by("position", "pk")
+    ]
+    promotions = visible_promotions(festival)
+    by_kind = dict(promotions.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    promotions_by_kind = [(k, label, by_kind[k]) for k, label in PromotionKind.choices if by_kind.get(k)]
+    checks = PromotionItem.objects.filter(promotion__in=promotions, checked_at__isnull=False).aggregate(
+        checked=Count("pk"), passed=Count("pk", filter=Q(check_status=CheckStatus.PASS))
+    )
+    sales = (
+        SalesReport.objects.filter(festival=festival)
+        .filter(approved_participation("merchant", "festival"))
+        .values("date")
+        .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
+        .order_by("date")
+    )
+    return Results(
+        festival=festival,
+        merchants_by_kind=merchants_by_kind,
+        merchants_by_category=merchants_by_category,
+        promotions_by_kind=promotions_by_kind,
+        items_checked=checks["checked"],
+        items_passed=checks["passed"],
+        sales_by_day=[(row["date"], row["gmv"], row["orders"]) for row in sales],
+    )
+
+
+def grouped(promotions) -> OrderedDict:
+    groups: OrderedDict = OrderedDict()
+    for promotion in promotions:
+        groups.setdefault(promotion.status, []).append(promotion)
+    return groups
+
+
+def now() -> datetime:
+    return timezone.now()

@@ -1,0 +1,153 @@
+"""Template helpers of the public site: the badge, plain-words terms, dates for people."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django import template
+from django.utils import dateformat
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from promotions import pricing
+from promotions.models import PromotionKind
+from promotions.pricing.badge import discount_words, zhe
+
+register = template.Library()
+
+BEIJING_TIME_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"}
+
+
+@register.simple_tag
+def honest_badge(item, ended=None):
+    """The item's badge (promotions.pricing.honest_price_badge), or None.
+
+    Public pages claim only what the stored check (made at submission) says,
+    which also keeps a page of many items free of per-item price queries.
+    """
+    if item.checked_at is None:
+        return None
+    return pricing.honest_price_badge(item, ended=ended)
+
+
+def _amount(value) -> str:
+    value = Decimal(value).quantize(Decimal("0.01"))
+    text = f"{value:f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+@register.simple_tag
+def promotion_terms(promotion) -> str:
+    """The offer in plain words: "每满200减30", "8.5折", "限量500件"."""
+    kind = promotion.kind
+    if kind == PromotionKind.PERCENT_OFF and promotion.percent_off:
+        return discount_words(Decimal(promotion.percent_off)).replace("约", "")
+    if kind == PromotionKind.AMOUNT_OFF and promotion.amount_off:
+        return _("¥%(amount)s off") % {"amount": _amount(promotion.amount_off)}
+    if kind == PromotionKind.THRESHOLD and promotion.threshold_amount and promotion.amount_off:
+        return _("¥%(off)s off every ¥%(threshold)s spent") % {
+            "off": _amount(promotion.amount_off),
+            "threshold": _amount(promotion.threshold_amount),
+        }
+    if kind == PromotionKind.COUPON and promotion.coupon_value:
+        if promotion.threshold_amount:
+            words = _("¥%(value)s coupon on a spend of ¥%(threshold)s") % {
+                "value": _amount(promotion.coupon_value),
+                "threshold": _amount(promotion.threshold_amount),
+            }
+        else:
+            words = _("¥%(value)s coupon") % {"value": _amount(promotion.coupon_value)}
+        if promotion.coupon_quantity:
+            words += _(", %(count)s coupons only") % {"count": promotion.coupon_quantity}
+        return words
+    if kind == PromotionKind.FLASH_SALE:
+        if promotion.flash_quantity:
+            return _("Flash sale, %(count)s pieces only") % {"count": promotion.flash_quantity}
+        return _("Flash sale")
+    if kind == PromotionKind.LIVESTREAM and promotion.stream_host:
+        return _("Livestream with %(host)s") % {"host": promotion.stream_host}
+    return PromotionKind(kind).label
+
+
+@register.filter
+def zhe_of(percent):
+    return zhe(Decimal(percent))
+
+
+def _day(moment: datetime, *, with_year: bool) -> str:
+    fmt = pgettext("day, month and year", "j M Y") if with_year else pgettext("day and month", "j M")
+    return dateformat.format(moment, fmt)
+
+
+@register.simple_tag
+def window(festival, starts_at=None, ends_at=None, now=None) -> str:
+    """ "4月28日–5月10日" / "28 Apr – 10 May", in the festival's time zone; the year
+    only when it is not the current one. The last day is the day before an end at midnight."""
+    starts_at = festival.local(starts_at or festival.starts_at)
+    ends_at = festival.local(ends_at or festival.ends_at)
+    last = ends_at
+    if ends_at.time() == time(0) and ends_at > starts_at:
+        last = ends_at - timedelta(days=1)
+    current_year = festival.local(now).year if now else None
+    with_year = current_year is not None and last.year != current_year
+    first_text = _day(starts_at, with_year=with_year and starts_at.year != last.year)
+    if starts_at.date() == last.date():
+        return _day(last, with_year=with_year)
+    return pgettext("date range", "%(first)s – %(last)s") % {
+        "first": first_text,
+        "last": _day(last, with_year=with_year),
+    }
+
+
+@register.simple_tag
+def clock_time(festival, moment) -> str:
+    """ "5月10日 20:00" in the festival's time zone (the time zone named by time_zone_note)."""
+    local = festival.local(moment)
+    return f"{_day(local, with_year=False)} {local:%H:%M}"
+
+
+@register.simple_tag
+def time_zone_note(festival) -> str:
+    """ "北京时间" / "Beijing time" for China's zone; the zone's name otherwise (never "(Asia/Shanghai)")."""
+    if festival.time_zone in BEIJING_TIME_ZONES:
+        return _("Beijing time")
+    return _("local time (%(zone)s)") % {"zone": festival.time_zone.split("/")[-1].replace("_", " ")}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (empty value removes one); page resets."""
+    request = context.get("request")
+    params = request.GET.copy() if request else {}
+    if hasattr(params, "pop"):
+        params.pop("page", None)
+        params.pop("lang", None)
+    for name, value in changes.items():
+        if value in ("", None):
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return "?" + urlencode(params, doseq=True) if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    request = context.get("request")
+    params = request.GET.copy()
+    params.pop("lang", None)
+    params["page"] = number
+    return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context, code, absolute=False) -> str:
+    """This page in another language (``?lang=``), for hreflang alternates and the switch."""
+    request = context.get("request")
+    if request is None:
+        return f"/?lang={code}"
+    params = request.GET.copy()
+    params["lang"] = code
+    url = f"{request.path}?{params.urlencode()}"
+    return request.build_absolute_uri(url) if absolute else url

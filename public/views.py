@@ -1,0 +1,236 @@
+"""The public festival site. Views are thin: reads in public.selectors, caching
+and conditional GET in public.cache (every page here is public and the same
+for every visitor of a language)."""
+
+import csv
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from festival.models import Category, CertificateKind, Festival
+from merchants.models import MerchantKind
+from promotions.models import PromotionKind, PromotionStatus
+
+from . import selectors
+from .cache import public_page
+
+LIST_PREVIEW = 8
+
+
+def _festival_context(festival, *, now):
+    phase = selectors.festival_phase(festival, now=now)
+    return {
+        "festival": festival,
+        "phase": phase,
+        "days_to_start": (festival.starts_at - now).days if phase == "upcoming" else None,
+        "category_counts": selectors.category_counts(festival, now=now),
+        "time_honoured": selectors.merchants_with_certificates(festival, [CertificateKind.TIME_HONOURED]),
+        "certified_produce": selectors.merchants_with_certificates(festival, selectors.PRODUCE_CERTIFICATES),
+        "live_now": list(
+            selectors.with_cards(selectors.visible_promotions(festival).live(at=now).order_by("ends_at", "pk"))[
+                :LIST_PREVIEW
+            ]
+        ),
+        "starting_soon": list(
+            selectors.with_cards(
+                selectors.visible_promotions(festival)
+                .filter(status=PromotionStatus.APPROVED, starts_at__gt=now)
+                .order_by("starts_at", "pk")
+            )[:LIST_PREVIEW]
+        ),
+    }
+
+
+@require_safe
+@public_page
+def index(request):
+    now = timezone.now()
+    festival = selectors.featured_festival(now=now)
+    context = {"festival": festival, "now": now}
+    if festival is not None:
+        context.update(_festival_context(festival, now=now))
+        context["editions"] = [f for f in selectors.past_and_current_festivals(now=now) if f.pk != festival.pk]
+    return render(request, "public/index.html", context)
+
+
+@require_safe
+@public_page
+def festival_detail(request, slug):
+    now = timezone.now()
+    festival = get_object_or_404(Festival.objects.prefetch_related("organisers"), slug=slug)
+    context = {"now": now, **_festival_context(festival, now=now)}
+    context["editions"] = [f for f in selectors.past_and_current_festivals(now=now) if f.pk != festival.pk]
+    return render(request, "public/festival.html", context)
+
+
+@require_safe
+@public_page
+def promotion_list(request, slug):
+    now = timezone.now()
+    festival = get_object_or_404(Festival, slug=slug)
+    filters = selectors.PromotionFilters.from_query(request.GET)
+    categories = list(Category.objects.filter(parent__isnull=True).order_by("position", "pk"))
+    category = next((c for c in categories if c.slug == filters.category), None)
+    unknown_category = bool(filters.category) and category is None
+    if unknown_category:
+        page = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
+    else:
+        promotions = selectors.with_cards(selectors.search_promotions(festival, filters))
+        page = selectors.paginate(promotions, request.GET.get("page"))
+    return render(
+        request,
+        "public/promotion_list.html",
+        {
+            "festival": festival,
+            "now": now,
+            "phase": selectors.festival_phase(festival, now=now),
+            "filters": filters,
+            "page_obj": page,
+            "promotions": page.object_list,
+            "categories": categories,
+            "category": category,
+            "unknown_category": unknown_category,
+            "merchant_kinds": MerchantKind.choices,
+            "promotion_kinds": PromotionKind.choices,
+            "certificate_kinds": CertificateKind.choices,
+            "sorts": [
+                ("start", _("Start time")),
+                ("discount", _("Biggest real discount")),
+                ("price", _("Lowest price")),
+            ],
+        },
+    )
+
+
+@require_safe
+@public_page
+def promotion_detail(request, pk):
+    now = timezone.now()
+    promotion = get_object_or_404(
+        selectors.visible_promotions().select_related("festival", "merchant").prefetch_related("categories"), pk=pk
+    )
+    items = selectors.promotion_items(promotion, now=now)
+    return render(
+        request,
+        "public/promotion.html",
+        {
+            "promotion": promotion,
+            "festival": promotion.festival,
+            "now": now,
+            "ended": promotion.status == PromotionStatus.ENDED,
+            "items": items,
+            "charts": [view.chart for view in items],
+        },
+    )
+
+
+@require_safe
+@public_page
+def merchant_list(request):
+    filters = selectors.MerchantFilters.from_query(request.GET)
+    merchants = selectors.with_public_profile(selectors.search_merchants(filters))
+    page = selectors.paginate(merchants, request.GET.get("page"))
+    return render(
+        request,
+        "public/merchant_list.html",
+        {
+            "filters": filters,
+            "page_obj": page,
+            "merchants": page.object_list,
+            "merchant_kinds": MerchantKind.choices,
+            "categories": Category.objects.filter(parent__isnull=True).order_by("position", "pk"),
+            "countries": selectors.public_countries(),
+            "festivals": selectors.past_and_current_festivals(now=timezone.now()),
+        },
+    )
+
+
+@require_safe
+@public_page
+def merchant_detail(request, pk):
+    merchant = get_object_or_404(selectors.with_public_profile(selectors.visible_merchants()), pk=pk)
+    promotions = selectors.with_cards(
+        selectors.visible_promotions().filter(merchant=merchant).order_by("-starts_at", "pk")
+    )
+    return render(
+        request,
+        "public/merchant.html",
+        {"merchant": merchant, "promotions": list(promotions[:48]), "now": timezone.now()},
+    )
+
+
+def _closed_festival(slug, *, now):
+    festival = get_object_or_404(Festival, slug=slug)
+    return festival, festival.ends_at <= now
+
+
+@require_safe
+@public_page
+def results(request, slug):
+    now = timezone.now()
+    festival, closed = _closed_festival(slug, now=now)
+    context = {"festival": festival, "closed": closed, "now": now}
+    if closed:
+        figures = selectors.festival_results(festival)
+        context["results"] = figures
+        context["sales_chart"] = {
+            "labels": [day.isoformat() for day, _gmv, _orders in figures.sales_by_day],
+            "gmv": [f"{gmv:.2f}" for _day, gmv, _orders in figures.sales_by_day],
+            "orders": [orders for _day, _gmv, orders in figures.sales_by_day],
+        }
+    return render(request, "public/results.html", context)
+
+
+@require_safe
+@public_page
+def results_csv(request, slug):
+    festival, closed = _closed_festival(slug, now=timezone.now())
+    if not closed:
+        raise Http404(_("Results are published when the festival closes."))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{festival.slug}-results.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "key", "value"])
+    writer.writerows(selectors.festival_results(festival).as_rows())
+    return response
+
+
+@require_safe
+@public_page
+def results_json(request, slug):
+    festival, closed = _closed_festival(slug, now=timezone.now())
+    if not closed:
+        raise Http404(_("Results are published when the festival closes."))
+    response = JsonResponse(selectors.festival_results(festival).as_json(), json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{festival.slug}-results.json"'
+    return response
+
+
+@require_safe
+def favicon(request):
+    return redirect(static("favicon.ico"), permanent=True)
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /merchant/",
+        "Disallow: /api/",
+        "Disallow: /i18n/",
+        "Allow: /",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def server_error(request, template_name="500.html"):
+    """The 500 page in the site's look; rendered without a database (it may be what failed)."""
+    response = render(request, template_name, {"debug": settings.DEBUG})
+    response.status_code = 500
+    return response
