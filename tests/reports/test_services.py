@@ -50,7 +50,9 @@ def test_a_price_recorded_after_the_report_does_not_change_its_evidence():
     item = live_item(prices=[("100.00", 20)])
     report, _ = _file(item)
     before = report.evidence
-    PricePointFactory(product=item.product, price=Decimal("50.00"), recorded_at=item.promotion.starts_at - timedelta(days=1))
+    PricePointFactory(
+        product=item.product, price=Decimal("50.00"), recorded_at=item.promotion.starts_at - timedelta(days=1)
+    )
     PricePointFactory(product=item.product, price=Decimal("70.00"), recorded_at=timezone.now())
     report.refresh_from_db()
     assert report.evidence == before
