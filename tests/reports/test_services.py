@@ -91,7 +91,7 @@ def test_same_item_and_email_within_a_day_is_merged():
     second, merged = _file(item, email="ann@example.com")
     assert merged and second.pk == first.pk and second.merged_count == 1
     assert PriceReport.objects.count() == 1
-    later, merged = _file(item, email="ann@example.com", now=timezone.now() + timedelta(days=1, minutes=1))
+    _later, merged = _file(item, email="ann@example.com", now=timezone.now() + timedelta(days=1, minutes=1))
     assert not merged and PriceReport.objects.count() == 2
 
 
