@@ -3,10 +3,10 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from festival.roles import CONSUMER_ASSOCIATION, REVIEWER, VIEWER
+from tests.admin_support import role_group
 from tests.factories import (
     FestivalFactory,
     MembershipFactory,
@@ -50,7 +50,7 @@ def live_item(festival=None, *, prices=(("100.00", 20),), promo_price="80.00", *
 
 def staff_in(group_name, username=None):
     user = UserFactory(username=username or group_name.lower().replace(" ", "-"), is_staff=True)
-    user.groups.add(Group.objects.get(name=group_name))
+    user.groups.add(role_group(group_name))
     return user
 
 
