@@ -19,6 +19,7 @@ class ApiScope(models.TextChoices):
     PRICES_WRITE = "prices:write", _("Write products and prices")
     SALES_WRITE = "sales:write", _("Write sales reports")
     WEBHOOKS_WRITE = "webhooks:write", _("Manage webhooks")
+    REPORTS_READ = "reports:read", _("Read consumer reports")
 
 
 class ApiKey(AbstractAPIKey):
@@ -50,6 +51,9 @@ class WebhookEvent(models.TextChoices):
     PROMOTION_LIVE = DomainEvent.PROMOTION_LIVE.value, DomainEvent.PROMOTION_LIVE.value
     PROMOTION_ENDED = DomainEvent.PROMOTION_ENDED.value, DomainEvent.PROMOTION_ENDED.value
     PROMOTION_WITHDRAWN = DomainEvent.PROMOTION_WITHDRAWN.value, DomainEvent.PROMOTION_WITHDRAWN.value
+    REPORT_RECEIVED = DomainEvent.REPORT_RECEIVED.value, DomainEvent.REPORT_RECEIVED.value
+    REPORT_UPHELD = DomainEvent.REPORT_UPHELD.value, DomainEvent.REPORT_UPHELD.value
+    REPORT_DISMISSED = DomainEvent.REPORT_DISMISSED.value, DomainEvent.REPORT_DISMISSED.value
 
 
 class SubscriptionState(models.TextChoices):

@@ -6,6 +6,7 @@ from api.views.festivals import CategoryTreeView, FestivalViewSet
 from api.views.merchants import MerchantViewSet
 from api.views.products import BulkPricesView, ProductViewSet
 from api.views.promotions import PromotionViewSet
+from api.views.reports import PriceReportViewSet
 from api.views.sales import SalesReportViewSet
 from api.views.webhooks import WebhookViewSet
 
@@ -18,6 +19,7 @@ router.register("promotions", PromotionViewSet, basename="promotion")
 router.register("products", ProductViewSet, basename="product")
 router.register("sales-reports", SalesReportViewSet, basename="sales-report")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("reports", PriceReportViewSet, basename="report")
 
 urlpatterns = [
     path("categories/", CategoryTreeView.as_view(), name="category-tree"),

@@ -69,8 +69,19 @@ def promotion_data(promotion) -> dict:
     return PromotionSerializer(promotion).data
 
 
+def report_data(report) -> dict:
+    """The report as the API shows it (no code, email, IP hash or screenshot)."""
+    from .serializers.reports import PriceReportSerializer
+
+    return PriceReportSerializer(report).data
+
+
 def _objects(event_type, ids):
     """The objects the event is about, with what the payload needs, keyed by id."""
+    if event_type.startswith("report."):
+        from reports.models import PriceReport
+
+        return PriceReport.objects.select_related("item__product").in_bulk(ids), report_data
     if event_type.startswith("festival."):
         from festival.models import Festival
 
@@ -105,6 +116,9 @@ OCCURRED_AT = {
     WebhookEvent.PROMOTION_LIVE: "went_live_at",
     WebhookEvent.PROMOTION_ENDED: "ended_at",
     WebhookEvent.PROMOTION_WITHDRAWN: "updated_at",
+    WebhookEvent.REPORT_RECEIVED: "created_at",
+    WebhookEvent.REPORT_UPHELD: "decided_at",
+    WebhookEvent.REPORT_DISMISSED: "decided_at",
 }
 
 
@@ -154,8 +168,27 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *
 
 
 def _subscriptions_for(event_type):
-    subscriptions = WebhookSubscription.objects.filter(active=True).exclude(state=SubscriptionState.DISABLED)
+    subscriptions = (
+        WebhookSubscription.objects.filter(active=True)
+        .exclude(state=SubscriptionState.DISABLED)
+        .select_related("api_key", "owner")
+    )
     return [s for s in subscriptions if event_type in (s.events or [])]
+
+
+def _may_receive(subscription, event_type, obj) -> bool:
+    """Report events go to keys holding ``reports:read`` (an unbound key: every
+    report; a merchant-bound key: its merchant's) and to a merchant's own
+    session-made subscriptions; the payload never holds personal data."""
+    if not event_type.startswith("report."):
+        return True
+    key = subscription.api_key
+    if key is not None:
+        from .models import ApiScope
+
+        return key.has_scope(ApiScope.REPORTS_READ) and key.merchant_id in (None, obj.merchant_id)
+    membership = getattr(subscription.owner, "membership", None) if subscription.owner_id else None
+    return membership is not None and membership.merchant_id == obj.merchant_id
 
 
 def wants(event_type: str) -> bool:
@@ -170,7 +203,7 @@ def on_domain_event(event_type, **ids):
 
     object_ids = ids.get("promotion_ids") or ids.get("festival_ids")
     if object_ids is None:
-        object_ids = [ids.get("promotion_id") or ids.get("festival_id")]
+        object_ids = [ids.get("promotion_id") or ids.get("festival_id") or ids.get("report_id")]
     object_ids = [pk for pk in object_ids if pk is not None]
     for start in range(0, len(object_ids), PUBLISH_BATCH):
         task_publish_webhook_event.delay(event_type=event_type, object_ids=object_ids[start : start + PUBLISH_BATCH])
@@ -195,7 +228,12 @@ def publish_event(event_type: str, object_ids: list[int], *, now=None) -> list[i
         )
         for pk, obj in objects.items()
     }
-    wanted = {(s.pk, uuid.UUID(p["id"])) for s in subscriptions for p in payloads.values()}
+    wanted = {
+        (s.pk, uuid.UUID(p["id"]))
+        for s in subscriptions
+        for pk, p in payloads.items()
+        if _may_receive(s, event_type, objects[pk])
+    }
     with transaction.atomic():
         existing = set(
             WebhookDelivery.objects.filter(

@@ -32,6 +32,9 @@ class DomainEvent(enum.StrEnum):
     PROMOTION_LIVE = "promotion.live"
     PROMOTION_ENDED = "promotion.ended"
     PRICES_RECORDED = "prices.recorded"
+    REPORT_RECEIVED = "report.received"
+    REPORT_UPHELD = "report.upheld"
+    REPORT_DISMISSED = "report.dismissed"
 
     @classmethod
     def of_status(cls, subject: str, status: str) -> "DomainEvent":

@@ -47,6 +47,7 @@ from promotions.models import Promotion, PromotionEvent, PromotionItem
 from . import data as demo_data
 from .editions import CurrentEdition, HistoricEdition, RunningSpecial
 from .plan import DEMO_PASSWORD, HISTORIC_SLUG, REVIEW_PERMISSIONS, plan_merchants
+from .reports import add_reports
 
 User = get_user_model()
 
@@ -192,6 +193,7 @@ class DemoBuilder:
                 special.build()
                 self.result.created.append(f"festival {special.slug}")
             self.ensure_merchant_login(current)
+            add_reports(self)  # demo/reports.py: consumer reports in every status
             # Always, even when nothing was created: a rerun weeks later finds boundaries
             # passed while the app was down, and the demo is left as the beat would leave it.
             self.catch_up_clock()

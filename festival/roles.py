@@ -9,15 +9,20 @@ migration really removes them).
 ORGANISER_ADMIN = "Organiser admin"
 REVIEWER = "Reviewer"
 VIEWER = "Viewer"
+# The China Consumers Association's staff: they see the festival's data and
+# decide consumers' reports (reports app), nothing else.
+CONSUMER_ASSOCIATION = "Consumer association"
+ROLES = (ORGANISER_ADMIN, REVIEWER, VIEWER, CONSUMER_ASSOCIATION)
 
 # The festival's own data; reviewers and viewers read it, nothing else
 # (no users, API keys, webhooks or schedules).
-FESTIVAL_APPS = ("festival", "merchants", "promotions")
+FESTIVAL_APPS = ("festival", "merchants", "promotions", "reports")
 REVIEW_PERMISSIONS = (
     ("merchants", "verify_certificate"),
     ("merchants", "review_participation"),
     ("promotions", "review_promotion"),
 )
+REPORT_PERMISSIONS = (("reports", "decide_report"),)
 
 
 def role_permissions(permission_model, group_name):
@@ -28,10 +33,11 @@ def role_permissions(permission_model, group_name):
     view = permissions.filter(content_type__app_label__in=FESTIVAL_APPS, codename__startswith="view_")
     if group_name == VIEWER:
         return view
-    if group_name == REVIEWER:
+    if group_name in (REVIEWER, CONSUMER_ASSOCIATION):
+        granted = REVIEW_PERMISSIONS if group_name == REVIEWER else REPORT_PERMISSIONS
         review_ids = [
             pk
-            for app_label, codename in REVIEW_PERMISSIONS
+            for app_label, codename in granted
             for pk in permissions.filter(content_type__app_label=app_label, codename=codename).values_list(
                 "pk", flat=True
             )
@@ -47,5 +53,5 @@ def refresh_role_groups(sender=None, apps=None, using="default", **kwargs):
         permission_model = apps.get_model("auth", "Permission")
     except (AttributeError, LookupError):  # auth is not (or no longer) migrated
         return
-    for group in group_model.objects.using(using).filter(name__in=[ORGANISER_ADMIN, REVIEWER, VIEWER]):
+    for group in group_model.objects.using(using).filter(name__in=ROLES):
         group.permissions.add(*role_permissions(permission_model, group.name).using(using))

@@ -9,8 +9,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("merchant/api-keys/", include("api.portal_urls")),
+    path("merchant/reports/", include("reports.portal_urls")),
     path("merchant/", include("promotions.portal_urls")),
     path("api/v1/", include("api.urls")),
+    path("", include("reports.public_urls")),
     path("", include("public.urls")),
 ]
 handler500 = "public.views.server_error"

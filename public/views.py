@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from festival.models import Category, CertificateKind, Festival
 from merchants.models import MerchantKind
 from promotions.models import PromotionKind, PromotionStatus
+from reports import selectors as report_selectors
 
 from . import selectors
 from .cache import public_page
@@ -64,6 +65,7 @@ def festival_detail(request, slug):
     now = timezone.now()
     festival = get_object_or_404(Festival.objects.prefetch_related("organisers"), slug=slug)
     context = {"now": now, **_festival_context(festival, now=now)}
+    context["report_counts"] = report_selectors.public_report_counts(festival)
     context["editions"] = [f for f in selectors.past_and_current_festivals(now=now) if f.pk != festival.pk]
     return render(request, "public/festival.html", context)
 
@@ -157,6 +159,8 @@ def merchant_detail(request, pk):
     promotions = selectors.with_cards(
         selectors.visible_promotions().filter(merchant=merchant).order_by("-starts_at", "pk")
     )
+    for participation in merchant.approved_participations:  # a merchant takes part in a few editions
+        participation.upheld_reports = report_selectors.upheld_count(merchant, participation.festival)
     return render(
         request,
         "public/merchant.html",
@@ -175,6 +179,7 @@ def results(request, slug):
     now = timezone.now()
     festival, closed = _closed_festival(slug, now=now)
     context = {"festival": festival, "closed": closed, "now": now}
+    context["report_counts"] = report_selectors.public_report_counts(festival)
     if closed:
         figures = selectors.festival_results(festival)
         context["results"] = figures

@@ -7,3 +7,10 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Consumer reports")
+
+    def ready(self):
+        from core.events import subscribe
+
+        from . import notifications
+
+        subscribe(notifications.on_domain_event)

@@ -226,3 +226,29 @@ class SalesReportFactory(factory.django.DjangoModelFactory):
     date = factory.LazyAttribute(lambda r: r.festival.local(r.festival.starts_at).date())
     gmv = Decimal("10000.00")
     orders = 100
+
+
+class PriceReportFactory(factory.django.DjangoModelFactory):
+    """A filed report (evidence as an empty snapshot); traits per status."""
+
+    class Meta:
+        model = "reports.PriceReport"
+
+    item = factory.SubFactory(PromotionItemFactory, promotion__live=True)
+    promotion = factory.SelfAttribute("item.promotion")
+    merchant = factory.SelfAttribute("item.promotion.merchant")
+    reason = "not_higher_before"
+    seen_price = Decimal("80.00")
+    seen_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2))
+    description = "The price was the same last week."
+    email = ""
+    evidence = factory.LazyFunction(dict)
+    created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    status = "received"
+
+    class Params:
+        under_review = factory.Trait(status="under_review")
+        upheld = factory.Trait(status="upheld", decided_at=factory.LazyFunction(timezone.now), decision_note="Upheld.")
+        dismissed = factory.Trait(
+            status="dismissed", decided_at=factory.LazyFunction(timezone.now), decision_note="Dismissed."
+        )
