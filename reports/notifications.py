@@ -64,7 +64,11 @@ def notify_event(event_type: str, report_id: int) -> int:
 
 
 def association_staff():
-    users = get_user_model().objects.with_perm("reports.decide_report", include_superusers=False)
+    users = get_user_model().objects.with_perm(
+        "reports.decide_report",
+        include_superusers=False,
+        backend="django.contrib.auth.backends.ModelBackend",  # the permission backend (axes' is first)
+    )
     return users.filter(is_active=True).exclude(email="").order_by("pk")
 
 
