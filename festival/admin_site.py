@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 # Apps that are machinery, not festival work: shown to superusers only, grouped in one section.
-SYSTEM_APP_LABELS = ("django_celery_beat",)
+SYSTEM_APP_LABELS = ("django_celery_beat", "axes")
 SYSTEM_SECTION_LABEL = "system_settings"
 
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from festival.roles import ORGANISER_ADMIN, REVIEWER, VIEWER
+from festival.roles import CONSUMER_ASSOCIATION, ORGANISER_ADMIN, REVIEWER, VIEWER
 from promotions.models import PromotionEvent
 from tests.admin_support import client_for, populate_festival
 from tests.factories import FestivalFactory, PromotionFactory, SuperuserFactory
@@ -30,7 +30,7 @@ KEPT_WORDS = {"sku", "url", "api", "id", "gmv", "csv", "xlsx", "json", "uscc", "
 # Django's own visually-hidden column headers of the app list, untranslated in Django's zh_Hans catalogue.
 KEPT_WORDS |= {"model name", "add link", "change or view list link"}
 # The role groups' names are data (festival.roles), shown as the groups' own names.
-KEPT_WORDS |= {name.casefold() for name in (ORGANISER_ADMIN, REVIEWER, VIEWER)}
+KEPT_WORDS |= {name.casefold() for name in (ORGANISER_ADMIN, REVIEWER, VIEWER, CONSUMER_ASSOCIATION)}
 ARROW = "→"
 
 
@@ -133,8 +133,9 @@ def problems_in(html, untranslated, codes) -> list[str]:
 
 
 # The periodic-task tables (superusers' "System settings") are django-celery-beat's, with its
-# own English-only catalogue; not ours to translate.
-LIBRARY_APPS = {"django_celery_beat"}
+# own English-only catalogue, and django-axes' lockout tables (no Chinese catalogue; their names are
+# ours in festival/library_translations.py): not ours to translate.
+LIBRARY_APPS = {"django_celery_beat", "axes"}
 
 
 def admin_pages(client):
