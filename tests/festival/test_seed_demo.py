@@ -192,6 +192,15 @@ def test_2020_promotions_of_every_kind(edition_2020):
     assert kinds == set(PromotionKind.values)
 
 
+def test_consumer_reports_in_every_status_with_their_evidence(demo):
+    from reports.models import PriceReport, ReportStatus
+
+    reports = list(PriceReport.objects.all())
+    assert {r.status for r in reports} == set(ReportStatus.values)
+    assert all(r.evidence.get("declared_price") for r in reports)
+    assert all(r.decision_note for r in reports if r.is_decided)
+
+
 def test_every_promotion_status_in_the_demo(demo):
     current = set(Promotion.objects.values_list("status", flat=True))
     reached = set(PromotionEvent.objects.values_list("to_status", flat=True))
@@ -442,7 +451,7 @@ def test_demo_logins(demo, current):
     assert merchant.products.exists()
     assert merchant.promotions.filter(festival=current, status=S.DRAFT, created_by=users["merchant"]).exists()
     assert not merchant.participations.filter(festival__slug=demo.editions["running"]).exists()
-    assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant"]
+    assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant", "association"]
     assert "109 merchants and 436 products" in demo.created
 
 
