@@ -3,7 +3,7 @@
 A changelist or API page that says "1,234,567 promotions" pays for a full
 ``COUNT(*)`` over the filtered rows on every request, which grows with the table.
 Above ``EXACT_COUNT_LIMIT`` rows the planner's estimate is as useful to a reader
-and costs one ``EXPLAIN``; below it the count is exact. On databases without a
+and costs one ``EXPLAIN``; up to it the count is exact. On databases without a
 planner estimate we can read (SQLite), counts are always exact.
 """
 
@@ -34,19 +34,19 @@ def planner_estimate(queryset) -> int | None:
 def fast_count(queryset, *, exact_limit=EXACT_COUNT_LIMIT) -> int:
     """The number of rows in ``queryset``: exact up to ``exact_limit``, estimated above.
 
-    When the planner expects more than ``exact_limit`` rows, counting stops at
-    ``exact_limit + 1`` (a cost that does not grow with the table): a filter the
-    planner overestimated is still counted exactly, and only lists really that
-    long show the estimate.
+    One counting query that stops at ``exact_limit + 1`` rows, so its cost does not
+    grow with the table and a short list costs what a plain count did. Only a list
+    longer than that asks the planner for its estimate (one ``EXPLAIN``); where the
+    database gives none (SQLite), it is counted in full.
     """
     if not hasattr(queryset, "query"):  # a list
         return len(queryset)
-    estimate = planner_estimate(queryset)
-    if estimate is None or estimate <= exact_limit:
-        return queryset.count()
     bounded = queryset.order_by()[: exact_limit + 1].count()
     if bounded <= exact_limit:
         return bounded
+    estimate = planner_estimate(queryset)
+    if estimate is None:
+        return queryset.count()
     return max(estimate, bounded)
 
 
