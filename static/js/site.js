@@ -2,7 +2,8 @@
 (function () {
   "use strict";
 
-  // Forms that ask before they are sent (e.g. revoking an API key): data-confirm holds the question.
+  // Forms that ask before they are sent (revoking an API key, withdrawing a promotion):
+  // data-confirm holds the question. Bound once, so the question is asked once.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
@@ -197,10 +198,4 @@
     });
   });
 
-  // Ask before destructive actions.
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-    });
-  });
 })();

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from promotions.models import PromotionStatus
 from tests.factories import (
@@ -74,14 +75,14 @@ def test_the_promotion_form_fills_the_price_and_the_verdict_live(browser_page, l
 
     row = page.locator("[data-item-row]").first
     price = page.locator("#id_items-0-promo_price")
-    page.wait_for_function("document.querySelector('#id_items-0-promo_price').value === '80.00'")
+    expect(page.locator("#id_items-0-promo_price")).to_have_value("80.00")
     assert "¥100.00" in row.locator("[data-price-reference]").inner_text()
     verdict = row.locator("[data-price-verdict]")
     verdict.get_by_text("meets the festival's minimum").wait_for()
 
     # The terms change: the filled-in price follows them, and the verdict with it.
     page.locator("#id_percent_off").fill("5")
-    page.wait_for_function("document.querySelector('#id_items-0-promo_price').value === '95.00'")
+    expect(page.locator("#id_items-0-promo_price")).to_have_value("95.00")
     verdict.get_by_text("below the festival's minimum").wait_for()
 
     # The merchant's own price is kept and judged.
@@ -103,7 +104,7 @@ def test_phones_have_no_horizontal_scroll(browser_page, live_server, shop, conso
     page.get_by_label("Kind").select_option("percent_off")
     page.locator("#id_percent_off").fill("20")
     page.locator("#id_items-0-product").select_option(str(products[0].pk))
-    page.wait_for_function("document.querySelector('#id_items-0-promo_price').value === '80.00'")
+    expect(page.locator("#id_items-0-promo_price")).to_have_value("80.00")
     assert _no_horizontal_scroll(page)
 
 
