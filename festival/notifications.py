@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -17,6 +18,19 @@ from django.utils import translation
 from .models import SentNotification
 
 logger = logging.getLogger(__name__)
+
+
+# Where permissions come from. Named because django-axes adds a second backend (it
+# only locks logins out), and ``with_perm`` must be told which one to ask.
+PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def staff_with_permission(permission: str, *, include_superusers: bool):
+    """Active users holding ``permission`` who have an email address, in a stable order."""
+    users = get_user_model().objects.with_perm(
+        permission, include_superusers=include_superusers, backend=PERMISSION_BACKEND
+    )
+    return users.filter(is_active=True).exclude(email="").order_by("pk")
 
 
 def render(template: str, context: dict) -> tuple[str, str]:

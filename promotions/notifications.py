@@ -10,13 +10,12 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Min
 from django.utils import timezone
 
 from core.events import DomainEvent
 from festival.models import Festival, FestivalStatus
-from festival.notifications import already_sent, send_once
+from festival.notifications import already_sent, send_once, staff_with_permission
 from merchants.models import MembershipRole, Participation, ParticipationEvent, ParticipationStatus
 
 from .models import Promotion, PromotionEvent, PromotionStatus
@@ -157,12 +156,7 @@ def send_deadline_reminders(*, now=None) -> int:
 
 
 def reviewers():
-    users = get_user_model().objects.with_perm(
-        "promotions.review_promotion",
-        include_superusers=True,
-        backend="django.contrib.auth.backends.ModelBackend",  # the permission backend (axes' is first)
-    )
-    return users.filter(is_active=True).exclude(email="").order_by("pk")
+    return staff_with_permission("promotions.review_promotion", include_superusers=True)
 
 
 def send_reviewer_digest(*, now=None) -> int:

@@ -6,12 +6,11 @@ via festival.notifications.send_once: each mail at most once per key).
 - The association's staff: a daily digest of open reports.
 """
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Min
 from django.utils import timezone
 
 from core.events import DomainEvent
-from festival.notifications import send_once
+from festival.notifications import send_once, staff_with_permission
 from promotions.notifications import merchant_recipients
 
 from .models import OPEN_STATUSES, PriceReport
@@ -64,12 +63,7 @@ def notify_event(event_type: str, report_id: int) -> int:
 
 
 def association_staff():
-    users = get_user_model().objects.with_perm(
-        "reports.decide_report",
-        include_superusers=False,
-        backend="django.contrib.auth.backends.ModelBackend",  # the permission backend (axes' is first)
-    )
-    return users.filter(is_active=True).exclude(email="").order_by("pk")
+    return staff_with_permission("reports.decide_report", include_superusers=False)
 
 
 def send_association_digest(*, now=None) -> int:
