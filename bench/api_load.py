@@ -38,22 +38,15 @@ def setup_django():
     url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_api")
     if not url.startswith("postgres"):
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    _create_database(url)
+    from bench.support import ensure_database
+
+    ensure_database(url)
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def _create_database(url):
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(promotions: int):

@@ -19,22 +19,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_clock"
-
-
-def ensure_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main():
@@ -51,6 +39,8 @@ def main():
         os.environ["CLOCK_BATCH_SIZE"] = str(args.batch_size)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "festival.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from bench.support import ensure_database
+
     ensure_database(url)
 
     import django

@@ -30,22 +30,15 @@ def setup_django():
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.public_settings"
     url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/festival_public")
     if url.startswith("postgres"):
-        _create_database(url)
+        from bench.support import ensure_database
+
+        ensure_database(url)
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def _create_database(url):
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(promotions: int):

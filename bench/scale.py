@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,17 +35,6 @@ URL_TEMPLATE = os.environ.get(
 PYTHON = sys.executable
 
 
-def ensure_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def child_env(url):
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "festival.settings", "LOG_LEVEL": "WARNING"}
     env.pop("DEBUG", None)
@@ -54,6 +42,8 @@ def child_env(url):
 
 
 def seed(preset, url):
+    from bench.support import ensure_database
+
     ensure_database(url)
     env = child_env(url)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
