@@ -159,8 +159,9 @@ def merchant_detail(request, pk):
     promotions = selectors.with_cards(
         selectors.visible_promotions().filter(merchant=merchant).order_by("-starts_at", "pk")
     )
-    for participation in merchant.approved_participations:  # a merchant takes part in a few editions
-        participation.upheld_reports = report_selectors.upheld_count(merchant, participation.festival)
+    upheld = report_selectors.upheld_counts_by_festival(merchant)
+    for participation in merchant.approved_participations:
+        participation.upheld_reports = upheld.get(participation.festival_id, 0)
     return render(
         request,
         "public/merchant.html",

@@ -36,7 +36,18 @@ def public_report_counts(festival) -> dict:
 
 def upheld_count(merchant, festival) -> int:
     """Upheld reports about ``merchant``'s promotions in ``festival`` (one query)."""
-    return PriceReport.objects.filter(merchant=merchant, promotion__festival=festival, status=S.UPHELD).count()
+    return upheld_counts_by_festival(merchant).get(festival.pk, 0)
+
+
+def upheld_counts_by_festival(merchant) -> dict[int, int]:
+    """{festival id: upheld reports about ``merchant``'s promotions there}, in one query."""
+    rows = (
+        PriceReport.objects.filter(merchant=merchant, status=S.UPHELD)
+        .values("promotion__festival")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["promotion__festival"]: row["count"] for row in rows}
 
 
 def queue() -> QuerySet[PriceReport]:

@@ -390,3 +390,23 @@ def test_a_change_gives_a_new_etag(client, running_festival, django_capture_on_c
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
+
+
+def test_merchant_and_festival_pages_show_the_consumer_report_counts(client, running_festival):
+    import re
+
+    from tests.factories import PriceReportFactory
+
+    item = live_item(running_festival)
+    PriceReportFactory(item=item, upheld=True)
+    PriceReportFactory(item=item, dismissed=True)
+    PriceReportFactory(upheld=True)  # another merchant, another festival
+
+    merchant_page = client.get(reverse("public:merchant", args=[item.promotion.merchant_id])).content.decode()
+    festival_page = client.get(reverse("public:festival", args=[running_festival.slug])).content.decode()
+
+    upheld = re.findall(r'class="report-upheld" data-count="upheld">([^<]*)<', merchant_page)
+    assert len(upheld) == 1 and re.search(r"\b1\b", upheld[0])
+    assert '<dd data-count="received">2</dd>' in festival_page
+    assert '<dd data-count="upheld">1</dd>' in festival_page
+    assert '<dd data-count="dismissed">1</dd>' in festival_page
