@@ -1,8 +1,10 @@
 """Small template helpers for the portal and the public pages."""
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from django import template
+from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -39,3 +41,13 @@ def grouped(value):
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def duration(value):
+    """A timedelta in words, to two units: "1 day, 4 hours", "1天，4小时" (Django's translated units)."""
+    if not isinstance(value, timedelta):
+        return ""
+    # timesince measures between two instants; any fixed instant works, the clock is never read.
+    end = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    return timesince(end - value, end, depth=2)

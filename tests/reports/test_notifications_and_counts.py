@@ -92,7 +92,24 @@ def test_public_counts_template_renders_the_numbers():
         "reports/_public_counts.html",
         {"report_counts": {"received": 3, "upheld": 1, "dismissed": 1, "median_decision": timedelta(hours=3)}},
     )
-    assert 'data-count="received">3<' in html and "3:00:00" in html
+    assert 'data-count="received">3<' in html and 'data-count="median">3\xa0hours<' in html
+
+
+@pytest.mark.parametrize(
+    ("median", "english", "chinese"),
+    [
+        (timedelta(days=1, hours=4, minutes=20), "1\xa0day, 4\xa0hours", "1\xa0日，4\xa0小时"),
+        (timedelta(minutes=45), "45\xa0minutes", "45\xa0分钟"),
+    ],
+)
+def test_median_time_to_decision_reads_as_words_in_both_languages(median, english, chinese):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    context = {"report_counts": {"received": 1, "upheld": 1, "dismissed": 0, "median_decision": median}}
+    assert f'data-count="median">{english}<' in render_to_string("reports/_public_counts.html", context)
+    with translation.override("zh-hans"):
+        assert f'data-count="median">{chinese}<' in render_to_string("reports/_public_counts.html", context)
 
 
 def test_digest_task_is_scheduled_daily():
