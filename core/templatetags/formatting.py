@@ -1,6 +1,6 @@
 """Small template helpers for the portal and the public pages."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django import template
@@ -49,5 +49,5 @@ def duration(value):
     if not isinstance(value, timedelta):
         return ""
     # timesince measures between two instants; any fixed instant works, the clock is never read.
-    end = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    end = datetime(2000, 1, 1, tzinfo=UTC)
     return timesince(end - value, end, depth=2)
