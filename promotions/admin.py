@@ -297,11 +297,23 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("window (festival time)"), ordering="starts_at")
     def window_local(self, promotion):
         festival = promotion.festival
-        return f"{festival_time(festival, promotion.starts_at)} – {festival_time(festival, promotion.ends_at, '%m-%d %H:%M')}"
+        # Two unbreakable halves, so at 1366 px the column wraps between start and end, never inside a time.
+        return format_html(
+            '<span class="keep-together">{}</span> <span class="keep-together">– {}</span>',
+            festival_time(festival, promotion.starts_at),
+            festival_time(festival, promotion.ends_at, "%m-%d %H:%M"),
+        )
 
     @admin.display(description=gettext_lazy("submitted (festival time)"), ordering="submitted_at")
     def submitted_local(self, promotion):
-        return festival_time(promotion.festival, promotion.submitted_at)
+        if not promotion.submitted_at:
+            return "—"
+        festival = promotion.festival
+        return format_html(
+            '<span class="keep-together">{}</span> <span class="keep-together">{}</span>',
+            festival_time(festival, promotion.submitted_at, "%Y-%m-%d"),
+            festival_time(festival, promotion.submitted_at, "%H:%M"),
+        )
 
     @admin.display(description=gettext_lazy("went live (festival time)"))
     def went_live_local(self, promotion):
