@@ -157,7 +157,19 @@ def start_gunicorn(port, workers):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings", "PYTHONPATH": str(ROOT)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "festival.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning"],
+        [
+            str(gunicorn),
+            "festival.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+            # gunicorn 27 opens ~/.gunicorn/gunicorn.ctl by default: a second gunicorn on this
+            # machine (another benchmark, the app) would take it over; this one needs none.
+            "--no-control-socket",
+        ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
