@@ -30,12 +30,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FESTIVAL_SLUG = "bench-api-festival"
+# Realistic shape: many merchants and categories, several items per promotion. The name
+# carries the shape's version, so a database seeded by an older shape is seeded again.
+FESTIVAL_NAME = "Bench festival (2,000 merchants, 3 items a promotion)"
+MERCHANTS = 2000
+ITEMS_PER_PROMOTION = 3
+CATEGORIES = 30
 
 
 def setup_django():
     sys.path.insert(0, str(ROOT))
+    from bench.support import ensure_secret_key
+
+    ensure_secret_key()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.api_settings"
     url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_api")
+    # As production runs: the throttles' counters and the cache in Redis.
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
     if not url.startswith("postgres"):
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
     from bench.support import ensure_database
@@ -59,7 +70,7 @@ def seed(promotions: int):
     from promotions.models import CheckStatus, Promotion, PromotionItem, PromotionKind, ReferenceSource
 
     festival = Festival.objects.filter(slug=FESTIVAL_SLUG).first()
-    if festival and festival.promotions.count() == promotions:
+    if festival and festival.name == FESTIVAL_NAME and festival.promotions.count() == promotions:
         print(f"reusing {promotions} promotions in {FESTIVAL_SLUG}")
         return
     print(f"seeding {promotions} promotions …", flush=True)
@@ -71,7 +82,7 @@ def seed(promotions: int):
             Promotion.objects.filter(festival=festival).delete()
             festival.delete()
         festival = Festival.objects.create(
-            name="Bench festival",
+            name=FESTIVAL_NAME,
             slug=FESTIVAL_SLUG,
             registration_opens_at=now - timedelta(days=30),
             registration_closes_at=now - timedelta(days=5),
@@ -82,10 +93,10 @@ def seed(promotions: int):
         )
         categories = [
             Category.objects.get_or_create(slug=f"bench-{i}", defaults={"name": f"Bench {i}", "position": i})[0]
-            for i in range(10)
+            for i in range(CATEGORIES)
         ]
         merchants = []
-        for i in range(200):
+        for i in range(MERCHANTS):
             merchant, _ = Merchant.objects.get_or_create(
                 uscc=make_uscc(f"91330100{i:09d}"),
                 defaults={"name": f"Bench merchant {i}", "kind": MerchantKind.BRAND_ENTERPRISE},
@@ -95,7 +106,10 @@ def seed(promotions: int):
                 merchant=merchant, festival=festival, defaults={"status": ParticipationStatus.APPROVED}
             )
         products = {
-            m.pk: Product.objects.get_or_create(merchant=m, sku="BENCH-1", defaults={"name": "Bench product"})[0]
+            m.pk: [
+                Product.objects.get_or_create(merchant=m, sku=f"BENCH-{k}", defaults={"name": f"Bench product {k}"})[0]
+                for k in range(ITEMS_PER_PROMOTION)
+            ]
             for m in merchants
         }
         kinds = [PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF]
@@ -120,14 +134,18 @@ def seed(promotions: int):
         created = Promotion.objects.bulk_create(rows, batch_size=5000)
         through = Promotion.categories.through
         through.objects.bulk_create(
-            [through(promotion_id=p.pk, category_id=categories[(p.pk + k) % 10].pk) for p in created for k in (0, 1)],
+            [
+                through(promotion_id=p.pk, category_id=categories[(p.pk + k) % CATEGORIES].pk)
+                for p in created
+                for k in (0, 7)
+            ],
             batch_size=10000,
         )
         PromotionItem.objects.bulk_create(
             [
                 PromotionItem(
                     promotion=p,
-                    product=products[p.merchant_id],
+                    product=product,
                     promo_price=Decimal("80.00"),
                     reference_price=Decimal("100.00"),
                     reference_source=ReferenceSource.LOOKBACK,
@@ -137,6 +155,7 @@ def seed(promotions: int):
                     checked_at=now,
                 )
                 for p in created
+                for product in products[p.merchant_id]
             ],
             batch_size=10000,
         )
@@ -255,12 +274,20 @@ def main():
         def paths(template):
             return lambda i: template.format(slug=FESTIVAL_SLUG, page=1 + i % args.pages)
 
-        # Same JSON? (parsed, page 1)
-        ours_body = json.loads(get(port, paths(ours)(0))[1])
-        base_body = json.loads(get(port, paths(baseline)(0))[1])
-        ours_body["next"] = ours_body["next"].replace("/api/v1/promotions/", "/bench/baseline/promotions/")
-        same = ours_body == base_body
-        print(f"same JSON on page 1: {same}; count={ours_body['count']}, results={len(ours_body['results'])}")
+        # Same JSON on the first, second, a middle and the last page cycled through?
+        same = True
+        for i in sorted({0, 1, args.pages // 2, args.pages - 1}):
+            ours_body = json.loads(get(port, paths(ours)(i))[1])
+            base_body = json.loads(get(port, paths(baseline)(i))[1])
+            for link in ("next", "previous"):
+                if ours_body[link]:
+                    ours_body[link] = ours_body[link].replace("/api/v1/promotions/", "/bench/baseline/promotions/")
+            page_same = ours_body == base_body
+            same = same and page_same
+            print(
+                f"same JSON on page {i + 1}: {page_same}; count={ours_body['count']}, "
+                f"results={len(ours_body['results'])}, items={sum(len(r['items']) for r in ours_body['results'])}"
+            )
         for template in (ours, baseline):  # warm up both
             for i in range(args.pages):
                 get(port, paths(template)(i))

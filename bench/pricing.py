@@ -35,6 +35,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.support import ensure_secret_key  # noqa: E402
+
+ensure_secret_key()
 
 BASELINE_SQL = """
 SELECT i.id,

@@ -27,6 +27,9 @@ FESTIVAL_SLUG = "bench-public-festival"
 
 def setup_django():
     sys.path.insert(0, str(ROOT))
+    from bench.support import ensure_secret_key
+
+    ensure_secret_key()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.public_settings"
     url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/festival_public")
     if url.startswith("postgres"):

@@ -1,6 +1,15 @@
 """What the benchmarks share: they run as scripts with the checkout on ``sys.path``."""
 
+import os
+import secrets
 from urllib.parse import urlsplit
+
+
+def ensure_secret_key() -> None:
+    """The benchmarks run with DEBUG off, as production does, which needs a SECRET_KEY:
+    without one in the environment (or .env, which scripts/run.py writes), make one for
+    this run; the processes the benchmark starts inherit it."""
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
 
 
 def ensure_database(url: str) -> None:

@@ -148,11 +148,12 @@ class PromotionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-def _moment(value):
-    """As DRF's DateTimeField shows it: ISO 8601 in the current time zone."""
+def _moment(value, zone=None):
+    """As DRF's DateTimeField shows it: ISO 8601 in the current time zone (``zone``, when
+    the caller looked it up once for many values)."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -165,6 +166,21 @@ def _prefetched(instance, attribute, relation):
     """The list api.selectors prefetched, or the relation itself (e.g. for a webhook payload)."""
     found = getattr(instance, attribute, None)
     return found if found is not None else getattr(instance, relation).all()
+
+
+def promotion_item_row_representation(row) -> dict:
+    """The same as promotion_item_representation, from a row of api.selectors.ITEM_ROW_FIELDS."""
+    _promotion, product, sku, promo_price, reference_price, source, discount, check_status, reasons = row
+    return {
+        "product": product,
+        "sku": sku,
+        "promo_price": _decimal(promo_price),
+        "reference_price": _decimal(reference_price),
+        "reference_source": source or None,
+        "real_discount_percent": _decimal(discount),
+        "check_status": check_status or None,
+        "check_reasons": [str(reason) for reason in reasons or ()],
+    }
 
 
 def promotion_item_representation(item) -> dict:
@@ -180,8 +196,16 @@ def promotion_item_representation(item) -> dict:
     }
 
 
+def _category_slugs(promotion) -> list[str]:
+    slugs = getattr(promotion, "page_category_slugs", None)  # a list page (api.selectors.attach_promotion_details)
+    if slugs is not None:
+        return slugs
+    return [category.slug for category in _prefetched(promotion, "prefetched_categories", "categories")]
+
+
 def promotion_representation(promotion) -> dict:
     """PromotionSerializer's output, built directly (see PromotionSerializer.to_representation)."""
+    zone = timezone.get_current_timezone()
     data = {
         "id": promotion.pk,
         "festival": promotion.festival.slug,
@@ -190,9 +214,9 @@ def promotion_representation(promotion) -> dict:
         "title": promotion.title,
         "description": promotion.description,
         "kind": promotion.kind,
-        "starts_at": _moment(promotion.starts_at),
-        "ends_at": _moment(promotion.ends_at),
-        "categories": [category.slug for category in _prefetched(promotion, "prefetched_categories", "categories")],
+        "starts_at": _moment(promotion.starts_at, zone),
+        "ends_at": _moment(promotion.ends_at, zone),
+        "categories": _category_slugs(promotion),
         "status": promotion.status,
     }
     allowed = fields_for_kind(promotion.kind)
@@ -203,14 +227,18 @@ def promotion_representation(promotion) -> dict:
         if name in DECIMAL_KIND_FIELDS:
             value = _decimal(value)
         elif name == "stream_starts_at":
-            value = _moment(value)
+            value = _moment(value, zone)
         data[name] = value
-    data["items"] = [
-        promotion_item_representation(item) for item in _prefetched(promotion, "prefetched_items", "items")
-    ]
-    data["submitted_at"] = _moment(promotion.submitted_at)
-    data["created_at"] = _moment(promotion.created_at)
-    data["updated_at"] = _moment(promotion.updated_at)
+    item_rows = getattr(promotion, "page_item_rows", None)  # a list page (api.selectors.attach_promotion_details)
+    if item_rows is not None:
+        data["items"] = [promotion_item_row_representation(row) for row in item_rows]
+    else:
+        data["items"] = [
+            promotion_item_representation(item) for item in _prefetched(promotion, "prefetched_items", "items")
+        ]
+    data["submitted_at"] = _moment(promotion.submitted_at, zone)
+    data["created_at"] = _moment(promotion.created_at, zone)
+    data["updated_at"] = _moment(promotion.updated_at, zone)
     return data
 
 

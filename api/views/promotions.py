@@ -52,9 +52,17 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.visible_promotions(self.actor)
-        if self.action in ("list", "retrieve"):
-            queryset = selectors.promotions_for_listing(queryset)
+        if self.action == "list":
+            return selectors.promotions_for_listing(queryset)  # details attached per page below
+        if self.action == "retrieve":
+            return selectors.promotions_for_listing(selectors.with_promotion_details(queryset))
         return queryset
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.attach_promotion_details(page)
+        return page
 
     def get_serializer_class(self):
         if self.action == "create":

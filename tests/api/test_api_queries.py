@@ -71,3 +71,29 @@ def test_list_queries_are_bounded(url, rows, festival, merchant_a, make_key, dja
     body = response.json()
     results = body if isinstance(body, list) else body["results"]
     assert len(results) >= min(rows, 100) if url != "/api/v1/categories/" else len(results) == 2
+
+
+def test_a_list_page_shows_each_promotion_as_its_own_page_does(festival, merchant_a, make_key):
+    """The list builds categories and items from plain rows (api.selectors.attach_promotion_details),
+    the detail page from model instances: both must say the same, in the same order."""
+    from tests.api.conftest import key_client
+
+    _, raw = make_key(merchant=merchant_a)
+    later, earlier = CategoryFactory(position=9), CategoryFactory(position=1)
+    promotions = []
+    for n in range(3):
+        promotion = PromotionFactory(merchant=merchant_a, festival=festival, approved=True)
+        promotion.categories.set([later, earlier])
+        for product in ProductFactory.create_batch(2 + n, merchant=merchant_a):
+            PromotionItemFactory(promotion=promotion, product=product, check_reasons=["first reason", "second"])
+        promotions.append(promotion)
+    PromotionFactory(merchant=merchant_a, festival=festival, approved=True)  # no categories, no items
+
+    client = key_client(raw)
+    listed = client.get("/api/v1/promotions/", {"festival": festival.slug, "page_size": 100}).json()["results"]
+    assert len(listed) == 4
+    for shown in listed:
+        assert shown == client.get(f"/api/v1/promotions/{shown['id']}/").json()
+    by_id = {shown["id"]: shown for shown in listed}
+    assert by_id[promotions[0].pk]["categories"] == [earlier.slug, later.slug]
+    assert [len(by_id[p.pk]["items"]) for p in promotions] == [2, 3, 4]
