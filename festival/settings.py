@@ -164,7 +164,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
+            "LOCATION": env("FILE_CACHE_DIR", default=str(VAR_DIR / "cache")),
         }
     }
 

@@ -60,7 +60,25 @@ def main() -> int:
     manage("check")
     manage("makemigrations", "--check", "--dry-run")
     say("pytest")
-    return subprocess.run([PYTHON, "-m", "pytest", *sys.argv[1:]], cwd=ROOT).returncode
+    return subprocess.run(
+        [PYTHON, "-m", "pytest", *parallel_arguments(sys.argv[1:]), *sys.argv[1:]], cwd=ROOT
+    ).returncode
+
+
+def parallel_arguments(arguments: list[str]) -> list[str]:
+    """One pytest-xdist worker per core (at most four) unless the caller chose (-n, -p no:xdist).
+
+    Each worker has its own database, Redis database and cache (tests/environment.py).
+    ``loadscope`` keeps a module on one worker, so a module that seeds the demo once
+    for all its tests (tests/festival/test_seed_demo.py) seeds it once, not once per worker.
+    """
+    chosen = any(
+        a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in arguments
+    )
+    workers = min(os.cpu_count() or 1, 4)
+    if chosen or workers < 2:
+        return []
+    return ["-n", str(workers), "--dist", "loadscope"]
 
 
 if __name__ == "__main__":
