@@ -12,7 +12,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -92,3 +92,9 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         response.data = _body(str(exc) or _("You do not have permission to do this."), "permission_denied")
     return response
+
+
+def unmatched_path(request, path=""):
+    """Any address under /api/v1/ that names no endpoint (an unknown resource, an id that
+    is not a number, a slug in Chinese): the API's JSON 404, never the site's HTML page."""
+    return JsonResponse(_body(_("Not found."), "not_found"), status=status.HTTP_404_NOT_FOUND)

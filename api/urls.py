@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from api.exceptions import unmatched_path
 from api.views.festivals import CategoryTreeView, FestivalViewSet
 from api.views.merchants import MerchantViewSet
 from api.views.products import BulkPricesView, ProductViewSet
@@ -31,4 +32,7 @@ urlpatterns = [
         name="docs",
     ),
     *router.urls,
+    # Last: what nothing above matched. Only addresses ending in "/", so one without
+    # its slash is still redirected to the address with it (APPEND_SLASH) first.
+    re_path(r"^(?P<path>.*/)?$", unmatched_path),
 ]
