@@ -9,11 +9,13 @@ class FestivalConfig(AppConfig):
     verbose_name = _("Festival")
 
     def ready(self):
+        from .provinces import restore_provinces
         from .roles import refresh_role_groups
 
         # Not limited to this app: permissions of apps listed later are created
         # by their own post_migrate, after ours.
         post_migrate.connect(refresh_role_groups, dispatch_uid="festival.refresh_role_groups")
+        post_migrate.connect(restore_provinces, sender=self, dispatch_uid="festival.restore_provinces")
 
 
 class FestivalAdminConfig(admin_apps.AdminConfig):

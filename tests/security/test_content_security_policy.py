@@ -137,6 +137,27 @@ def test_admin_pages(client, site):
     assert any("dashboard" in url for url in checked)
 
 
+def test_every_admin_export_page(client, site):
+    """The crawl stops at MAX_PAGES, so the export pages (django-import-export's template,
+    whose "select all" toggle had an inline onchange=) are checked one by one."""
+    from django.contrib import admin
+
+    client.force_login(SuperuserFactory())
+    exporting = [
+        model_admin
+        for model_admin in admin.site._registry.values()
+        if hasattr(model_admin, "get_export_resource_classes")
+    ]
+    assert len(exporting) >= 3
+    for model_admin in exporting:
+        meta = model_admin.model._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_export")
+        response = client.get(url)
+        assert response.status_code == 200, url
+        _check(response, url)
+        assert 'class="select-toggle"' in response.content.decode(), url
+
+
 def test_the_checker_catches_inline_scripts_and_handlers(rf):
     """The crawler's own check fails on what it must catch."""
     from django.http import HttpResponse
