@@ -8,8 +8,8 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import schema  # noqa: F401  (registers the Api-Key OpenAPI scheme)
-        from core.events import subscribe
+        from core.events import subscribe_in_transaction
 
         from . import webhooks
 
-        subscribe(webhooks.on_domain_event)
+        subscribe_in_transaction(webhooks.on_domain_event)

@@ -1,7 +1,8 @@
 """Webhooks: turn domain events into signed deliveries to partners' subscriptions.
 
-Flow: a service publishes an event after commit → ``on_domain_event`` (subscribed
-in ApiConfig.ready) enqueues ``api.publish_webhook_event`` for batches of ids
+Flow: a service publishes an event → ``on_domain_event`` (subscribed in
+ApiConfig.ready, run inside the service's transaction) enqueues
+``api.publish_webhook_event`` for batches of ids through the outbox
 → ``publish_event`` stores one WebhookDelivery per matching subscription and
 object → ``api.deliver_webhook`` POSTs each with retries (``deliver``).
 
@@ -24,6 +25,9 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+
+from core.outbox import enqueue_many
+from core.tasks import enqueue_on_commit
 
 from .models import (
     DeliveryStatus,
@@ -196,7 +200,8 @@ def wants(event_type: str) -> bool:
 
 
 def on_domain_event(event_type, **ids):
-    """Event handler (core.events): enqueue publishing for webhook events someone listens to."""
+    """Event handler (core.events, in the publishing transaction): enqueue publishing,
+    through the outbox, for webhook events someone listens to."""
     if not wants(event_type):
         return
     from .tasks import task_publish_webhook_event
@@ -206,7 +211,9 @@ def on_domain_event(event_type, **ids):
         object_ids = [ids.get("promotion_id") or ids.get("festival_id") or ids.get("report_id")]
     object_ids = [pk for pk in object_ids if pk is not None]
     for start in range(0, len(object_ids), PUBLISH_BATCH):
-        task_publish_webhook_event.delay(event_type=event_type, object_ids=object_ids[start : start + PUBLISH_BATCH])
+        enqueue_on_commit(
+            task_publish_webhook_event, event_type=str(event_type), object_ids=object_ids[start : start + PUBLISH_BATCH]
+        )
 
 
 def publish_event(event_type: str, object_ids: list[int], *, now=None) -> list[int]:
@@ -261,19 +268,16 @@ def publish_event(event_type: str, object_ids: list[int], *, now=None) -> list[i
                 attempts=0,
             ).values_list("pk", flat=True)
         )
-        for delivery_id in created:
-            _enqueue_delivery(delivery_id, attempt=1)
+        from .tasks import task_deliver_webhook
+
+        enqueue_many(task_deliver_webhook, [{"delivery_id": pk, "attempt": 1} for pk in created])
     return created
 
 
-def _enqueue_delivery(delivery_id, *, attempt, countdown=None):
+def _enqueue_delivery(delivery_id, *, attempt):
     from .tasks import task_deliver_webhook
 
-    transaction.on_commit(
-        lambda: task_deliver_webhook.apply_async(
-            kwargs={"delivery_id": delivery_id, "attempt": attempt}, countdown=countdown
-        )
-    )
+    enqueue_on_commit(task_deliver_webhook, delivery_id=delivery_id, attempt=attempt)
 
 
 # Delivering -------------------------------------------------------------------
@@ -435,8 +439,9 @@ def resend_stalled_deliveries(*, now=None) -> int:
         )
         # Push the due time forward so the next sweep leaves them to this re-send.
         WebhookDelivery.objects.filter(pk__in=[pk for pk, _attempts in stalled]).update(next_attempt_at=now)
-        for delivery_id, attempts in stalled:
-            _enqueue_delivery(delivery_id, attempt=attempts + 1)
+        from .tasks import task_deliver_webhook
+
+        enqueue_many(task_deliver_webhook, [{"delivery_id": pk, "attempt": n + 1} for pk, n in stalled])
     if stalled:
         logger.warning("re-sent %d stalled webhook deliveries", len(stalled))
     return len(stalled)

@@ -1,8 +1,13 @@
-"""Domain events published by services after their transaction commits.
+"""Domain events published by services.
 
-Services call ``publish_on_commit``; handlers registered here (notifications,
-webhooks) run only once the change is committed, so a rolled-back change
-never mails anyone or calls a partner.
+Services call ``publish_on_commit`` inside their transaction. Two kinds of handlers:
+
+- ``subscribe_in_transaction`` (notifications, webhooks): called at once, inside
+  the transaction, they only enqueue tasks through the outbox (core.outbox), so
+  the tasks' rows commit with the change or not at all — a rolled-back change
+  never mails anyone or calls a partner, and a broker outage loses nothing.
+- ``subscribe`` (dropping cached pages, rechecking prices): in-process reactions
+  called once the change has committed; one failing never stops the others.
 """
 
 import enum
@@ -44,6 +49,7 @@ class DomainEvent(enum.StrEnum):
 
 
 _handlers: list[Callable[..., None]] = []
+_in_transaction: list[Callable[..., None]] = []
 _muted: ContextVar[bool] = ContextVar("festival_events_muted", default=False)
 
 
@@ -54,12 +60,23 @@ def subscribe(handler: Callable[..., None]) -> Callable[..., None]:
     return handler
 
 
+def subscribe_in_transaction(handler: Callable[..., None]) -> Callable[..., None]:
+    """Register ``handler(event_type, **ids)`` to run when the event is published,
+    inside the publishing transaction; it may only enqueue tasks (core.tasks.enqueue_on_commit)."""
+    if handler not in _in_transaction:
+        _in_transaction.append(handler)
+    return handler
+
+
 def publish_on_commit(event: DomainEvent, **ids) -> None:
-    """Tell the handlers ``event`` happened to the objects ``ids`` name, once the
-    current transaction commits (at once outside one)."""
+    """Tell the handlers ``event`` happened to the objects ``ids`` name: those that
+    enqueue tasks now, in the current transaction, the others once it commits (at
+    once outside one)."""
     event = DomainEvent(event)  # refuses a name that is not in the vocabulary
     if _muted.get():
         return
+    for handler in list(_in_transaction):
+        handler(event, **ids)  # an error here rolls the change back with its tasks
     transaction.on_commit(lambda: _dispatch(event, ids))
 
 
@@ -78,5 +95,5 @@ def _dispatch(event_type, ids):
     for handler in list(_handlers):
         try:
             handler(event_type, **ids)
-        except Exception:  # one failing handler (e.g. broker down) must not stop the others
+        except Exception:  # one failing handler (e.g. the cache down) must not stop the others
             logger.exception("event handler %r failed for %s %s", handler, event_type, ids)

@@ -1,15 +1,19 @@
 """A non-blocking lock shared by every worker, so only one clock tick runs at a time.
 
-Redis (``SET NX`` with a TTL, released by token) when REDIS_URL is set;
+Redis (``SET NX`` with a short TTL, renewed by a thread while the holder runs,
+released by token) when REDIS_URL is set;
 otherwise the database: a PostgreSQL session advisory lock, or for SQLite an
 ``flock`` on a lock file under var/ named after the database file (SQLite is
 single-host anyway).
 The database variants are released by the operating system or server when the
-process dies; the Redis one by its TTL.
+process dies; the Redis one by its TTL, which is short (CLOCK_LOCK_TTL_SECONDS,
+10 s) because the holder renews it every third of it: a killed worker keeps the
+next tick out for seconds, however long a healthy tick runs.
 """
 
 import hashlib
 import logging
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,18 +41,53 @@ def exclusive(name: str, *, ttl: int | None = None):
 def _redis_lock(name, ttl):
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+    )
     lock = client.lock(f"festival:lock:{name}", timeout=ttl, blocking=False)
     acquired = lock.acquire()
+    renewer = _Renewer(lock, name, ttl) if acquired else None
     try:
         yield acquired
     finally:
+        if renewer is not None:
+            renewer.stop()
         if acquired:
             try:
                 lock.release()
             except redis.exceptions.LockError:  # expired meanwhile; somebody else may hold it now
                 logger.warning("lock %s expired before it was released", name)
+            except redis.exceptions.RedisError as exc:  # Redis away: the TTL frees it
+                logger.warning("lock %s not released (%s); it expires in %s s", name, exc, ttl)
         client.close()
+
+
+class _Renewer:
+    """Resets the lock's TTL every third of it while its holder runs."""
+
+    def __init__(self, lock, name, ttl):
+        self.lock, self.name, self.interval = lock, name, max(ttl / 3, 0.05)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, name=f"renew-{name}", daemon=True)
+        self.thread.start()
+
+    def run(self):
+        import redis
+
+        while not self.stopped.wait(self.interval):
+            try:
+                self.lock.reacquire()
+            except redis.exceptions.LockNotOwnedError:
+                logger.warning("lock %s was lost (expired and taken); the holder goes on unprotected", self.name)
+                return
+            except redis.exceptions.RedisError as exc:
+                logger.warning("lock %s could not be renewed: %s", self.name, exc)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(timeout=5)
 
 
 def _advisory_key(name):

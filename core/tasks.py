@@ -1,11 +1,11 @@
-"""Options every task of ours shares, and the one task core owns: thumbnails of
-uploaded images (the apps register which image fields get one, core/thumbnails.py)."""
+"""Options every task of ours shares, how tasks are enqueued (through the outbox,
+core/outbox.py), and core's own tasks: the outbox relay and thumbnails of uploaded
+images (the apps register which image fields get one, core/thumbnails.py)."""
 
 import logging
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +41,20 @@ MAIL_RETRY_OPTIONS = {**RETRY_OPTIONS, "autoretry_for": (*RETRY_OPTIONS["autoret
 
 
 def enqueue_on_commit(task, **kwargs) -> None:
-    """Enqueue ``task`` once the transaction commits. A broker that is down must not
-    turn a change the user already saw succeed into an error: the failure is logged."""
+    """Enqueue ``task`` with the current transaction: the task is written to the
+    outbox (core.outbox) now and sent to the broker once the transaction commits,
+    or later by the relay when the broker is down — never lost, never blocking."""
+    from . import outbox
 
-    def enqueue():
-        try:
-            task.delay(**kwargs)
-        except Exception:
-            logger.exception("could not enqueue %s %s", task.name, kwargs)
+    outbox.enqueue(task, **kwargs)
 
-    transaction.on_commit(enqueue)
+
+@shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
+def relay_outbox():
+    """Periodic (beat, every few seconds): send to the broker what the outbox still holds."""
+    from . import outbox
+
+    return outbox.relay_all()
 
 
 @shared_task(name="core.make_upload_thumbnail")

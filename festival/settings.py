@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestLogMiddleware",  # first: the request id, one JSON log line per request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -143,8 +144,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve static files straight from the apps and static/ (no collectstatic step).
-WHITENOISE_USE_FINDERS = True
+# Production runs `manage.py collectstatic` (docs/deploy.md): whitenoise then serves the
+# collected, compressed files. Without STATIC_ROOT (development, tests) or with DEBUG it
+# serves straight from the apps and static/.
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.is_dir()
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: images are checked and re-encoded with Pillow (see core/images.py).
@@ -157,8 +160,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Redis backs the broker, result backend and cache when REDIS_URL is set.
 REDIS_URL = env("REDIS_URL", default="")
+# Every Redis client gives up quickly when Redis is away, so no page, call or decision waits on it.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+        }
+    }
 else:
     # A file cache is shared by the web server, worker and beat processes.
     CACHES = {
@@ -174,13 +186,24 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport, which
 # needs no server, so the default run still has a real worker and beat.
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery")))
+# No result backend: nothing reads task results, and with Redis down storing them
+# made every enqueue wait ~20 s for the result store's retries (issue 15).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+BROKER_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT  # the outbox relay's single attempt (core/outbox.py)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Tasks are acknowledged late (after they ran), so a killed worker's message is
+    # delivered again once the visibility timeout passes: just above the hard time
+    # limit (360 s), so a task still running is never handed to a second worker, and
+    # every countdown (webhook retries, at most WEBHOOK_RETRY_MAX_SECONDS) stays below it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=420),
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 5.0),  # above the worker's 1 s BRPOP poll
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_RESULT_BACKEND = None
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
@@ -202,6 +225,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below (JSON lines)
 
 # Email: console by default; EMAIL_URL (e.g. smtp://…) or EMAIL_BACKEND switch.
 if env("EMAIL_URL", default=""):
@@ -352,24 +376,47 @@ PERMISSIONS_POLICY = (
     "payment=(), usb=(), interest-cohort=()"
 )
 
+# Logs: one JSON object a line on stderr (LOG_FORMAT=json, the default without DEBUG),
+# each with the request id (core/logs.py); LOG_FORMAT=text for people.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": env("LOG_FORMAT", default="text" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Our request and task lines say it once: no second line per 404 or per task.
+        "django.request": {"level": "ERROR"},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+    },
 }
 
 # The festival clock (promotions/clock.py). One tick at a time: the lock lives in
-# Redis when REDIS_URL is set, else in the database; its TTL bounds how long a
-# killed worker can keep the next tick out.
-CLOCK_LOCK_TTL_SECONDS = env.int("CLOCK_LOCK_TTL_SECONDS", default=120)
+# Redis when REDIS_URL is set, else in the database; the Redis lock's TTL is renewed
+# while a tick runs (core/locks.py), so it is short: a killed worker keeps the next
+# tick out for at most this long.
+CLOCK_LOCK_TTL_SECONDS = env.int("CLOCK_LOCK_TTL_SECONDS", default=10)
+# /healthz fails the clock when its last completed tick is older than this (beat runs it every 30 s).
+HEALTH_CLOCK_MAX_AGE_SECONDS = env.int("HEALTH_CLOCK_MAX_AGE_SECONDS", default=180)
 # Measured on PostgreSQL 15 (bench/clock.py): 5,000 rows a batch keep each
 # transaction short (well under a second) while the per-batch round trips stay
 # a small share of the cost.
 CLOCK_BATCH_SIZE = env.int("CLOCK_BATCH_SIZE", default=5000)
-# Webhook retries wait base × 2^(attempt-1) seconds (capped), see api/webhooks.py.
+# Webhook retries wait base × 2^(attempt-1) seconds, capped below the broker's visibility timeout (a retry
+# waits in the broker), see api/webhooks.py.
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
-WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=300.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Worker, beat and web server write to the same file: take the write lock
     # when a transaction begins, so two writers queue instead of deadlocking.

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("healthz", include("core.urls")),  # no auth, no secrets; exempt from the HTTPS redirect
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("merchant/api-keys/", include("api.portal_urls")),

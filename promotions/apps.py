@@ -7,7 +7,7 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from core.events import subscribe
+        from core.events import subscribe_in_transaction
         from core.thumbnails import register_thumbnail
 
         from . import (
@@ -15,7 +15,7 @@ class PromotionsConfig(AppConfig):
             pricing_handlers,  # noqa: F401  (subscribes the honest-price event handlers)
         )
 
-        subscribe(notifications.on_domain_event)
+        subscribe_in_transaction(notifications.on_domain_event)
         register_thumbnail(
             "promotion_banner", model="promotions.Promotion", source_field="banner", thumbnail_field="banner_thumbnail"
         )

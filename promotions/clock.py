@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import locks
+from core.models import Heartbeat
 from festival import services as festival_services
 
 from . import services
@@ -18,6 +19,7 @@ from . import services
 logger = logging.getLogger(__name__)
 
 CLOCK_LOCK = "festival-clock"
+HEARTBEAT = "clock"  # /healthz reports the age of the last completed tick
 
 
 def tick(*, now) -> dict:
@@ -44,6 +46,7 @@ def run_clock_tick(*, now=None) -> dict | None:
             logger.info("clock: another tick is running; skipping this one")
             return None
         moved = tick(now=now)
+        Heartbeat.record(HEARTBEAT)
     if any(moved.values()):
         logger.info("clock: %(festivals)d festivals moved, %(started)d promotions live, %(ended)d ended", moved)
     return moved

@@ -14,6 +14,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from core.events import DomainEvent
+from core.tasks import enqueue_on_commit
 from festival.models import Festival, FestivalStatus
 from festival.notifications import already_sent, send_once, staff_with_permission
 from merchants.models import MembershipRole, Participation, ParticipationEvent, ParticipationStatus
@@ -197,7 +198,7 @@ def send_reviewer_digest(*, now=None) -> int:
 
 
 def on_domain_event(event_type, **ids):
-    """Event handler (core.events): enqueue the mails after the change committed."""
+    """Event handler (core.events, in the publishing transaction): enqueue the mails through the outbox."""
     if event_type not in NOTIFIED_EVENTS:
         return
     from .tasks import NOTIFY_BATCH, task_notify
@@ -205,4 +206,4 @@ def on_domain_event(event_type, **ids):
     object_ids = ids.get("promotion_ids") or [ids.get("promotion_id") or ids.get("participation_id")]
     object_ids = [pk for pk in object_ids if pk is not None]
     for start in range(0, len(object_ids), NOTIFY_BATCH):
-        task_notify.delay(event_type=event_type, object_ids=object_ids[start : start + NOTIFY_BATCH])
+        enqueue_on_commit(task_notify, event_type=str(event_type), object_ids=object_ids[start : start + NOTIFY_BATCH])

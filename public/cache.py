@@ -6,11 +6,15 @@ prices recorded, a festival opening or closing) bumps it (public.handlers),
 so no page outlives the change. The version's bump time is the pages'
 Last-Modified and, with the language and the URL, their ETag: a client that
 already holds the page gets a 304 without the page being rendered.
+
+The cache is an accelerator, never a dependency: with it down (Redis away) pages
+are rendered uncached and a warning is logged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import wraps
 
 from django.conf import settings
@@ -26,6 +30,8 @@ VERSION_KEY = "public:version"
 TIME_BUCKET_SECONDS = 300
 LANGUAGE_PARAMETER = "lang"
 
+logger = logging.getLogger(__name__)
+
 
 def _state() -> tuple[int, int]:
     """(version, unix time of the last bump)."""
@@ -39,8 +45,11 @@ def _state() -> tuple[int, int]:
 
 def bump() -> None:
     """Invalidate every cached public page."""
-    version, _at = _state()
-    cache.set(VERSION_KEY, (version + 1, int(timezone.now().timestamp())), None)
+    try:
+        version, _at = _state()
+        cache.set(VERSION_KEY, (version + 1, int(timezone.now().timestamp())), None)
+    except Exception as exc:  # a cache that is down serves no stale page either
+        logger.warning("public pages not invalidated, the cache is unavailable: %s", exc)
 
 
 def _language_from_query(request) -> str | None:
@@ -60,7 +69,11 @@ def public_page(view):
         chosen = _language_from_query(request)
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        version, changed_at = _state()
+        try:
+            version, changed_at = _state()
+        except Exception as exc:
+            logger.warning("public page served uncached, the cache is unavailable: %s", exc)
+            return view(request, *args, **kwargs)
         now = int(timezone.now().timestamp())
         bucket = now - now % TIME_BUCKET_SECONDS
         last_modified = max(changed_at, bucket)
@@ -89,7 +102,11 @@ def public_page(view):
 
         seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
         key = f"public:page:{digest}"
-        hit = cache.get(key) if seconds else None
+        try:
+            hit = cache.get(key) if seconds else None
+        except Exception as exc:  # went away since _state()
+            logger.warning("public page served uncached, the cache is unavailable: %s", exc)
+            hit, seconds = None, 0
         if hit is not None:
             content, content_type = hit
             response = HttpResponse(content, content_type=content_type)
@@ -99,8 +116,11 @@ def public_page(view):
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if seconds and response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"]), seconds)
-            response["X-Page-Cache"] = "miss"
+            try:
+                cache.set(key, (response.content, response["Content-Type"]), seconds)
+                response["X-Page-Cache"] = "miss"
+            except Exception as exc:
+                logger.warning("public page not cached, the cache is unavailable: %s", exc)
         return finish(response)
 
     return wrapped

@@ -9,8 +9,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Consumer reports")
 
     def ready(self):
-        from core.events import subscribe
+        from core.events import subscribe_in_transaction
 
         from . import notifications
 
-        subscribe(notifications.on_domain_event)
+        subscribe_in_transaction(notifications.on_domain_event)

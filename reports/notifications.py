@@ -10,6 +10,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from core.events import DomainEvent
+from core.tasks import enqueue_on_commit
 from festival.notifications import send_once, staff_with_permission
 from promotions.notifications import merchant_recipients
 
@@ -96,9 +97,9 @@ def send_association_digest(*, now=None) -> int:
 
 
 def on_domain_event(event_type, **ids):
-    """Event handler (core.events): enqueue the mails after the report committed."""
+    """Event handler (core.events, in the publishing transaction): enqueue the mails through the outbox."""
     if event_type not in NOTIFIED_EVENTS or ids.get("report_id") is None:
         return
     from .tasks import task_notify_report
 
-    task_notify_report.delay(event_type=str(event_type), report_id=ids["report_id"])
+    enqueue_on_commit(task_notify_report, event_type=str(event_type), report_id=ids["report_id"])
