@@ -176,10 +176,23 @@ def _run_eagerly(app, ids) -> int:
     for message in batch:
         try:
             with logs.bound(message.request_id):
-                app.tasks[message.task].apply(kwargs=message.kwargs, throw=True)
+                _task(app, message.task).apply(kwargs=message.kwargs, throw=True)
         except Exception:  # as a worker would: the task failed, the message was delivered
             logger.exception("task %s failed", message.task)
     return len(batch)
+
+
+def _task(app, name):
+    if name not in app.tasks:  # the apps' tasks modules are not all imported yet in this process
+        from importlib import import_module
+        from importlib.util import find_spec
+
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            if find_spec(f"{config.name}.tasks"):
+                import_module(f"{config.name}.tasks")
+    return app.tasks[name]
 
 
 def relay_all(*, keep_days: int = 7) -> int:
