@@ -46,7 +46,8 @@ def _redis_lock(name, ttl):
         socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
         socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
     )
-    lock = client.lock(f"festival:lock:{name}", timeout=ttl, blocking=False)
+    # Not thread-local: the renewing thread must see the token the holder got.
+    lock = client.lock(f"festival:lock:{name}", timeout=ttl, blocking=False, thread_local=False)
     acquired = lock.acquire()
     renewer = _Renewer(lock, name, ttl) if acquired else None
     try:

@@ -70,7 +70,11 @@ def test_database_down_is_503_naming_the_database(client, ticked, monkeypatch):
     body = response.json()
     assert response.status_code == 503
     assert "database" in body["failed"]
-    assert body["parts"]["database"] == {"ok": False, "error": "OperationalError", "ms": body["parts"]["database"]["ms"]}
+    assert body["parts"]["database"] == {
+        "ok": False,
+        "error": "OperationalError",
+        "ms": body["parts"]["database"]["ms"],
+    }
     assert "10.0.0.5" not in response.content.decode() and "password" not in response.content.decode()
     assert body["parts"]["cache"]["ok"] and body["parts"]["broker"]["ok"]
 
