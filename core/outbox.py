@@ -24,6 +24,7 @@ we chose").
 """
 
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -106,20 +107,38 @@ class _Kick:
             logger.exception("outbox kick failed; the periodic relay will send the rows")
 
 
+_connections = threading.local()
+
+
 @contextmanager
-def _broker(app):
-    """A fresh connection to the broker, tried once: a broker that is away fails at once."""
-    conn = app.connection_for_write(transport_options={"max_retries": 0})
-    try:
-        conn.ensure_connection(
-            max_retries=1, interval_start=0, interval_step=0, timeout=settings.BROKER_CONNECT_TIMEOUT
-        )
-    except Exception as exc:
-        conn.release()
-        raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+def _broker(app, *, fresh=False):
+    """This thread's connection to the broker, made with one attempt: a broker that
+    is away fails at once. Kept between relays (the clock's batches kick one each);
+    dropped when anything fails on it."""
+    conn = None if fresh else getattr(_connections, "conn", None)
+    if conn is None:
+        conn = app.connection_for_write(transport_options={"max_retries": 0})
+        try:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=settings.BROKER_CONNECT_TIMEOUT
+            )
+        except Exception as exc:
+            conn.release()
+            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        _connections.conn = conn
     try:
         yield conn
-    finally:
+    except BaseException:
+        _connections.conn = None
+        conn.release()
+        raise
+
+
+def forget_connection() -> None:
+    """Drop this thread's kept broker connection (the broker's settings changed: tests)."""
+    conn = getattr(_connections, "conn", None)
+    _connections.conn = None
+    if conn is not None:
         conn.release()
 
 
@@ -137,8 +156,18 @@ def relay(*, ids=None) -> int:
     app = _app()
     if app.conf.task_always_eager:
         return _run_eagerly(app, ids)
+    reused = getattr(_connections, "conn", None) is not None
+    try:
+        return _relay(app, ids, fresh=False)
+    except BrokerUnavailable:
+        if not reused:
+            raise
+        return _relay(app, ids, fresh=True)  # the kept connection had gone stale: one fresh try
+
+
+def _relay(app, ids, *, fresh) -> int:
     sent = 0
-    with _broker(app) as conn:
+    with _broker(app, fresh=fresh) as conn:
         while True:
             with transaction.atomic():
                 batch = _unsent(ids)

@@ -38,9 +38,11 @@ def real_broker(tmp_path):
         "control_folder": str(folder / "control"),
     }
     outbox._paused_until = 0.0
+    outbox.forget_connection()
     yield folder / "out"
     app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
     outbox._paused_until = 0.0
+    outbox.forget_connection()
 
 
 @pytest.fixture
@@ -49,9 +51,11 @@ def broker_down():
     app.conf.task_always_eager = False
     app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
     outbox._paused_until = 0.0
+    outbox.forget_connection()
     yield
     app.conf.task_always_eager, app.conf.broker_url = saved
     outbox._paused_until = 0.0
+    outbox.forget_connection()
 
 
 def sent_messages(folder: Path) -> list[str]:
@@ -134,6 +138,7 @@ def test_the_periodic_relay_sends_what_waited_oldest_first(broker_down, tmp_path
         (folder / name).mkdir(parents=True)
     app.conf.broker_url = "filesystem://"
     app.conf.broker_transport_options = {"data_folder_in": str(folder / "out"), "data_folder_out": str(folder / "out")}
+    outbox.forget_connection()
 
     sent = outbox.relay_all()
 
