@@ -207,7 +207,9 @@ class Stack:
     def add_gunicorn(self):
         port = free_port()
         name = f"gunicorn-{len(self.hosts) + 1}"
-        process = self._start(name, [BIN / "gunicorn", "festival.wsgi", "-b", f"127.0.0.1:{port}", "-w", "3"])
+        process = self._start(
+            name, [BIN / "gunicorn", "festival.wsgi", "-b", f"127.0.0.1:{port}", "-w", "3", "--no-control-socket"]
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -253,6 +255,14 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             log.close()
+
+
+def clock_ticks() -> dict[str, int]:
+    """Clock ticks each worker has run since it started (Celery's own counters)."""
+    from festival.celery import app
+
+    stats = app.control.inspect(timeout=2.0).stats() or {}
+    return {name.split("@")[0]: s.get("total", {}).get("festival.sync_festival_clock", 0) for name, s in stats.items()}
 
 
 def empty_redis():
@@ -405,8 +415,10 @@ def mixed_run(name, config, festival, merchants, hosts, args, *, tick=False) -> 
         first=start + timedelta(seconds=2),
         last=start + timedelta(seconds=max(3, args.seconds - 2)),
     )
+    ticks_before = clock_ticks()
     result = run_locust(name, MIXED, config, hosts, args, tick=tick)
     result["clock"] = clock_check(ids, settle_seconds=3 * CLOCK_EVERY_SECONDS + 10)
+    result["ticks"] = {worker: n - ticks_before.get(worker, 0) for worker, n in sorted(clock_ticks().items())}
     result["writes"], result["lost"] = lost_writes(result["accepted"])
     return result
 
@@ -419,6 +431,7 @@ def report_checks(result) -> bool:
         f"never: {clock['never']}, more than once: {clock['twice']}, before their start: {clock['early']}, "
         f"not yet due but moved: {clock['not_due_moved']}"
     )
+    print("  clock ticks run: " + ", ".join(f"{worker} {n}" for worker, n in result["ticks"].items()))
     clock_ok = clock["once"] == clock["due"] and not (clock["twice"] or clock["early"] or clock["not_due_moved"])
     return result["errors"] == 0 and result["lost"] == 0 and clock_ok
 
