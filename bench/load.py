@@ -17,7 +17,9 @@ Default run: locust, headless (``bench/locustfile.py``), first on a trivial view
 load — public pages, keyed API reads and writes, portal logins and form posts —
 the same number of users, spawn rate and duration. Prints throughput,
 p50/p95/p99 and errors of both and the ratio (target: mixed ≥ 0.40 × trivial,
-0 errors). Then every write locust saw accepted is looked up in the database
+0 errors; ``--rounds N`` alternates N pairs of runs and takes the ratio of the
+means, so the machine's other work weighs on both alike). Then every write
+locust saw accepted is looked up in the database
 ("lost writes", target 0), and the approved promotions that were planted to
 start during the mixed run must each have gone live exactly once (one
 ``PromotionEvent`` to "live", never before their start).
@@ -334,7 +336,7 @@ def run_locust(name, classes, config, hosts, args, *, tick=False) -> dict:
 
 def line(label, f):
     return (
-        f"{label:<14}{f['rps']:7.1f} req/s  p50 {f['p50']:6.0f} ms  p95 {f['p95']:6.0f} ms  p99 {f['p99']:6.0f} ms  "
+        f"{label:<16}{f['rps']:7.1f} req/s  p50 {f['p50']:6.0f} ms  p95 {f['p95']:6.0f} ms  p99 {f['p99']:6.0f} ms  "
         f"errors {f['errors']} of {f['requests']}"
     )
 
@@ -446,6 +448,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--think", type=float, default=0, help="mean seconds a user waits between tasks (default 0)")
     parser.add_argument("--clock-promotions", type=int, default=100, help="approved promotions starting in the run")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate trivial and mixed runs this many times")
     parser.add_argument("--scale-out", action="store_true", help="one instance, then two gunicorns and two workers")
     parser.add_argument("--fresh", action="store_true", help="drop the database first and seed it again")
     args = parser.parse_args()
@@ -467,18 +470,24 @@ def main():
         stack.add_beat()
         print(f"gunicorn -w 3 at {stack.hosts[0]}, 1 Celery worker (-c 2), beat (clock every {CLOCK_EVERY_SECONDS} s)")
         if not args.scale_out:
-            trivial = run_locust("trivial", TRIVIAL, config, stack.hosts, args)
-            time.sleep(2)
-            mixed = mixed_run("mixed", config, festival, merchants, stack.hosts, args)
-            ratio = mixed["rps"] / trivial["rps"]
+            rounds = []
+            for n in range(1, args.rounds + 1):
+                suffix = f"-{n}" if args.rounds > 1 else ""
+                trivial = run_locust(f"trivial{suffix}", TRIVIAL, config, stack.hosts, args)
+                time.sleep(2)
+                rounds.append((trivial, mixed_run(f"mixed{suffix}", config, festival, merchants, stack.hosts, args)))
             print()
             print(f"{args.users} users, spawn {args.spawn_rate}/s, {args.seconds} s each, think {args.think} s")
-            print(line("trivial view", trivial))
-            print(line("mixed load", mixed))
-            print_breakdown(mixed)
+            for n, (trivial, mixed) in enumerate(rounds, 1):
+                label = f"round {n} " if args.rounds > 1 else ""
+                print(line(f"{label}trivial", trivial))
+                print(line(f"{label}mixed", mixed))
+                print_breakdown(mixed)
+                ok = report_checks(mixed) and trivial["errors"] == 0 and ok
+            # Rounds alternate, so a change in the machine's other work weighs on both sides alike.
+            ratio = sum(m["rps"] for _t, m in rounds) / sum(t["rps"] for t, _m in rounds)
             verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
             print(f"  ratio: mixed = {ratio:.2f} × trivial throughput (target ≥ {TARGET_RATIO:.2f}) → {verdict}")
-            ok = report_checks(mixed) and trivial["errors"] == 0
         else:
             one = mixed_run("one-instance", config, festival, merchants, stack.hosts, args)
             stack.add_gunicorn()
