@@ -276,6 +276,24 @@ def empty_redis():
 # One locust run ---------------------------------------------------------------------
 
 
+def wait_idle(hosts, *, limit=180.0) -> float:
+    """Wait until every host answers the trivial view at once: gunicorn's sync workers
+    take queued connections in order, so a quick answer means the last run's queue
+    (requests whose clients locust already dropped) is drained. Returns the seconds waited."""
+    began = time.perf_counter()
+    for host in hosts:
+        while time.perf_counter() - began < limit:
+            asked = time.perf_counter()
+            try:
+                with urllib.request.urlopen(f"{host}/bench/trivial/", timeout=limit) as response:
+                    response.read()
+            except OSError:
+                pass
+            if time.perf_counter() - asked < 0.5:
+                break
+    return time.perf_counter() - began
+
+
 def run_locust(name, classes, config, hosts, args, *, tick=False) -> dict:
     """Run locust headless for args.seconds; returns its aggregate figures and the per-request rows."""
     prefix = ART / name
@@ -302,7 +320,9 @@ def run_locust(name, classes, config, hosts, args, *, tick=False) -> dict:
         "--only-summary",
         *classes,
     ]
-    print(f"{name}: {args.users} users on {len(hosts)} host(s) for {args.seconds} s …", flush=True)
+    waited = wait_idle(hosts)
+    drained = f" (after {waited:.0f} s draining the last run's queue)" if waited >= 1 else ""
+    print(f"{name}: {args.users} users on {len(hosts)} host(s) for {args.seconds} s{drained} …", flush=True)
     with open(ART / f"{name}-locust.log", "w") as log:
         process = subprocess.Popen([str(a) for a in argv], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         if tick:
