@@ -60,7 +60,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw_key or len(raw_key) > 200 or "\x00" in raw_key:
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         prefix = raw_key.partition(".")[0]
-        api_key = ApiKey.objects.get_usable_keys().select_related("merchant").filter(prefix=prefix).first()
+        api_key = ApiKey.objects.get_usable_keys().select_related("merchant", "carrier").filter(prefix=prefix).first()
         if api_key is None or not api_key.is_valid(raw_key):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         if api_key.has_expired:
@@ -100,6 +100,11 @@ class Actor:
             return membership.merchant if membership is not None else None
         return None
 
+    @property
+    def carrier(self):
+        """The express carrier a key is bound to (sessions never act for a carrier)."""
+        return self.api_key.carrier if self.api_key is not None else None
+
     @cached_property
     def scopes(self) -> frozenset:
         if self.api_key is not None:
@@ -108,7 +113,7 @@ class Actor:
             return frozenset()
         if self.merchant is not None:
             # A merchant's people may do in the browsable API what they may do in the portal.
-            return frozenset(ApiScope.values)
+            return frozenset(ApiScope.values) - {ApiScope.PARCELS_WRITE}
         return frozenset({ApiScope.READ, ApiScope.WEBHOOKS_WRITE})
 
     def has_scope(self, scope) -> bool:

@@ -4,12 +4,14 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from core.events import DomainEvent
+from logistics.models import Carrier
 from merchants.models import Merchant
 
 
@@ -20,13 +22,21 @@ class ApiScope(models.TextChoices):
     SALES_WRITE = "sales:write", _("Write sales reports")
     WEBHOOKS_WRITE = "webhooks:write", _("Manage webhooks")
     REPORTS_READ = "reports:read", _("Read consumer reports")
+    PARCELS_WRITE = "parcels:write", _("Report parcels (carriers)")
+
+
+# A carrier's key reports parcels and reads; it never acts on merchants' data.
+CARRIER_SCOPES = frozenset({ApiScope.READ, ApiScope.PARCELS_WRITE})
 
 
 class ApiKey(AbstractAPIKey):
-    """A partner's key: stored hashed, with scopes, optionally bound to one merchant."""
+    """A partner's key: stored hashed, with scopes, optionally bound to one merchant or one carrier."""
 
     merchant = models.ForeignKey(
         Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant")
+    )
+    carrier = models.ForeignKey(
+        Carrier, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("carrier")
     )
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -37,6 +47,24 @@ class ApiKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
+        constraints = [
+            # A key acts for one party at most: a merchant or a carrier, never both.
+            models.CheckConstraint(
+                condition=models.Q(merchant__isnull=True) | models.Q(carrier__isnull=True), name="api_key_one_binding"
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.merchant_id and self.carrier_id:
+            raise ValidationError(_("Bind the key to a merchant or to a carrier, not both."))
+        if self.carrier_id and not set(self.scopes or ()) <= CARRIER_SCOPES:
+            raise ValidationError(
+                {
+                    "scopes": _("A carrier's key holds only these scopes: %(scopes)s.")
+                    % {"scopes": ", ".join(sorted(CARRIER_SCOPES))}
+                }
+            )
 
     def has_scope(self, scope):
         return scope in self.scopes

@@ -5,6 +5,8 @@
 - Writes need a key with the scope (or a merchant member's session), and the
   writes that act for a merchant (promotions, products, prices, sales reports)
   need a merchant-bound key: an unbound key gets 403.
+- Parcels are reported with a carrier-bound key holding ``parcels:write``; a
+  carrier-bound key is refused everywhere but parcels and festivals (api.views.base).
 - Own resources (products, prices, sales reports) are read with a
   merchant-bound key holding ``read`` or the resource's write scope.
 - A merchant-bound key acts only for its merchant: foreign objects it cannot
@@ -27,6 +29,11 @@ def _require_authenticated(actor):
 def _require_merchant(actor):
     if actor.merchant is None:
         raise PermissionDenied(_("This needs an API key bound to a merchant."))
+
+
+def _require_carrier(actor):
+    if actor.carrier is None:
+        raise PermissionDenied(_("Reporting parcels needs an API key bound to a carrier."))
 
 
 def _require_scope(actor, *scopes):
@@ -83,4 +90,18 @@ class OwnWebhooks(permissions.BasePermission):
             _require_scope(actor, ApiScope.READ, ApiScope.WEBHOOKS_WRITE)
         else:
             _require_scope(actor, ApiScope.WEBHOOKS_WRITE)
+        return True
+
+
+class ParcelReporting(permissions.BasePermission):
+    """Parcels: anyone reads the totals (a carrier's key also its own rows); reporting needs
+    a key bound to a carrier and holding ``parcels:write``."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        actor = actor_for(request)
+        _require_authenticated(actor)
+        _require_carrier(actor)
+        _require_scope(actor, ApiScope.PARCELS_WRITE)
         return True

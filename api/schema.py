@@ -15,7 +15,8 @@ ERROR_SCHEMA = {
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: `errors` holds the messages per field.",
     "401": "No valid API key (or session).",
-    "403": "The key lacks the scope, is not bound to a merchant, or the object is another merchant's.",
+    "403": "The key lacks the scope, is not bound to a merchant (a carrier, for parcels), or the object is another "
+    "merchant's; a carrier's key is refused everywhere but parcels and festivals.",
     "404": "Not found, or not visible to you.",
     "409": "The promotion's status does not allow this.",
     "413": "The request body is too large.",
@@ -23,7 +24,13 @@ ERROR_DESCRIPTIONS = {
 }
 READ_ONLY_ERRORS = ("400", "401", "403", "404", "429")
 # Public reads: a key is optional (it only raises the throttle rate).
-PUBLIC_READ_PREFIXES = ("/api/v1/festivals/", "/api/v1/categories/", "/api/v1/merchants/", "/api/v1/promotions/")
+PUBLIC_READ_PREFIXES = (
+    "/api/v1/festivals/",
+    "/api/v1/categories/",
+    "/api/v1/merchants/",
+    "/api/v1/promotions/",
+    "/api/v1/parcels/",
+)
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
 
 
@@ -36,7 +43,8 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Authorization: Api-Key <key>`. Keys have scopes and may be bound to one merchant.",
+            "description": "`Authorization: Api-Key <key>`. Keys have scopes and may be bound to one merchant or "
+            "one express carrier.",
         }
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 
 from festival.models import Category, DailyResult, Festival
+from logistics import selectors as logistics_selectors
+from logistics.periods import festival_period
 from merchants.models import Merchant, Participation, ParticipationStatus, PricePoint, Product, SalesReport
 from promotions.models import PUBLIC_STATUSES, Promotion, PromotionItem
 
@@ -218,4 +220,43 @@ def festival_results(festival) -> dict:
         "merchants": {"total": sum(Counter(by_kind).values()), "by_kind": by_kind, "by_category": by_category},
         "promotions": {"total": sum(by_status.values()), "by_status": by_status},
         "sales": {"source": source, "by_day": days, "total": {"gmv": total_gmv, "orders": total_orders}},
+        "parcels": festival_parcel_results(festival),
     }
+
+
+def festival_parcel_results(festival) -> dict:
+    """Carriers' parcels per festival day with the rural share: the nightly roll-up's
+    figures (DailyResult) once it has them, else summed from the reports (one query)."""
+    rolled_up = list(
+        DailyResult.objects.filter(festival=festival, parcels_collected__isnull=False)
+        .order_by("date")
+        .values(
+            "date",
+            "parcels_collected",
+            "parcels_delivered",
+            "rural_parcels_collected",
+            "rural_parcels_delivered",
+            "carriers_reporting",
+        )
+    )
+    if rolled_up:
+        source = "daily_results"
+        days = [
+            logistics_selectors.DayTotal(
+                row["date"],
+                row["parcels_collected"],
+                row["parcels_delivered"],
+                row["rural_parcels_collected"],
+                row["rural_parcels_delivered"],
+                carriers_reporting=row["carriers_reporting"],
+            )
+            for row in rolled_up
+        ]
+    else:
+        source = "parcel_reports"
+        days = logistics_selectors.daily_totals(festival_period(festival))
+    total = {name: sum(getattr(day, name) for day in days) for name in logistics_selectors.COUNT_FIELDS}
+    total["rural_share"] = logistics_selectors.rural_share(
+        total["rural_collected"], total["rural_delivered"], total["collected"], total["delivered"]
+    )
+    return {"source": source, "by_day": [day.as_dict() for day in days], "total": total}

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from api.exceptions import unmatched_path
 from api.views.festivals import CategoryTreeView, FestivalViewSet
 from api.views.merchants import MerchantViewSet
+from api.views.parcels import ParcelsView
 from api.views.products import BulkPricesView, ProductViewSet
 from api.views.promotions import PromotionViewSet
 from api.views.reports import PriceReportViewSet
@@ -25,6 +26,7 @@ router.register("reports", PriceReportViewSet, basename="report")
 urlpatterns = [
     path("categories/", CategoryTreeView.as_view(), name="category-tree"),
     path("prices/", BulkPricesView.as_view(), name="bulk-prices"),
+    path("parcels/", ParcelsView.as_view(), name="parcels"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

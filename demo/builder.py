@@ -28,6 +28,7 @@ from django.utils import timezone
 from core import events
 from festival.categories import ensure_category_tree
 from festival.models import Category, DailyResult, Festival, FestivalEvent, Organiser
+from logistics.models import Carrier, Coverage, ParcelReport
 from merchants import services as merchant_services
 from merchants.models import (
     Certificate,
@@ -46,6 +47,7 @@ from promotions.models import Promotion, PromotionEvent, PromotionItem
 
 from . import data as demo_data
 from .editions import CurrentEdition, HistoricEdition, RunningSpecial
+from .logistics import ensure_bureau_login, ensure_carriers
 from .plan import DEMO_PASSWORD, HISTORIC_SLUG, REVIEW_PERMISSIONS, plan_merchants
 from .reports import add_reports
 
@@ -179,6 +181,7 @@ class DemoBuilder:
             self.organisers = self.ensure_organisers()
             self.ensure_users()
             self.ensure_merchants()
+            self.carriers = ensure_carriers()
             if not Festival.objects.filter(slug=HISTORIC_SLUG).exists():
                 HistoricEdition(self).build()
                 self.result.created.append("festival 2020")
@@ -194,6 +197,7 @@ class DemoBuilder:
                 self.result.created.append(f"festival {special.slug}")
             self.ensure_merchant_login(current)
             add_reports(self)  # demo/reports.py: consumer reports in every status
+            ensure_bureau_login(self)  # demo/logistics.py: the Post Bureau's staff
             # Always, even when nothing was created: a rerun weeks later finds boundaries
             # passed while the app was down, and the demo is left as the beat would leave it.
             self.catch_up_clock()
@@ -239,5 +243,8 @@ def demo_counts() -> dict[str, int]:
         PromotionEvent,
         DailyResult,
         User,
+        Carrier,
+        ParcelReport,
+        Coverage,
     )
     return {model._meta.label: model.objects.count() for model in models}

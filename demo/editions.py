@@ -22,6 +22,7 @@ from promotions.models import Promotion, PromotionKind
 from promotions.results import roll_up_festival
 
 from . import data as demo_data
+from .logistics import add_coverage, add_parcel_reports
 from .plan import (
     AMOUNT_OFF_PERCENT,
     CURRENT_LENGTH_DAYS,
@@ -386,6 +387,8 @@ class HistoricEdition(EditionBuilder):
         self.add_promotions()
         festival_services.advance_festivals(now=festival.ends_at + timedelta(seconds=1))
         self.add_sales_reports()
+        add_parcel_reports(festival, self.demo.carriers)  # demo/logistics.py: seven carriers, 73 days
+        add_coverage(festival)
         # The nightly roll-up only revisits recent festivals, so 2020's days are rolled up here.
         roll_up_festival(festival, now=festival.ends_at + timedelta(days=2))
 

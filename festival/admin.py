@@ -174,6 +174,9 @@ class DailyResultAdmin(ReadOnlyAdmin):
         "promotions_live",
         "promotions_started",
         "promotions_ended",
+        "parcels_collected",
+        "rural_parcels_collected",
+        "carriers_reporting",
     )
     list_filter = ("festival",)
     list_select_related = ("festival",)

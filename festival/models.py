@@ -280,7 +280,7 @@ class Category(models.Model):
 
 
 class DailyResult(models.Model):
-    """Reported sales and promotion counts rolled up per festival day (festival time zone)."""
+    """Reported sales, promotion counts and parcels rolled up per festival day (festival time zone)."""
 
     festival = models.ForeignKey(
         Festival, on_delete=models.CASCADE, related_name="daily_results", verbose_name=_("festival")
@@ -292,6 +292,13 @@ class DailyResult(models.Model):
     promotions_live = models.PositiveIntegerField(_("promotions live"), default=0)
     promotions_started = models.PositiveIntegerField(_("promotions started"), default=0)
     promotions_ended = models.PositiveIntegerField(_("promotions ended"), default=0)
+    # Parcels reported by the express carriers (logistics app) for the day; empty, not
+    # zero, when no carrier reported it.
+    parcels_collected = models.PositiveBigIntegerField(_("parcels collected"), null=True, blank=True)
+    parcels_delivered = models.PositiveBigIntegerField(_("parcels delivered"), null=True, blank=True)
+    rural_parcels_collected = models.PositiveBigIntegerField(_("rural parcels collected"), null=True, blank=True)
+    rural_parcels_delivered = models.PositiveBigIntegerField(_("rural parcels delivered"), null=True, blank=True)
+    carriers_reporting = models.PositiveIntegerField(_("carriers reporting"), default=0)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:

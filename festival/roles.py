@@ -12,11 +12,26 @@ VIEWER = "Viewer"
 # The China Consumers Association's staff: they see the festival's data and
 # decide consumers' reports (reports app), nothing else.
 CONSUMER_ASSOCIATION = "Consumer association"
-ROLES = (ORGANISER_ADMIN, REVIEWER, VIEWER, CONSUMER_ASSOCIATION)
+# The State Post Bureau's staff: the logistics data only (carriers, parcel reports and
+# their history, coverage) — they import carriers' files and edit coverage, and see
+# nothing of merchants, promotions or reviews.
+POST_BUREAU = "Post bureau"
+ROLES = (ORGANISER_ADMIN, REVIEWER, VIEWER, CONSUMER_ASSOCIATION, POST_BUREAU)
 
 # The festival's own data; reviewers and viewers read it, nothing else
 # (no users, API keys, webhooks or schedules).
-FESTIVAL_APPS = ("festival", "merchants", "promotions", "reports")
+FESTIVAL_APPS = ("festival", "merchants", "logistics", "promotions", "reports")
+POST_BUREAU_PERMISSIONS = (
+    ("logistics", "view_carrier"),
+    ("logistics", "view_parcelreport"),
+    ("logistics", "add_parcelreport"),  # with change: the spreadsheet import
+    ("logistics", "change_parcelreport"),
+    ("logistics", "view_parcelreportversion"),
+    ("logistics", "view_coverage"),
+    ("logistics", "add_coverage"),
+    ("logistics", "change_coverage"),
+    ("logistics", "delete_coverage"),
+)
 REVIEW_PERMISSIONS = (
     ("merchants", "verify_certificate"),
     ("merchants", "review_participation"),
@@ -30,6 +45,15 @@ def role_permissions(permission_model, group_name):
     permissions = permission_model.objects.all()
     if group_name == ORGANISER_ADMIN:
         return permissions
+    if group_name == POST_BUREAU:
+        granted = [
+            pk
+            for app_label, codename in POST_BUREAU_PERMISSIONS
+            for pk in permissions.filter(content_type__app_label=app_label, codename=codename).values_list(
+                "pk", flat=True
+            )
+        ]
+        return permissions.filter(pk__in=granted)
     view = permissions.filter(content_type__app_label__in=FESTIVAL_APPS, codename__startswith="view_")
     if group_name == VIEWER:
         return view

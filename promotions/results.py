@@ -1,4 +1,5 @@
-"""Daily results: reported sales and promotion counts per festival day, in the festival's time zone."""
+"""Daily results: reported sales, promotion counts and carriers' parcels per festival day, in the
+festival's time zone."""
 
 from datetime import timedelta
 
@@ -7,6 +8,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from festival.models import DailyResult, Festival, FestivalStatus
+from logistics.periods import festival_period
+from logistics.selectors import daily_totals
 from merchants.models import SalesReport
 
 from .models import Promotion, PromotionStatus
@@ -35,6 +38,8 @@ def roll_up_festival(festival: Festival, *, now=None) -> list[DailyResult]:
         .values("date")
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"), merchants=Count("merchant", distinct=True))
     }
+    # Carriers' parcels per festival day (one query); a day nobody reported stays empty, not zero.
+    parcels = {total.date: total for total in daily_totals(festival_period(festival))}
     promotions = Promotion.objects.filter(festival=festival, went_live_at__isnull=False)
     results = []
     with transaction.atomic():
@@ -46,6 +51,7 @@ def roll_up_festival(festival: Festival, *, now=None) -> list[DailyResult]:
                 ended=Count("pk", filter=Q(status=PromotionStatus.ENDED, ended_at__gte=start, ended_at__lt=end)),
             )
             row = sales.get(day, {})
+            day_parcels = parcels.get(day)
             result, _created = DailyResult.objects.update_or_create(
                 festival=festival,
                 date=day,
@@ -56,6 +62,11 @@ def roll_up_festival(festival: Festival, *, now=None) -> list[DailyResult]:
                     "promotions_live": counts["live"],
                     "promotions_started": counts["started"],
                     "promotions_ended": counts["ended"],
+                    "parcels_collected": day_parcels.collected if day_parcels else None,
+                    "parcels_delivered": day_parcels.delivered if day_parcels else None,
+                    "rural_parcels_collected": day_parcels.rural_collected if day_parcels else None,
+                    "rural_parcels_delivered": day_parcels.rural_delivered if day_parcels else None,
+                    "carriers_reporting": day_parcels.carriers_reporting if day_parcels else 0,
                     "computed_at": now,
                 },
             )

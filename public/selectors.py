@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Que
 from django.utils import timezone
 
 from festival.models import Category, CertificateKind, Festival, FestivalStatus
+from logistics.selectors import FestivalParcels, festival_parcels
 from merchants.models import (
     Certificate,
     CertificateStatus,
@@ -359,6 +360,7 @@ class Results:
     items_checked: int
     items_passed: int
     sales_by_day: list[tuple[date, Decimal, int]]
+    parcels: FestivalParcels | None = None  # carriers' parcels per festival day (logistics.selectors)
 
     @property
     def passed_share(self) -> Decimal | None:
@@ -375,6 +377,16 @@ class Results:
         rows += [("honest_price_check", "items_passed", str(self.items_passed))]
         rows += [("sales_by_day_gmv", day.isoformat(), f"{gmv:.2f}") for day, gmv, _orders in self.sales_by_day]
         rows += [("sales_by_day_orders", day.isoformat(), str(orders)) for day, _gmv, orders in self.sales_by_day]
+        for day in self.parcels.days if self.parcels else ():
+            rows += [
+                ("parcels_by_day_collected", day.date.isoformat(), str(day.collected)),
+                ("parcels_by_day_delivered", day.date.isoformat(), str(day.delivered)),
+                (
+                    "parcels_by_day_rural_share",
+                    day.date.isoformat(),
+                    "" if day.rural_share is None else str(day.rural_share),
+                ),
+            ]
         return rows
 
     def as_json(self) -> dict:
@@ -394,6 +406,15 @@ class Results:
             "sales_by_day": [
                 {"date": day.isoformat(), "gmv": f"{gmv:.2f}", "orders": orders}
                 for day, gmv, orders in self.sales_by_day
+            ],
+            "parcels_by_day": [
+                {
+                    "date": day.date.isoformat(),
+                    "collected": day.collected,
+                    "delivered": day.delivered,
+                    "rural_share": None if day.rural_share is None else str(day.rural_share),
+                }
+                for day in (self.parcels.days if self.parcels else ())
             ],
         }
 
@@ -433,6 +454,7 @@ def festival_results(festival: Festival) -> Results:
         items_checked=checks["checked"],
         items_passed=checks["passed"],
         sales_by_day=[(row["date"], row["gmv"], row["orders"]) for row in sales],
+        parcels=festival_parcels(festival),
     )
 
 

@@ -189,6 +189,9 @@ def results(request, slug):
             "gmv": [f"{gmv:.2f}" for _day, gmv, _orders in figures.sales_by_day],
             "orders": [orders for _day, _gmv, orders in figures.sales_by_day],
         }
+        if figures.parcels:
+            context["parcels"] = figures.parcels
+            context["parcels_chart"] = figures.parcels.chart()
     return render(request, "public/results.html", context)
 
 

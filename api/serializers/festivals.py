@@ -99,8 +99,40 @@ class PromotionResultSerializer(serializers.Serializer):
     by_status = serializers.DictField(child=serializers.IntegerField())
 
 
+class ParcelDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    collected = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    rural_collected = serializers.IntegerField()
+    rural_delivered = serializers.IntegerField()
+    rural_share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        help_text=gettext_lazy("Percent of the parcels collected or delivered that were rural."),
+    )
+    carriers_reporting = serializers.IntegerField()
+
+
+class ParcelTotalResultSerializer(serializers.Serializer):
+    collected = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    rural_collected = serializers.IntegerField()
+    rural_delivered = serializers.IntegerField()
+    rural_share = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+
+
+class ParcelResultSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["daily_results", "parcel_reports"])
+    by_day = ParcelDaySerializer(
+        many=True, help_text=gettext_lazy("Festival days some carrier reported; a day nobody reported is left out.")
+    )
+    total = ParcelTotalResultSerializer()
+
+
 class FestivalResultsSerializer(serializers.Serializer):
     festival = serializers.SlugField()
     merchants = MerchantResultSerializer()
     promotions = PromotionResultSerializer()
     sales = SalesResultSerializer()
+    parcels = ParcelResultSerializer(help_text=gettext_lazy("Express carriers' parcels per festival day."))

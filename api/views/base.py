@@ -6,9 +6,10 @@ from functools import partial
 
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import quote_etag
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 
 from api.authentication import actor_for
 from api.pagination import ApiPagination
@@ -37,6 +38,14 @@ class ApiView:
     pagination_class = ApiPagination
     throttle_classes = (AnonThrottle, KeyThrottle, UserThrottle)
     filter_backends = (DjangoFilterBackend,)
+    # A carrier's key reports parcels and reads festivals; it is refused everywhere
+    # else (merchants, promotions, products, prices, sales, reports, webhooks).
+    carrier_keys_allowed = False
+
+    def check_permissions(self, request):
+        if not self.carrier_keys_allowed and actor_for(request).carrier is not None:
+            raise PermissionDenied(_("A carrier's API key reports parcels only; it has no access to this."))
+        super().check_permissions(request)
 
     @property
     def actor(self):

@@ -21,6 +21,7 @@ class FestivalViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
     filterset_class = FestivalFilter
+    carrier_keys_allowed = True  # carriers read the festivals' windows they report for
 
     def get_queryset(self):
         return selectors.festivals()

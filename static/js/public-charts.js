@@ -43,4 +43,25 @@
       options: { animation: false, maintainAspectRatio: false }
     });
   }
+
+  // Parcels per day (bars) with the rural share (a line on its own axis, in percent).
+  var parcels = readJson("parcels-data");
+  var parcelsCanvas = document.querySelector("[data-parcels-chart]");
+  if (parcels && parcelsCanvas) {
+    new window.Chart(parcelsCanvas, {
+      type: "bar",
+      data: {
+        labels: parcels.labels,
+        datasets: [
+          { label: parcelsCanvas.dataset.labelCollected, data: parcels.collected, backgroundColor: grey, yAxisID: "y" },
+          { type: "line", label: parcelsCanvas.dataset.labelShare, data: parcels.rural_share.map(function (v) { return v === null ? null : Number(v); }), borderColor: green, backgroundColor: green, yAxisID: "share", spanGaps: false }
+        ]
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true }, share: { position: "right", beginAtZero: true, suggestedMax: 40, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return v + "%"; } } } }
+      }
+    });
+  }
 })();

@@ -1,0 +1,247 @@
+"""Reads for the Post Bureau's logistics dashboard of one festival.
+
+Five aggregate queries whatever the number of reports: totals per day over the
+baseline and the festival, which carrier reported which day, totals per province,
+the carriers, and the latest coverage per province.
+
+A carrier that has not reported a day is a gap: the day's national total is then
+incomplete and is shown apart (never as a complete figure, and a missing report is
+never a zero); the lift compares only complete days.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from core.templatetags.formatting import localname
+from festival.models import Festival, Province
+
+from .models import Carrier, Coverage, ParcelReport
+from .periods import Period, baseline_before, festival_period
+from .selectors import daily_totals, ratio, rural_share
+
+TOP_PROVINCES = 10
+
+
+def province_label(province) -> str:
+    return localname(province)
+
+
+@dataclass
+class Gap:
+    carrier: Carrier
+    days: list[date]
+
+
+@dataclass
+class ProvinceRow:
+    province: Province
+    collected: int
+    delivered: int
+    rural_collected: int
+    rural_delivered: int
+
+    @property
+    def rural_share(self):
+        return rural_share(self.rural_collected, self.rural_delivered, self.collected, self.delivered)
+
+
+@dataclass
+class LogisticsDashboard:
+    festival: Festival
+    period: Period
+    baseline: Period
+    carriers: list[Carrier]
+    days: list[dict]  # one per baseline and festival day: date, in_festival, totals, missing carriers
+    gaps: list[Gap]
+    provinces: list[ProvinceRow]
+    coverage: list[Coverage]
+    charts_data: dict = field(default_factory=dict)
+
+    def _complete(self, in_festival):
+        return [d for d in self.days if d["in_festival"] == in_festival and d["complete"]]
+
+    @property
+    def festival_per_day(self) -> int | None:
+        days = self._complete(True)
+        return round(sum(d["collected"] for d in days) / len(days)) if days else None
+
+    @property
+    def baseline_per_day(self) -> int | None:
+        days = self._complete(False)
+        return round(sum(d["collected"] for d in days) / len(days)) if days else None
+
+    @property
+    def lift(self) -> Decimal | None:
+        return ratio(self.festival_per_day, self.baseline_per_day)
+
+    @property
+    def festival_collected(self) -> int:
+        return sum(d["collected"] or 0 for d in self.days if d["in_festival"])
+
+    @property
+    def festival_rural_share(self) -> Decimal | None:
+        days = [d for d in self.days if d["in_festival"] and d["collected"] is not None]
+        return rural_share(
+            sum(d["rural_collected"] for d in days),
+            sum(d["rural_delivered"] for d in days),
+            sum(d["collected"] for d in days),
+            sum(d["delivered"] for d in days),
+        )
+
+    @property
+    def incomplete_days(self) -> int:
+        return sum(1 for d in self.days if not d["complete"])
+
+    def charts(self) -> dict:
+        labels = [d["date"].isoformat() for d in self.days]
+        complete = [d["collected"] if d["complete"] else None for d in self.days]
+        incomplete = [d["collected"] if not d["complete"] and d["collected"] is not None else None for d in self.days]
+        baseline_label = _("Baseline: %(days)d days before") % {"days": len(self.baseline)}
+        top = self.provinces[:TOP_PROVINCES]
+        return {
+            "parcels_per_day": {
+                "labels": labels,
+                "datasets": [
+                    {
+                        "label": baseline_label,
+                        "data": [v if not d["in_festival"] else None for v, d in zip(complete, self.days, strict=True)],
+                        "colour": "#9ca3af",
+                    },
+                    {
+                        "label": _("Festival days"),
+                        "data": [v if d["in_festival"] else None for v, d in zip(complete, self.days, strict=True)],
+                        "colour": "#c8102e",
+                    },
+                    {
+                        "label": _("Incomplete: a carrier has not reported"),
+                        "data": incomplete,
+                        "colour": "#f59e0b",
+                        "pattern": "incomplete",
+                    },
+                ],
+            },
+            "rural_share_per_day": {
+                "labels": labels,
+                "datasets": [
+                    {
+                        "label": _("Rural share (%)"),
+                        "data": [str(d["rural_share"]) if d["rural_share"] is not None else None for d in self.days],
+                        "colour": "#15803d",
+                    }
+                ],
+            },
+            "top_provinces": {
+                "labels": [province_label(row.province) for row in top],
+                "datasets": [
+                    {"label": _("Parcels collected"), "data": [row.collected for row in top], "colour": "#c8102e"},
+                    {"label": _("Parcels delivered"), "data": [row.delivered for row in top], "colour": "#2563eb"},
+                ],
+            },
+            "coverage": {
+                "labels": [province_label(row.province) for row in self.coverage],
+                "datasets": [
+                    {
+                        "label": _("Townships with an express service point (%)"),
+                        "data": [str(row.townships_share) for row in self.coverage],
+                        "colour": "#2563eb",
+                    },
+                    {
+                        "label": _("Villages with express service (%)"),
+                        "data": [str(row.villages_share) for row in self.coverage],
+                        "colour": "#10b981",
+                    },
+                ],
+            },
+        }
+
+
+def expected_carriers(period: Period) -> list[Carrier]:
+    """Who should report each day: active carriers and any carrier that reported in the period (one query)."""
+    reported = ParcelReport.objects.filter(carrier=OuterRef("pk"), date__range=(period.first, period.last))
+    return list(Carrier.objects.filter(Q(active=True) | Exists(reported)).order_by("code"))
+
+
+def latest_coverage(as_of: date) -> list[Coverage]:
+    """Each province's coverage figures as of ``as_of`` (its latest entry on or before that day; one query)."""
+    latest = (
+        Coverage.objects.filter(province=OuterRef("province"), date__lte=as_of).order_by("-date").values("date")[:1]
+    )
+    return list(Coverage.objects.filter(date=Subquery(latest)).select_related("province").order_by("province__code"))
+
+
+def logistics_dashboard(festival: Festival) -> LogisticsDashboard:
+    period, baseline = festival_period(festival), baseline_before(festival)
+    shown = Period(baseline.first, period.last)
+
+    # 1. national totals per day
+    totals = {day.date: day for day in daily_totals(shown)}
+    # 2. which carrier reported which day
+    reported = set(
+        ParcelReport.objects.filter(date__range=(shown.first, shown.last))
+        .values_list("carrier_id", "date")
+        .distinct()
+        .order_by()
+    )
+    # 3. the carriers expected to report
+    carriers = expected_carriers(shown)
+    days = []
+    for day in shown.days:
+        total = totals.get(day)
+        missing = [carrier for carrier in carriers if (carrier.pk, day) not in reported]
+        days.append(
+            {
+                "date": day,
+                "in_festival": day in period,
+                "collected": total.collected if total else None,
+                "delivered": total.delivered if total else None,
+                "rural_collected": total.rural_collected if total else None,
+                "rural_delivered": total.rural_delivered if total else None,
+                "rural_share": total.rural_share if total else None,
+                "carriers_reporting": total.carriers_reporting if total else 0,
+                "missing": missing,
+                "complete": total is not None and not missing,
+            }
+        )
+    gaps = [
+        Gap(carrier, [d["date"] for d in days if carrier in d["missing"]])
+        for carrier in carriers
+        if any(carrier in d["missing"] for d in days)
+    ]
+
+    # 4. totals per province over the festival's days
+    sums = {name: Sum(name) for name in ("collected", "delivered", "rural_collected", "rural_delivered")}
+    province_rows = (
+        ParcelReport.objects.filter(date__range=(period.first, period.last))
+        .values("province_id")
+        .annotate(**sums, n=Count("pk"))
+        .order_by("-collected", "province_id")
+    )
+    names = {province.code: province for province in Province.objects.all()}
+    provinces = [
+        ProvinceRow(
+            names[row["province_id"]],
+            row["collected"],
+            row["delivered"],
+            row["rural_collected"],
+            row["rural_delivered"],
+        )
+        for row in province_rows
+    ]
+
+    # 5. coverage as of the festival's last day
+    coverage = latest_coverage(period.last)
+
+    return LogisticsDashboard(
+        festival=festival,
+        period=period,
+        baseline=baseline,
+        carriers=carriers,
+        days=days,
+        gaps=gaps,
+        provinces=provinces,
+        coverage=coverage,
+    )

@@ -1,0 +1,176 @@
+"""Reads of parcel figures: totals per day (national) and per day and province, never
+per carrier except a carrier's own rows. Each read is one aggregate query, so the
+cost does not grow with the number of reports."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from .models import COUNT_FIELDS, ParcelReport
+from .periods import Period, baseline_before, festival_period
+
+SHARE = Decimal("0.1")
+
+
+def rural_share(rural_collected, rural_delivered, collected, delivered) -> Decimal | None:
+    """Percent of the parcels collected or delivered that were collected or delivered in rural
+    areas (the bureau's "rural pick-up and delivery"); None when nothing was handled."""
+    handled = (collected or 0) + (delivered or 0)
+    if not handled:
+        return None
+    return (Decimal((rural_collected or 0) + (rural_delivered or 0)) * 100 / handled).quantize(SHARE)
+
+
+def ratio(numerator, denominator) -> Decimal | None:
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.01"))
+
+
+@dataclass
+class DayTotal:
+    date: date
+    collected: int
+    delivered: int
+    rural_collected: int
+    rural_delivered: int
+    carriers_reporting: int
+    province: str | None = None
+
+    @property
+    def rural_share(self) -> Decimal | None:
+        return rural_share(self.rural_collected, self.rural_delivered, self.collected, self.delivered)
+
+    def as_dict(self) -> dict:
+        data = {"date": self.date}
+        if self.province is not None:
+            data["province"] = self.province
+        data.update({name: getattr(self, name) for name in COUNT_FIELDS})
+        data["rural_share"] = self.rural_share
+        data["carriers_reporting"] = self.carriers_reporting
+        return data
+
+
+def _sums():
+    return {name: Sum(name) for name in COUNT_FIELDS}
+
+
+def reports_in(period: Period | None = None, *, day=None, province=None, carrier=None):
+    reports = ParcelReport.objects.all()
+    if period is not None:
+        reports = reports.filter(date__range=(period.first, period.last))
+    if day is not None:
+        reports = reports.filter(date=day)
+    if province is not None:
+        reports = reports.filter(province_id=province)
+    if carrier is not None:
+        reports = reports.filter(carrier=carrier)
+    return reports
+
+
+def daily_totals(period: Period | None = None, *, day=None, province=None) -> list[DayTotal]:
+    """National totals per day (one query): the sums of every carrier's reports, and how many carriers reported."""
+    rows = (
+        reports_in(period, day=day, province=province)
+        .values("date")
+        .annotate(**_sums(), carriers=Count("carrier_id", distinct=True))
+        .order_by("date")
+    )
+    return [
+        DayTotal(row["date"], *(row[name] for name in COUNT_FIELDS), carriers_reporting=row["carriers"]) for row in rows
+    ]
+
+
+def province_daily_totals(period: Period | None = None, *, day=None, province=None) -> list[DayTotal]:
+    """Totals per day and province (one query)."""
+    rows = (
+        reports_in(period, day=day, province=province)
+        .values("date", "province_id")
+        .annotate(**_sums(), carriers=Count("carrier_id", distinct=True))
+        .order_by("date", "province_id")
+    )
+    return [
+        DayTotal(
+            row["date"],
+            *(row[name] for name in COUNT_FIELDS),
+            carriers_reporting=row["carriers"],
+            province=row["province_id"],
+        )
+        for row in rows
+    ]
+
+
+def own_reports(carrier, period: Period | None = None, *, day=None, province=None):
+    """A carrier's own rows (the only per-carrier read there is)."""
+    return reports_in(period, day=day, province=province, carrier=carrier).order_by("date", "province_id")
+
+
+# The public results ----------------------------------------------------------------------
+
+
+@dataclass
+class FestivalParcels:
+    """Parcels per festival day with the rural share, and the festival's lift over the
+    same number of days just before it."""
+
+    days: list[DayTotal]
+    baseline_days: list[DayTotal]
+    period: Period
+    baseline: Period
+
+    @property
+    def collected(self) -> int:
+        return sum(day.collected for day in self.days)
+
+    @property
+    def delivered(self) -> int:
+        return sum(day.delivered for day in self.days)
+
+    @property
+    def rural_share(self) -> Decimal | None:
+        return rural_share(
+            sum(d.rural_collected for d in self.days),
+            sum(d.rural_delivered for d in self.days),
+            self.collected,
+            self.delivered,
+        )
+
+    @property
+    def per_day(self) -> int | None:
+        return round(self.collected / len(self.days)) if self.days else None
+
+    @property
+    def baseline_per_day(self) -> int | None:
+        if not self.baseline_days:
+            return None
+        return round(sum(day.collected for day in self.baseline_days) / len(self.baseline_days))
+
+    @property
+    def lift(self) -> Decimal | None:
+        """Parcels collected per festival day over those per baseline day (days reported, not calendar days)."""
+        return ratio(self.per_day, self.baseline_per_day)
+
+    def __bool__(self) -> bool:
+        return bool(self.days)
+
+    def chart(self) -> dict:
+        return {
+            "labels": [day.date.isoformat() for day in self.days],
+            "collected": [day.collected for day in self.days],
+            "delivered": [day.delivered for day in self.days],
+            "rural_share": [str(day.rural_share) if day.rural_share is not None else None for day in self.days],
+        }
+
+
+def festival_parcels(festival) -> FestivalParcels:
+    """The festival's days and the baseline before it, from one query."""
+    period, baseline = festival_period(festival), baseline_before(festival)
+    totals = daily_totals(Period(baseline.first, period.last))
+    return FestivalParcels(
+        days=[day for day in totals if day.date in period],
+        baseline_days=[day for day in totals if day.date in baseline],
+        period=period,
+        baseline=baseline,
+    )
