@@ -252,3 +252,40 @@ class PriceReportFactory(factory.django.DjangoModelFactory):
         dismissed = factory.Trait(
             status="dismissed", decided_at=factory.LazyFunction(timezone.now), decision_note="Dismissed."
         )
+
+
+class CarrierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logistics.Carrier"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"C{n:03d}")
+    name = factory.Sequence(lambda n: f"Carrier {n}")
+    name_en = factory.LazyAttribute(lambda c: c.name)
+    uscc = factory.Sequence(lambda n: make_uscc(f"9131000{n:010d}"[:17]))
+
+
+class ParcelReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logistics.ParcelReport"
+
+    carrier = factory.SubFactory(CarrierFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    province_id = "330000"
+    collected = 1000
+    delivered = 900
+    rural_collected = 100
+    rural_delivered = 200
+    channel = "api"
+
+
+class CoverageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "logistics.Coverage"
+
+    province_id = "330000"
+    date = factory.LazyFunction(timezone.localdate)
+    townships = 1365
+    townships_served = 1365
+    villages = 24000
+    villages_served = 20000
