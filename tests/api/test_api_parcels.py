@@ -269,7 +269,9 @@ def test_create_api_key_refuses_an_unknown_carrier_and_merchant_scopes_for_a_car
     with pytest.raises(CommandError, match="No carrier has the code XX"):
         call_command("create_api_key", "--name", "x", "--carrier", "XX", stdout=StringIO())
     with pytest.raises(CommandError, match="A carrier's key holds only these scopes"):
-        call_command("create_api_key", "--name", "x", "--carrier", "SF", "--scopes", "promotions:write", stdout=StringIO())
+        call_command(
+            "create_api_key", "--name", "x", "--carrier", "SF", "--scopes", "promotions:write", stdout=StringIO()
+        )
     assert not ApiKey.objects.exists()
 
 

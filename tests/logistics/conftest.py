@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -10,7 +11,9 @@ from tests.factories import CarrierFactory, FestivalFactory
 def festival():
     """A festival of 13 days that ended a week ago: its days, the 13 days before it (the
     dashboard's baseline) and the week since can all be reported."""
-    starts_at = timezone.now() - timedelta(days=20)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    starts_at = datetime.combine(timezone.localtime(timezone.now(), shanghai).date(), time.min, tzinfo=shanghai)
+    starts_at -= timedelta(days=20)
     return FestivalFactory(
         slug="parcels-festival",
         registration_opens_at=starts_at - timedelta(days=30),

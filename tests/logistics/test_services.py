@@ -154,7 +154,10 @@ def test_a_new_report_replaces_the_old_one_and_keeps_it_in_history(festival, car
     _report(other_carrier, [row(day, collected=700)])
 
     outcome = services.report_parcels(
-        carrier, [row(day, collected=1200, rural_collected=150), row(day, "110000")], channel="import", reporter="bureau"
+        carrier,
+        [row(day, collected=1200, rural_collected=150), row(day, "110000")],
+        channel="import",
+        reporter="bureau",
     )
 
     assert outcome.as_dict() == {"stored": 2, "created": 0, "replaced": 1, "unchanged": 1}
