@@ -198,13 +198,17 @@ class ParcelReportResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
-        clean = self.clean_rows[kwargs["row_number"]]
+        clean = self.clean_rows.get(kwargs["row_number"])
+        if clean is None:  # a good row of a file with bad rows: nothing of the file will be stored
+            return
         instance.date = clean.date
         instance.province_id = clean.province
         for name in COUNT_FIELDS:
             setattr(instance, name, getattr(clean, name))
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
+        if self._current_row not in self.clean_rows:
+            return True
         return original is not None and original.pk is not None and original.figures() == instance.figures()
 
     def save_instance(self, instance, is_create, row, **kwargs):
