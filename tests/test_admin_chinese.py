@@ -15,10 +15,11 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from festival.roles import CONSUMER_ASSOCIATION, ORGANISER_ADMIN, REVIEWER, VIEWER
+from festival.roles import CONSUMER_ASSOCIATION, ORGANISER_ADMIN, POST_BUREAU, REVIEWER, VIEWER
+from logistics.models import ParcelReportVersion
 from promotions.models import PromotionEvent
 from tests.admin_support import client_for, populate_festival
-from tests.factories import FestivalFactory, PromotionFactory, SuperuserFactory
+from tests.factories import CoverageFactory, FestivalFactory, ParcelReportFactory, PromotionFactory, SuperuserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ KEPT_WORDS = {"sku", "url", "api", "id", "gmv", "csv", "xlsx", "json", "uscc", "
 # Django's own visually-hidden column headers of the app list, untranslated in Django's zh_Hans catalogue.
 KEPT_WORDS |= {"model name", "add link", "change or view list link"}
 # The role groups' names are data (festival.roles), shown as the groups' own names.
-KEPT_WORDS |= {name.casefold() for name in (ORGANISER_ADMIN, REVIEWER, VIEWER, CONSUMER_ASSOCIATION)}
+KEPT_WORDS |= {name.casefold() for name in (ORGANISER_ADMIN, REVIEWER, VIEWER, CONSUMER_ASSOCIATION, POST_BUREAU)}
 ARROW = "→"
 
 
@@ -156,6 +157,8 @@ def admin_pages(client):
     pages.append(reverse("admin:index"))
     pages.append(reverse("admin:promotions_dashboard"))
     pages.append(reverse("admin:merchants_merchant_import"))
+    pages.append(reverse("admin:logistics_dashboard"))
+    pages.append(reverse("admin:logistics_parcelreport_import"))
     for app_label in {model._meta.app_label for model in admin.site._registry} - LIBRARY_APPS:
         pages.append(reverse("admin:app_list", args=[app_label]))
     return pages
@@ -166,6 +169,10 @@ def populated():
     festival = FestivalFactory()
     populate_festival(festival, 4)
     superuser = SuperuserFactory()
+    report = ParcelReportFactory(date=festival.local(festival.starts_at).date())
+    ParcelReportVersion.objects.create(report=report, collected=1, delivered=1, rural_collected=0, rural_delivered=0,
+                                       channel="api", replaced_through="import")  # fmt: skip
+    CoverageFactory()
     promotion = PromotionFactory(festival=festival, submitted=True)
     PromotionEvent.objects.create(promotion=promotion, from_status="draft", to_status="submitted", actor=superuser)
     return superuser, festival
