@@ -87,7 +87,10 @@ def main():
                 carriers[n % CARRIERS],
                 [row["date"] for row in rows],
                 [row["province"] for row in rows],
-                *([row[name] for row in rows] for name in ("collected", "delivered", "rural_collected", "rural_delivered")),
+                *(
+                    [row[name] for row in rows]
+                    for name in ("collected", "delivered", "rural_collected", "rural_delivered")
+                ),
             )
         )
     started = time.perf_counter()
@@ -115,9 +118,7 @@ def main():
     rows_total = args.calls * args.rows
     print(f"calls × rows:                 {args.calls} × {args.rows:,} ({rows_total:,} rows, {CARRIERS} carriers)")
     print(f"stored:                       {api_counts[0]:,} reports, {api_counts[1]:,} replaced versions")
-    print(
-        f"API (POST /api/v1/parcels/):  {api_seconds:8.3f} s  ({api_seconds / args.calls * 1000:.0f} ms a call)"
-    )
+    print(f"API (POST /api/v1/parcels/):  {api_seconds:8.3f} s  ({api_seconds / args.calls * 1000:.0f} ms a call)")
     print(f"hand-written upsert:          {raw_seconds:8.3f} s  ({raw_seconds / args.calls * 1000:.0f} ms a call)")
     print(f"ratio API / hand-written:     {api_seconds / raw_seconds:8.2f} ×  (target ≤ 2 ×)")
 
