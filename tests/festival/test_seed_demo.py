@@ -451,8 +451,44 @@ def test_demo_logins(demo, current):
     assert merchant.products.exists()
     assert merchant.promotions.filter(festival=current, status=S.DRAFT, created_by=users["merchant"]).exists()
     assert not merchant.participations.filter(festival__slug=demo.editions["running"]).exists()
-    assert [login for login, _role in demo.logins] == ["organiser", "reviewer", "viewer", "merchant", "association"]
+    assert [login for login, _role in demo.logins] == [
+        "organiser",
+        "reviewer",
+        "viewer",
+        "merchant",
+        "association",
+        "bureau",
+    ]
     assert "109 merchants and 436 products" in demo.created
+    bureau = User.objects.get(username="bureau")
+    assert bureau.is_staff and bureau.has_perm("logistics.add_parcelreport")
+    assert not bureau.has_perm("promotions.view_promotion") and not bureau.has_perm("reports.view_pricereport")
+
+
+def test_2020_has_seven_carriers_reporting_every_province_with_a_festival_lift(edition_2020):
+    from festival.models import DailyResult
+    from logistics.dashboard import logistics_dashboard
+    from logistics.models import Carrier, Coverage, ParcelReport
+    from logistics.periods import reporting_period
+
+    period = reporting_period(edition_2020)
+    reports = ParcelReport.objects.filter(date__range=(period.first, period.last))
+    dashboard = logistics_dashboard(edition_2020)
+
+    assert Carrier.objects.count() == 7
+    assert len(period) == 73
+    assert reports.count() == 7 * 31 * 73 - 31  # one carrier missed one baseline day
+    assert reports.values("province").distinct().count() == 31
+    assert [(gap.carrier.code, len(gap.days)) for gap in dashboard.gaps] == [("JD", 1)]
+    assert Decimal("1.15") < dashboard.lift < Decimal("1.4")
+    assert Decimal("10") < dashboard.festival_rural_share < Decimal("20")
+    assert 180_000_000 < dashboard.baseline_per_day < 230_000_000  # "more than 200 million a day" in the festival
+    assert dashboard.festival_per_day > 200_000_000
+    assert dashboard.provinces[0].province.code == "440000"  # Guangdong collects the most
+    days = DailyResult.objects.filter(festival=edition_2020)
+    assert days.count() == 13 and not days.filter(parcels_collected__isnull=True).exists()
+    assert set(days.values_list("carriers_reporting", flat=True)) == {7}
+    assert Coverage.objects.values("province").distinct().count() == 31
 
 
 # Idempotence and determinism ---------------------------------------------------------------------
