@@ -63,12 +63,27 @@ def _operations():
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.fixture
+def carrier_key():
+    from api.services import create_api_key
+    from tests.factories import CarrierFactory, ParcelReportFactory
+
+    carrier = CarrierFactory(code="SF")
+    ParcelReportFactory(carrier=carrier)
+    return create_api_key(name="SF", scopes=["read", "parcels:write"], carrier=carrier)[1]
+
+
 @pytest.mark.parametrize(
     ("caller", "examples"),
-    [("merchant key", EXAMPLES_PER_OPERATION), ("anonymous", EXAMPLES_PER_OPERATION // 4)],
+    [
+        ("merchant key", EXAMPLES_PER_OPERATION),
+        ("carrier key", EXAMPLES_PER_OPERATION // 4),
+        ("anonymous", EXAMPLES_PER_OPERATION // 4),
+    ],
 )
-def test_api_matches_its_schema_and_never_fails(api_data, keep_test_connection, caller, examples):
-    headers = {"Authorization": f"Api-Key {api_data}"} if caller == "merchant key" else {}
+def test_api_matches_its_schema_and_never_fails(api_data, carrier_key, keep_test_connection, caller, examples):
+    keys = {"merchant key": api_data, "carrier key": carrier_key}
+    headers = {"Authorization": f"Api-Key {keys[caller]}"} if caller in keys else {}
     operations = _operations()
     assert len(operations) >= 20
 
