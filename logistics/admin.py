@@ -7,6 +7,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -25,6 +26,7 @@ from merchants.admin.spreadsheets import SpreadsheetAdminMixin
 from . import services
 from .dashboard import logistics_dashboard
 from .models import Carrier, Coverage, ParcelReport, ParcelReportVersion
+from .periods import reporting_period, shown_period
 from .resources import ParcelReportResource
 
 DASHBOARD_PERMISSION = "logistics.view_parcelreport"
@@ -208,7 +210,15 @@ class ParcelReportAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
 
 
 def _festival_with_reports(festivals):
-    """The latest festival whose days have begun (the one a lift can be seen in), else the next one."""
+    """The festival of the latest parcel report (the one with figures to see), else the latest
+    festival that has begun, else the next one."""
+    latest = ParcelReport.objects.aggregate(day=Max("date"))["day"]
+    if latest is not None:
+        # The days the dashboard shows (the baseline and the festival) first, then the wider reporting window.
+        for period in (shown_period, reporting_period):
+            for festival in festivals:  # newest first
+                if latest in period(festival):
+                    return festival
     now = timezone.now()
     begun = [f for f in festivals if f.starts_at <= now]
     return begun[0] if begun else (festivals[-1] if festivals else None)

@@ -14,13 +14,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.templatetags.formatting import localname
 from festival.models import Festival, Province
 
 from .models import Carrier, Coverage, ParcelReport
-from .periods import Period, baseline_before, festival_period
+from .periods import Period, baseline_before, festival_period, shown_period
 from .selectors import daily_totals, ratio, rural_share
 
 TOP_PROVINCES = 10
@@ -34,6 +35,17 @@ def province_label(province) -> str:
 class Gap:
     carrier: Carrier
     days: list[date]
+
+    @property
+    def ranges(self) -> list[tuple[date, date, int]]:
+        """Consecutive missing days as (first, last, number of days), for a short listing."""
+        runs = []
+        for day in self.days:
+            if runs and (day - runs[-1][1]).days == 1:
+                runs[-1][1] = day
+            else:
+                runs.append([day, day])
+        return [(first, last, (last - first).days + 1) for first, last in runs]
 
 
 @dataclass
@@ -94,7 +106,7 @@ class LogisticsDashboard:
 
     @property
     def incomplete_days(self) -> int:
-        return sum(1 for d in self.days if not d["complete"])
+        return sum(1 for d in self.days if d["begun"] and not d["complete"])
 
     def charts(self) -> dict:
         labels = [d["date"].isoformat() for d in self.days]
@@ -173,9 +185,10 @@ def latest_coverage(as_of: date) -> list[Coverage]:
     return list(Coverage.objects.filter(date=Subquery(latest)).select_related("province").order_by("province__code"))
 
 
-def logistics_dashboard(festival: Festival) -> LogisticsDashboard:
-    period, baseline = festival_period(festival), baseline_before(festival)
-    shown = Period(baseline.first, period.last)
+def logistics_dashboard(festival: Festival, *, now=None) -> LogisticsDashboard:
+    period, baseline, shown = festival_period(festival), baseline_before(festival), shown_period(festival)
+    # A day that has not begun cannot have been reported: it is neither a gap nor incomplete.
+    today = festival.local(now or timezone.now()).date()
 
     # 1. national totals per day
     totals = {day.date: day for day in daily_totals(shown)}
@@ -191,7 +204,8 @@ def logistics_dashboard(festival: Festival) -> LogisticsDashboard:
     days = []
     for day in shown.days:
         total = totals.get(day)
-        missing = [carrier for carrier in carriers if (carrier.pk, day) not in reported]
+        begun = day <= today
+        missing = [carrier for carrier in carriers if (carrier.pk, day) not in reported] if begun else []
         days.append(
             {
                 "date": day,
@@ -203,6 +217,7 @@ def logistics_dashboard(festival: Festival) -> LogisticsDashboard:
                 "rural_share": total.rural_share if total else None,
                 "carriers_reporting": total.carriers_reporting if total else 0,
                 "missing": missing,
+                "begun": begun,
                 "complete": total is not None and not missing,
             }
         )

@@ -41,3 +41,8 @@ def baseline_before(festival) -> Period:
     """As many days as the festival has, just before it: what the festival's days are compared with."""
     own = festival_period(festival)
     return Period(own.first - timedelta(days=len(own)), own.first - timedelta(days=1))
+
+
+def shown_period(festival) -> Period:
+    """What the dashboard shows: the baseline just before the festival, then the festival's days."""
+    return Period(baseline_before(festival).first, festival_period(festival).last)

@@ -137,19 +137,27 @@ class FestivalParcels:
             self.delivered,
         )
 
+    def _complete(self, days) -> list[DayTotal]:
+        """The days every carrier of the period reported: a missing report is a gap, never a zero,
+        so a day some carrier has not reported is left out of the averages."""
+        carriers = max((day.carriers_reporting for day in (*self.days, *self.baseline_days)), default=0)
+        return [day for day in days if day.carriers_reporting == carriers]
+
+    @staticmethod
+    def _average(days) -> int | None:
+        return round(sum(day.collected for day in days) / len(days)) if days else None
+
     @property
     def per_day(self) -> int | None:
-        return round(self.collected / len(self.days)) if self.days else None
+        return self._average(self._complete(self.days))
 
     @property
     def baseline_per_day(self) -> int | None:
-        if not self.baseline_days:
-            return None
-        return round(sum(day.collected for day in self.baseline_days) / len(self.baseline_days))
+        return self._average(self._complete(self.baseline_days))
 
     @property
     def lift(self) -> Decimal | None:
-        """Parcels collected per festival day over those per baseline day (days reported, not calendar days)."""
+        """Parcels collected per festival day over those per baseline day (complete days only)."""
         return ratio(self.per_day, self.baseline_per_day)
 
     def __bool__(self) -> bool:

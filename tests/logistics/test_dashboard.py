@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from festival.models import Province
 from festival.roles import POST_BUREAU, VIEWER
@@ -168,3 +169,52 @@ def test_carriers_are_listed_in_code_order(festival):
 
     assert [c.code for c in logistics_dashboard(festival).carriers] == ["EMS", "SF", "ZTO"]
     assert Carrier.objects.count() == 3
+
+
+def test_days_that_have_not_begun_are_neither_gaps_nor_incomplete(carrier):
+    from tests.factories import FestivalFactory
+
+    running = FestivalFactory(starts_at=timezone.now() - timedelta(days=2))  # ends in eleven days
+    today = running.local(timezone.now()).date()
+    for day in baseline_before(running).days + festival_period(running).days:
+        if day <= today:
+            ParcelReportFactory(carrier=carrier, date=day)
+
+    dashboard = logistics_dashboard(running)
+
+    assert dashboard.gaps == [] and dashboard.incomplete_days == 0
+    assert all(d["collected"] is None for d in dashboard.days if d["date"] > today)
+
+
+def test_missing_days_are_listed_as_ranges(festival, carrier):
+    first = first_day(festival)
+    _fill(festival, [carrier], provinces=("330000",))
+    missing = [first + timedelta(days=n) for n in (1, 2, 3, 7)]
+    ParcelReport.objects.filter(date__in=missing).delete()
+
+    (gap,) = logistics_dashboard(festival).gaps
+
+    assert gap.ranges == [(missing[0], missing[2], 3), (missing[3], missing[3], 1)]
+
+
+def test_the_dashboard_opens_on_the_festival_of_the_latest_report(festival, carrier):
+    from tests.factories import FestivalFactory
+
+    FestivalFactory(starts_at=timezone.now() - timedelta(days=1))  # running, nothing reported yet
+    ParcelReportFactory(carrier=carrier, date=first_day(festival))
+
+    response = client_for(staff_user(POST_BUREAU)).get(reverse("admin:logistics_dashboard"))
+
+    assert response.context["festival"] == festival
+
+
+def test_the_public_lift_leaves_out_days_a_carrier_missed(festival, carrier, other_carrier):
+    from logistics.selectors import festival_parcels
+
+    _fill(festival, [carrier, other_carrier], provinces=("330000",))
+    ParcelReport.objects.filter(carrier=other_carrier, date=first_day(festival) - timedelta(days=4)).delete()
+
+    parcels = festival_parcels(festival)
+
+    assert parcels.baseline_per_day == 2000 and parcels.per_day == 3000
+    assert str(parcels.lift) == "1.50"
