@@ -1,5 +1,5 @@
 """Admin for partner API keys: organisers create keys (the raw key is shown
-once, in a message), choose scopes and an optional merchant, see when each key
+once, in a message), choose scopes and an optional merchant or express carrier, see when each key
 was last used, and revoke keys (which cannot be undone)."""
 
 from django import forms
@@ -24,7 +24,7 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "merchant", "scopes", "expiry_date", "revoked"]
+        fields = ["name", "merchant", "carrier", "scopes", "expiry_date", "revoked"]
         # The key library's own labels and help are English only.
         labels = {"name": _("name"), "expiry_date": _("expires"), "revoked": _("revoked")}
         help_texts = {
@@ -49,22 +49,32 @@ class CreatedFilter(admin.DateFieldListFilter):
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
     form = ApiKeyForm
-    list_display = ("name", "prefix", "merchant", "scopes_display", "created", "last_used_at", "expiry_date", "revoked")
+    list_display = (
+        "name",
+        "prefix",
+        "merchant",
+        "carrier",
+        "scopes_display",
+        "created",
+        "last_used_at",
+        "expiry_date",
+        "revoked",
+    )
     list_filter = (("revoked", RevokedFilter), ("created", CreatedFilter), "last_used_at")
     search_fields = ("name", "prefix", "merchant__name", "merchant__uscc")
     autocomplete_fields = ()
     raw_id_fields = ("merchant",)
-    list_select_related = ("merchant",)
+    list_select_related = ("merchant", "carrier")
     actions = ["revoke_keys"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = (*super().get_readonly_fields(request, obj), "last_used_at", "created_by", "created")
         if obj is not None:
-            fields = (*fields, "merchant", "scopes")  # a key's powers are fixed: revoke it and create another
+            fields = (*fields, "merchant", "carrier", "scopes")  # a key's powers are fixed: revoke it, create another
         return fields
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "merchant", "scopes", "expiry_date"]
+        fields = ["name", "merchant", "carrier", "scopes", "expiry_date"]
         if obj is not None:
             fields = ["prefix", *fields, "revoked", "created", "created_by", "last_used_at"]
         return fields
@@ -82,6 +92,7 @@ class ApiKeyAdmin(APIKeyModelAdmin):
             name=obj.name,
             scopes=form.cleaned_data["scopes"],
             merchant=obj.merchant,
+            carrier=obj.carrier,
             by=request.user,
             expiry_date=obj.expiry_date,
         )

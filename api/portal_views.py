@@ -21,7 +21,8 @@ class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=50, help_text=gettext_lazy("What the key is for."))
     scopes = forms.MultipleChoiceField(
         label=gettext_lazy("Scopes"),
-        choices=ApiScope.choices,
+        # parcels:write is for express carriers' keys, never a merchant's.
+        choices=[(value, label) for value, label in ApiScope.choices if value != ApiScope.PARCELS_WRITE],
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiScope.READ],
     )

@@ -315,3 +315,22 @@ def test_the_festival_results_carry_parcels_next_to_sales(sf_client, day, closed
     assert body["parcels"]["total"]["collected"] == 240000
     assert body["parcels"]["total"]["rural_share"] == "17.4"
     assert "sales" in body
+
+
+def test_organisers_create_a_carrier_key_in_the_admin_and_merchants_are_not_offered_the_scope(sf, merchant_a):
+    from festival.roles import ORGANISER_ADMIN
+    from tests.admin_support import client_for, staff_user
+    from tests.factories import MembershipFactory
+
+    organiser = client_for(staff_user(ORGANISER_ADMIN))
+    refused = organiser.post(
+        "/admin/api/apikey/add/", {"name": "SF", "carrier": sf.pk, "scopes": ["parcels:write", "promotions:write"]}
+    )
+    response = organiser.post("/admin/api/apikey/add/", {"name": "SF", "carrier": sf.pk, "scopes": ["parcels:write"]})
+
+    assert "A carrier&#x27;s key holds only these scopes" in refused.content.decode()
+    assert response.status_code == 302
+    assert ApiKey.objects.get().carrier == sf
+    owner = MembershipFactory(merchant=merchant_a, role="owner").user
+    portal = client_for(owner).get("/merchant/api-keys/new/")
+    assert "promotions:write" in portal.content.decode() and "parcels:write" not in portal.content.decode()
