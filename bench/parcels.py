@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.support import ensure_secret_key  # noqa: E402
+
+ensure_secret_key()
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_parcels"
 CARRIERS = 7
 
