@@ -3,6 +3,7 @@ merchant keys cannot; carrier keys see nothing of merchants or promotions; anyon
 totals, never per carrier. Bodies are compared, not only status codes."""
 
 import json
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -334,3 +335,46 @@ def test_organisers_create_a_carrier_key_in_the_admin_and_merchants_are_not_offe
     owner = MembershipFactory(merchant=merchant_a, role="owner").user
     portal = client_for(owner).get("/merchant/api-keys/new/")
     assert "promotions:write" in portal.content.decode() and "parcels:write" not in portal.content.decode()
+
+
+def test_reading_totals_costs_the_same_queries_for_few_and_many_reports(sf_client, day, closed_festival):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _post(sf_client, [_row(day)])
+    sf_client.get(URL, {"festival": closed_festival.slug})
+    with CaptureQueriesContext(connection) as few:
+        sf_client.get(URL, {"festival": closed_festival.slug})
+    codes = list(Province.objects.values_list("code", flat=True))
+    _post(sf_client, [_row(day + timedelta(days=n), code) for n in range(5) for code in codes])
+
+    with CaptureQueriesContext(connection) as many:
+        response = sf_client.get(URL, {"festival": closed_festival.slug})
+
+    assert len(response.json()["own"]) == 5 * 34
+    assert len(many) == len(few)
+
+
+def test_a_big_call_is_a_handful_of_queries_not_one_per_row(sf_client, closed_festival):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from logistics.periods import reporting_period
+
+    codes = list(Province.objects.values_list("code", flat=True))
+    days = reporting_period(closed_festival).days[:40]  # days that have begun
+    rows = [_row(d, code) for d in days for code in codes]
+    _post(sf_client, rows[:700])  # half of them replaced below, with their versions written
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(sf_client, [{**row, "collected": 130000} for row in rows])
+
+    assert response.json() == {"stored": 1360, "created": 660, "replaced": 700, "unchanged": 0}
+    writes = [q for q in queries if re.match(r'\s*INSERT INTO "?logistics_parcelreport(version)?"? \(', q["sql"])]
+    # PostgreSQL: the versions and the upsert, one statement each; SQLite: bulk_create's batches
+    # (bounded by its variable limit), never one per row.
+    if connection.vendor == "postgresql":
+        assert len(writes) == 2
+    else:
+        assert len(writes) <= (1360 + 700) // 90 + 2
+    assert len(queries) - len(writes) <= 12
