@@ -7,8 +7,6 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from festival.models import Province
-from festival.provinces import PROVINCES
 from festival.roles import POST_BUREAU
 from logistics.models import ParcelReport
 from logistics.periods import baseline_before, festival_period
@@ -21,10 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _seed(festival):
-    # A transactional test starts from a flushed database: the migration's provinces are gone.
-    Province.objects.bulk_create(
-        [Province(code=code, name=name, name_en=name_en) for code, name, name_en in PROVINCES], ignore_conflicts=True
-    )
     carriers = [CarrierFactory(code="SF"), CarrierFactory(code="ZTO")]
     own = festival_period(festival)
     missed = first_day(festival) + timedelta(days=3)
