@@ -182,6 +182,9 @@ else:
 
 # How long a public page is kept in the cache; any public change drops it sooner (public.cache).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# How long the HTML of a promotion card is kept (public.cards); its key is everything the
+# card shows, so a change makes a new key rather than waiting for this. 0 renders every card.
+PUBLIC_CARD_CACHE_SECONDS = env.int("PUBLIC_CARD_CACHE_SECONDS", default=300)
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport, which
 # needs no server, so the default run still has a real worker and beat.

@@ -8,9 +8,29 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from operator import attrgetter
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.expressions import Col
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from festival.models import Category, CertificateKind, Festival, FestivalStatus
@@ -23,6 +43,7 @@ from merchants.models import (
     Participation,
     ParticipationStatus,
     PricePoint,
+    Product,
     SalesReport,
 )
 from promotions.models import CheckStatus, Promotion, PromotionItem, PromotionKind
@@ -54,10 +75,17 @@ def approved_participation(merchant_ref="merchant", festival_ref="festival") -> 
 
 
 def visible_promotions(festival: Festival | None = None) -> QuerySet[Promotion]:
-    promotions = Promotion.objects.public().filter(approved_participation())
+    promotions = _public_promotions().all()  # a copy: the kept queryset is never evaluated
     if festival is not None:
         promotions = promotions.filter(festival=festival)
     return promotions
+
+
+@lru_cache(maxsize=1)
+def _public_promotions() -> QuerySet[Promotion]:
+    # Built once: every public page starts here, some three times, and building the
+    # participation subquery costs more than copying it.
+    return Promotion.objects.public().filter(approved_participation())
 
 
 def visible_items() -> QuerySet[PromotionItem]:
@@ -71,11 +99,127 @@ def visible_merchants(festival: Festival | None = None) -> QuerySet[Merchant]:
     return Merchant.objects.filter(Exists(participations))
 
 
-def with_cards(promotions: QuerySet[Promotion]) -> QuerySet[Promotion]:
-    """What a promotion card shows, in a fixed number of queries."""
-    return promotions.select_related("merchant", "festival").prefetch_related(
-        "categories", Prefetch("items", queryset=visible_items(), to_attr="visible_items")
+# What a promotion card reads (public.cards), so the list query carries no description or review notes.
+CARD_PROMOTION_FIELDS = (
+    "pk",
+    "festival_id",
+    "merchant_id",
+    "title",
+    "kind",
+    "status",
+    "starts_at",
+    "ends_at",
+    "banner",
+    "banner_thumbnail",
+    "percent_off",
+    "amount_off",
+    "threshold_amount",
+    "coupon_value",
+    "coupon_quantity",
+    "flash_quantity",
+    "stream_host",
+)
+# What a card shows of an item: its product's name and what its badge needs (in this order).
+CARD_ITEM_FIELDS = (
+    "promotion_id",
+    "pk",
+    "product__name",
+    "promo_price",
+    "check_status",
+    "reference_price",
+    "reference_source",
+    "checked_at",
+)
+CARD_ITEMS = 3
+
+
+def card_items(promotion_ids) -> dict[int, list[tuple]]:
+    """The items the cards of ``promotion_ids`` show, in one query: the first
+    ``CARD_ITEMS`` shown items of each (by pk), as ``CARD_ITEM_FIELDS`` tuples
+    by promotion id.
+
+    The same rows as ``visible_items()`` numbered per promotion and cut at
+    ``CARD_ITEMS`` (``card_items_queryset``; a test holds them equal), written
+    out because every list page reads it and the ORM takes three times longer to
+    build that query than the database to run it.
+    """
+    promotion_ids = list(promotion_ids)
+    if not promotion_ids:
+        return {}
+    sql, fields = _card_items_sql(len(promotion_ids), connection.vendor)
+    converters = [
+        (i, converters)
+        for i, converters in enumerate(
+            connection.ops.get_db_converters(Col("shown", field)) + field.get_db_converters(connection)
+            for field in fields
+        )
+        if converters
+    ]
+    by_promotion: dict[int, list[tuple]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*promotion_ids, CheckStatus.FAIL, CARD_ITEMS])
+        for row in cursor.fetchall():
+            if converters:
+                row = list(row)
+                for i, field_converters in converters:
+                    for convert in field_converters:
+                        row[i] = convert(row[i], Col("shown", fields[i]), connection)
+            by_promotion.setdefault(row[0], []).append(tuple(row))
+    return by_promotion
+
+
+def card_items_queryset(promotion_ids) -> QuerySet[PromotionItem]:
+    """What ``card_items`` reads, in the ORM (a window over ``visible_items()``)."""
+    return (
+        visible_items()
+        .filter(promotion_id__in=promotion_ids)
+        .annotate(position=Window(RowNumber(), partition_by=F("promotion_id"), order_by=F("pk").asc()))
+        .filter(position__lte=CARD_ITEMS)
+        .order_by("promotion_id", "pk")
+        .values_list(*CARD_ITEM_FIELDS)
     )
+
+
+@lru_cache(maxsize=64)
+def _card_items_sql(count: int, vendor: str) -> tuple[str, list]:
+    """The SQL of ``card_items`` for ``count`` promotions, and the fields of its columns."""
+    item, product = PromotionItem._meta, Product._meta
+    fields = [item.get_field("promotion"), item.get_field("id"), product.get_field("name")] + [
+        item.get_field(name)
+        for name in ("promo_price", "check_status", "reference_price", "reference_source", "checked_at")
+    ]
+    quote = connection.ops.quote_name
+    promotion, pk = quote(item.get_field("promotion").column), quote(item.get_field("id").column)
+    columns = [f"i.{quote(field.column)}" for field in fields[:2]] + [f"p.{quote(fields[2].column)}"]
+    columns += [f"i.{quote(field.column)}" for field in fields[3:]]
+    names = [f"c{n}" for n in range(len(columns))]
+    sql = f"""
+        SELECT {", ".join(names)} FROM (
+            SELECT {", ".join(f"{column} AS {name}" for column, name in zip(columns, names, strict=True))},
+                   ROW_NUMBER() OVER (PARTITION BY i.{promotion} ORDER BY i.{pk}) AS position
+            FROM {quote(item.db_table)} i
+            JOIN {quote(product.db_table)} p ON p.{quote(product.pk.column)} = i.{quote(item.get_field("product").column)}
+            WHERE i.{promotion} IN ({", ".join(["%s"] * count)})
+              AND NOT (i.{quote(item.get_field("check_status").column)} = %s)
+        ) shown
+        WHERE position <= %s
+        ORDER BY c0, c1
+    """  # only table and column names from the models, and placeholders
+    return sql, fields
+
+
+def with_cards(promotions: QuerySet[Promotion], *, festival: Festival | None = None) -> QuerySet[Promotion]:
+    """The promotions with what their cards show (public.cards.promotion_cards adds
+    their first items in one more query): only the fields a card reads, and the
+    merchant's name (``merchant_name``; the merchant itself is not read).
+
+    ``festival``: the one festival all the promotions belong to; the query then
+    leaves it out and ``promotion_cards(..., festival=festival)`` attaches it.
+    """
+    promotions = promotions.only(*CARD_PROMOTION_FIELDS).annotate(merchant_name=F("merchant__name"))
+    if festival is not None:
+        return promotions
+    return promotions.select_related("festival").only(*CARD_PROMOTION_FIELDS, "festival")
 
 
 # Festivals ----------------------------------------------------------------------------
@@ -96,6 +240,20 @@ def past_and_current_festivals(*, now: datetime) -> QuerySet[Festival]:
     return Festival.objects.filter(starts_at__lte=now).exclude(status=FestivalStatus.PLANNED).order_by("-starts_at")
 
 
+def home_festivals(*, now: datetime) -> tuple[Festival | None, list[Festival]]:
+    """``featured_festival`` and the other ``past_and_current_festivals`` (the home
+    page's "past editions"), from one read of the festivals: one row per edition."""
+    festivals = list(Festival.objects.prefetch_related("organisers").order_by("-starts_at"))
+    first = attrgetter("starts_at", "pk")
+    running = [f for f in festivals if f.starts_at <= now < f.ends_at]
+    upcoming = [f for f in festivals if f.starts_at > now]
+    featured = (
+        min(running, key=first) if running else min(upcoming, key=first) if upcoming else next(iter(festivals), None)
+    )
+    editions = [f for f in festivals if f.starts_at <= now and f.status != FestivalStatus.PLANNED and f is not featured]
+    return featured, editions
+
+
 def festival_phase(festival: Festival, *, now: datetime) -> str:
     if now < festival.starts_at:
         return "upcoming"
@@ -113,21 +271,25 @@ class CategoryCount:
 def category_counts(festival: Festival, *, now: datetime) -> list[CategoryCount]:
     """Top-level categories with the number of promotions live now (a sub-category counts for its parent)."""
     live = visible_promotions(festival).live(at=now)
-    links = Promotion.categories.through.objects.filter(promotion__in=live).values_list(
-        "promotion_id", "category_id", "category__parent_id"
+    in_category = (
+        Promotion.categories.through.objects.filter(promotion__in=live)
+        .filter(Q(category_id=OuterRef("pk")) | Q(category__parent_id=OuterRef("pk")))
+        .order_by()
+        .annotate(n=Func(F("promotion_id"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)"))
+        .values("n")
     )
-    per_category: dict[int, set[int]] = {}
-    for promotion_id, category_id, parent_id in links:
-        per_category.setdefault(parent_id or category_id, set()).add(promotion_id)
-    return [
-        CategoryCount(category, len(per_category.get(category.pk, ())))
-        for category in Category.objects.filter(parent__isnull=True).order_by("position", "pk")
-    ]
+    categories = (
+        Category.objects.filter(parent__isnull=True)
+        .annotate(live_count=Subquery(in_category, output_field=IntegerField()))
+        .order_by("position", "pk")
+    )
+    return [CategoryCount(category, category.live_count or 0) for category in categories]
 
 
 def merchants_with_certificates(festival: Festival, kinds, *, limit=12) -> list[Merchant]:
+    """Merchants of the festival with a verified certificate of one of ``kinds`` (their id and name)."""
     verified = Certificate.objects.filter(merchant=OuterRef("pk"), status=CertificateStatus.VERIFIED, kind__in=kinds)
-    return list(visible_merchants(festival).filter(Exists(verified)).order_by("name", "pk")[:limit])
+    return list(visible_merchants(festival).filter(Exists(verified)).only("pk", "name").order_by("name", "pk")[:limit])
 
 
 # Promotions list ----------------------------------------------------------------------
@@ -167,9 +329,11 @@ class PromotionFilters:
 def search_promotions(festival: Festival, filters: PromotionFilters) -> QuerySet[Promotion]:
     promotions = visible_promotions(festival)
     if filters.category:
-        promotions = promotions.filter(
-            Q(categories__slug=filters.category) | Q(categories__parent__slug=filters.category)
-        ).distinct()
+        # Exists, not a join: a promotion in the category and in one of its children is listed (and counted) once.
+        in_category = Promotion.categories.through.objects.filter(promotion=OuterRef("pk")).filter(
+            Q(category__slug=filters.category) | Q(category__parent__slug=filters.category)
+        )
+        promotions = promotions.filter(Exists(in_category))
     if filters.merchant_kind:
         promotions = promotions.filter(merchant__kind=filters.merchant_kind)
     if filters.kind:
@@ -204,6 +368,37 @@ def search_promotions(festival: Festival, filters: PromotionFilters) -> QuerySet
 
 def paginate(queryset, page_number, *, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(page_number)
+
+
+def paginate_counted(queryset: QuerySet, page_number, *, per_page=None) -> Page:
+    """``paginate`` with the rows fetched, and counted in the same query (a window
+    count over the filtered rows) instead of a COUNT query first. The rules are
+    Django's (``Paginator.get_page``): a page that is not a number is the first;
+    one out of range is the last, found with a COUNT as before."""
+    per_page = per_page or PAGE_SIZE
+    number = _page_number(page_number)
+    # A window count counts rows before DISTINCT: a distinct queryset is counted apart.
+    if number >= 1 and not queryset.query.distinct:
+        rows = list(queryset.annotate(page_total=Window(Count("pk")))[(number - 1) * per_page : number * per_page])
+        if rows or number == 1:
+            paginator = Paginator(queryset, per_page)
+            paginator.count = rows[0].page_total if rows else 0  # a cached_property, set here
+            page = paginator.page(number)
+            page.object_list = rows
+            return page
+    page = paginate(queryset, page_number, per_page=per_page)
+    page.object_list = list(page.object_list)
+    return page
+
+
+def _page_number(value) -> int:
+    """``value`` as Paginator.get_page reads a page number: 1 when it is not a number."""
+    try:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
 
 
 # Promotion page ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.templatetags.formatting import localname
 from festival.models import Category, CertificateKind, Festival
 from merchants.models import MerchantKind
 from promotions.models import PromotionKind, PromotionStatus
@@ -19,12 +20,25 @@ from reports import selectors as report_selectors
 
 from . import selectors
 from .cache import public_page
+from .cards import promotion_card_lists, promotion_cards
 
 LIST_PREVIEW = 8
 
 
 def _festival_context(festival, *, now):
     phase = selectors.festival_phase(festival, now=now)
+    live_now, starting_soon = promotion_card_lists(
+        selectors.with_cards(
+            selectors.visible_promotions(festival).live(at=now).order_by("ends_at", "pk"), festival=festival
+        )[:LIST_PREVIEW],
+        selectors.with_cards(
+            selectors.visible_promotions(festival)
+            .filter(status=PromotionStatus.APPROVED, starts_at__gt=now)
+            .order_by("starts_at", "pk"),
+            festival=festival,
+        )[:LIST_PREVIEW],
+        festival=festival,
+    )
     return {
         "festival": festival,
         "phase": phase,
@@ -32,18 +46,8 @@ def _festival_context(festival, *, now):
         "category_counts": selectors.category_counts(festival, now=now),
         "time_honoured": selectors.merchants_with_certificates(festival, [CertificateKind.TIME_HONOURED]),
         "certified_produce": selectors.merchants_with_certificates(festival, selectors.PRODUCE_CERTIFICATES),
-        "live_now": list(
-            selectors.with_cards(selectors.visible_promotions(festival).live(at=now).order_by("ends_at", "pk"))[
-                :LIST_PREVIEW
-            ]
-        ),
-        "starting_soon": list(
-            selectors.with_cards(
-                selectors.visible_promotions(festival)
-                .filter(status=PromotionStatus.APPROVED, starts_at__gt=now)
-                .order_by("starts_at", "pk")
-            )[:LIST_PREVIEW]
-        ),
+        "live_now": live_now,
+        "starting_soon": starting_soon,
     }
 
 
@@ -51,11 +55,11 @@ def _festival_context(festival, *, now):
 @public_page
 def index(request):
     now = timezone.now()
-    festival = selectors.featured_festival(now=now)
+    festival, editions = selectors.home_festivals(now=now)
     context = {"festival": festival, "now": now}
     if festival is not None:
         context.update(_festival_context(festival, now=now))
-        context["editions"] = [f for f in selectors.past_and_current_festivals(now=now) if f.pk != festival.pk]
+        context["editions"] = editions
     return render(request, "public/index.html", context)
 
 
@@ -82,8 +86,8 @@ def promotion_list(request, slug):
     if unknown_category:
         page = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
     else:
-        promotions = selectors.with_cards(selectors.search_promotions(festival, filters))
-        page = selectors.paginate(promotions, request.GET.get("page"))
+        promotions = selectors.with_cards(selectors.search_promotions(festival, filters), festival=festival)
+        page = selectors.paginate_counted(promotions, request.GET.get("page"))
     return render(
         request,
         "public/promotion_list.html",
@@ -93,8 +97,9 @@ def promotion_list(request, slug):
             "phase": selectors.festival_phase(festival, now=now),
             "filters": filters,
             "page_obj": page,
-            "promotions": page.object_list,
+            "cards": promotion_cards(page.object_list, festival=festival),
             "categories": categories,
+            "category_choices": [(c.slug, localname(c)) for c in categories],
             "category": category,
             "unknown_category": unknown_category,
             "merchant_kinds": MerchantKind.choices,
@@ -158,14 +163,14 @@ def merchant_detail(request, pk):
     merchant = get_object_or_404(selectors.with_public_profile(selectors.visible_merchants()), pk=pk)
     promotions = selectors.with_cards(
         selectors.visible_promotions().filter(merchant=merchant).order_by("-starts_at", "pk")
-    )
+    )[:48]
     upheld = report_selectors.upheld_counts_by_festival(merchant)
     for participation in merchant.approved_participations:
         participation.upheld_reports = upheld.get(participation.festival_id, 0)
     return render(
         request,
         "public/merchant.html",
-        {"merchant": merchant, "promotions": list(promotions[:48]), "now": timezone.now()},
+        {"merchant": merchant, "cards": promotion_cards(promotions), "now": timezone.now()},
     )
 
 

@@ -10,9 +10,11 @@ percent).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
@@ -37,11 +39,84 @@ def percent_off(discount_percent: Decimal) -> str:
     return str(max(value, Decimal(1)) if discount_percent > 0 else value)
 
 
+def _is_chinese(language: str | None) -> bool:
+    return (language or "").lower().startswith("zh")
+
+
 def discount_words(discount_percent: Decimal) -> str:
     """The discount in the active language's convention: "约8.2折" or "18% off"."""
-    if (translation.get_language() or "").lower().startswith("zh"):
+    return _discount_words(discount_percent, _is_chinese(translation.get_language()))
+
+
+def _discount_words(discount_percent: Decimal, chinese: bool) -> str:
+    if chinese:
         return f"约{zhe(discount_percent)}折"
     return f"{percent_off(discount_percent)}% off"
+
+
+@dataclass(frozen=True)
+class BadgeWords:
+    """Everything a badge says that depends only on the language and the lookback
+    days: translated once per (language, days), not once per item, since a page
+    shows many badges (see ``badge_words``)."""
+
+    chinese: bool
+    lookback: str
+    fallback: str
+    now: str
+    ended: str
+    sentence: str
+    help_label: str
+    help: str
+    fallback_help: str
+
+
+@lru_cache(maxsize=128)
+def _badge_words(language: str | None, days: int) -> BadgeWords:
+    # The language is part of the key: the words below are looked up in it (it is the active one).
+    return BadgeWords(
+        chinese=_is_chinese(language),
+        lookback=ngettext("%(days)d-day low ¥%(reference)s", "%(days)d-day low ¥%(reference)s", days),
+        fallback=ngettext(
+            "No price in the last %(days)d day; last earlier price ¥%(reference)s",
+            "No price in the last %(days)d days; last earlier price ¥%(reference)s",
+            days,
+        ),
+        now=gettext("now ¥%(price)s"),
+        ended=gettext("promotional price (ended) ¥%(price)s"),
+        sentence=gettext("%(reference_words)s → %(price_words)s · %(discount)s"),
+        # What the "?" of a badge explains (public/_badge.html).
+        help_label=gettext("How is this discount checked?"),
+        help=ngettext(
+            "The discount is measured against the lowest price the merchant recorded in the %(days)s day "
+            "before the promotion started, not against a list price, so a price raised just before the "
+            "festival cannot fake a discount.",
+            "The discount is measured against the lowest price the merchant recorded in the %(days)s days "
+            "before the promotion started, not against a list price, so a price raised just before the "
+            "festival cannot fake a discount.",
+            days,
+        )
+        % {"days": days},
+        fallback_help=ngettext(
+            "No price was recorded in that day, so the last price recorded before it is used.",
+            "No price was recorded in those %(days)s days, so the last price recorded before them is used.",
+            days,
+        )
+        % {"days": days},
+    )
+
+
+def badge_words(days: int) -> BadgeWords:
+    """The words of a badge in the active language for a lookback of ``days``."""
+    return _badge_words(translation.get_language(), days)
+
+
+def _forget_words(*, setting, **kwargs):
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        _badge_words.cache_clear()
+
+
+setting_changed.connect(_forget_words)
 
 
 @dataclass(frozen=True)
@@ -53,6 +128,12 @@ class HonestPriceBadge:
     source: str
     text: str
     ended: bool = False
+    # The words around the badge (its "?" explanation), in the language of ``text``.
+    words: BadgeWords | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.words is None:
+            object.__setattr__(self, "words", badge_words(self.lookback_days))
 
     @property
     def is_fallback(self) -> bool:
@@ -86,35 +167,39 @@ def honest_price_badge(item: PromotionItem, *, ended: bool | None = None) -> Hon
         ended = item.promotion.status == "ended"
     discount = real_discount_percent(reference, item.promo_price)
     days = festival.price_lookback_days
+    words = badge_words(days)
+    reference_fen, price_fen = to_fen(reference), to_fen(item.promo_price)
     values = {
         "days": days,
-        "reference": to_fen(reference),
-        "price": to_fen(item.promo_price),
-        "discount": discount_words(discount),
+        "reference": reference_fen,
+        "price": price_fen,
+        "discount": _discount_words(discount, words.chinese),
     }
-    if source == ReferenceSource.FALLBACK:
-        reference_words = ngettext(
-            "No price in the last %(days)d day; last earlier price ¥%(reference)s",
-            "No price in the last %(days)d days; last earlier price ¥%(reference)s",
-            days,
-        )
-    else:
-        reference_words = ngettext("%(days)d-day low ¥%(reference)s", "%(days)d-day low ¥%(reference)s", days)
-    price_words = gettext("promotional price (ended) ¥%(price)s") if ended else gettext("now ¥%(price)s")
-    text = gettext("%(reference_words)s → %(price_words)s · %(discount)s") % {
+    reference_words = words.fallback if source == ReferenceSource.FALLBACK else words.lookback
+    text = words.sentence % {
         "reference_words": reference_words % values,
-        "price_words": price_words % values,
+        "price_words": (words.ended if ended else words.now) % values,
         "discount": values["discount"],
     }
     return HonestPriceBadge(
-        reference_price=to_fen(reference),
-        price=to_fen(item.promo_price),
+        reference_price=reference_fen,
+        price=price_fen,
         discount_percent=discount,
         lookback_days=days,
         source=source,
         text=text,
         ended=ended,
+        words=words,
     )
 
 
-__all__ = ["HonestPriceBadge", "discount_words", "format_percent", "honest_price_badge", "percent_off", "zhe"]
+__all__ = [
+    "BadgeWords",
+    "HonestPriceBadge",
+    "badge_words",
+    "discount_words",
+    "format_percent",
+    "honest_price_badge",
+    "percent_off",
+    "zhe",
+]

@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from festival.models import StackingStep, default_stackable_kinds, default_stacking_order
 
@@ -103,7 +104,7 @@ def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
     title = offer.title or PromotionKind(offer.kind).label
     note = ""
     if offer.step == StackingStep.ITEM_PRICE:
-        price = positive_fen(offer.item_price, what=_("The promotional price"))
+        price = positive_fen(offer.item_price, what=gettext_lazy("The promotional price"))
         label = _("%(title)s: promotional price ¥%(price)s") % {"title": title, "price": price}
         after = min(amount, price)
         if price >= amount:
@@ -115,12 +116,12 @@ def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
         label = _("%(title)s: %(percent)s%% off") % {"title": title, "percent": format_percent(percent)}
         after = to_fen(amount * (HUNDRED - percent) / HUNDRED)
     elif offer.step == StackingStep.AMOUNT_OFF:
-        off = positive_fen(offer.amount_off, what=_("The amount off"))
+        off = positive_fen(offer.amount_off, what=gettext_lazy("The amount off"))
         label = _("%(title)s: ¥%(amount)s off") % {"title": title, "amount": off}
         after = amount - off
     elif offer.step == StackingStep.THRESHOLD:
-        threshold = positive_fen(offer.threshold, what=_("The spend threshold"))
-        off = positive_fen(offer.amount_off, what=_("The amount off"))
+        threshold = positive_fen(offer.threshold, what=gettext_lazy("The spend threshold"))
+        off = positive_fen(offer.amount_off, what=gettext_lazy("The amount off"))
         label = _("%(title)s: ¥%(off)s off every ¥%(threshold)s") % {"title": title, "off": off, "threshold": threshold}
         # 满减 counts every full multiple of the threshold ("满200减30": ¥30 off every ¥200),
         # measured on what the earlier steps left.
@@ -131,7 +132,7 @@ def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
         elif times > 1:
             note = _("Applied %(times)d times.") % {"times": times}
     elif offer.step == StackingStep.COUPON:
-        value = positive_fen(offer.coupon_value, what=_("The coupon's face value"))
+        value = positive_fen(offer.coupon_value, what=gettext_lazy("The coupon's face value"))
         threshold = to_fen(offer.threshold) if offer.threshold is not None else None
         if threshold is not None:
             label = _("%(title)s: coupon ¥%(value)s for a spend of ¥%(threshold)s") % {
@@ -181,7 +182,7 @@ def compute_final_price(
     Steps that did not change the amount (threshold not reached, a better
     offer chosen) are returned with ``applied=False`` so a UI can explain them.
     """
-    amount = start = positive_fen(undiscounted, what=_("The undiscounted price"))
+    amount = start = positive_fen(undiscounted, what=gettext_lazy("The undiscounted price"))
     order = list(stacking_order or default_stacking_order())
     stackable = set(default_stackable_kinds() if stackable_kinds is None else stackable_kinds)
     offers = list(offers)

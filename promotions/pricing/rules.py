@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from ..models import CheckStatus, PromotionKind, PromotionStatus, ReferenceSource
 from .money import FEN, HUNDRED, PricingError, format_percent, positive_fen, to_fen
@@ -99,8 +99,8 @@ def raise_window_start(starts_at: datetime, *, lookback_days: int, raise_days: i
 
 def real_discount_percent(reference: Decimal, promo_price: Decimal) -> Decimal:
     """``(reference - promo) / reference`` in percent, rounded half-up to 0.01 (display value)."""
-    reference = positive_fen(reference, what=_("The reference price"))
-    promo_price = positive_fen(promo_price, what=_("The promotional price"))
+    reference = positive_fen(reference, what=gettext_lazy("The reference price"))
+    promo_price = positive_fen(promo_price, what=gettext_lazy("The promotional price"))
     return ((reference - promo_price) / reference * HUNDRED).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
@@ -125,7 +125,7 @@ def evaluate_item(
     warnings: list[str] = []
     discount = None
     try:
-        promo_price = positive_fen(item.promo_price, what=_("The promotional price"))
+        promo_price = positive_fen(item.promo_price, what=gettext_lazy("The promotional price"))
     except PricingError:  # missing, zero, negative, or less than a fen once rounded
         promo_price = None
         failures.append(_("The promotional price must be greater than zero."))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
-from django.utils import dateformat
+from django.core.signals import setting_changed
+from django.utils import dateformat, translation
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from promotions import pricing
 from promotions.models import PromotionKind
 from promotions.pricing.badge import discount_words, zhe
 
@@ -22,14 +25,10 @@ BEIJING_TIME_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"}
 
 @register.simple_tag
 def honest_badge(item, ended=None):
-    """The item's badge (promotions.pricing.honest_price_badge), or None.
+    """The item's badge from its stored check, or None (public.cards.stored_badge)."""
+    from public.cards import stored_badge
 
-    Public pages claim only what the stored check (made at submission) says,
-    which also keeps a page of many items free of per-item price queries.
-    """
-    if item.checked_at is None:
-        return None
-    return pricing.honest_price_badge(item, ended=ended)
+    return stored_badge(item, ended=ended)
 
 
 def _amount(value) -> str:
@@ -76,7 +75,7 @@ def zhe_of(percent):
     return zhe(Decimal(percent))
 
 
-def _day(moment: datetime, *, with_year: bool) -> str:
+def _day(moment: datetime | date, *, with_year: bool) -> str:
     fmt = pgettext("day, month and year", "j M Y") if with_year else pgettext("day and month", "j M")
     return dateformat.format(moment, fmt)
 
@@ -91,14 +90,29 @@ def window(festival, starts_at=None, ends_at=None, now=None) -> str:
     if ends_at.time() == time(0) and ends_at > starts_at:
         last = ends_at - timedelta(days=1)
     current_year = festival.local(now).year if now else None
+    return _days_text(starts_at.date(), last.date(), current_year, translation.get_language())
+
+
+@lru_cache(maxsize=1024)
+def _days_text(first: date, last: date, current_year: int | None, language: str | None) -> str:
+    """The words of ``window`` for two local days, in ``language`` (the active one): a
+    page of cards asks for the same few pairs of days again and again."""
     with_year = current_year is not None and last.year != current_year
-    first_text = _day(starts_at, with_year=with_year and starts_at.year != last.year)
-    if starts_at.date() == last.date():
+    first_text = _day(first, with_year=with_year and first.year != last.year)
+    if first == last:
         return _day(last, with_year=with_year)
     return pgettext("date range", "%(first)s – %(last)s") % {
         "first": first_text,
         "last": _day(last, with_year=with_year),
     }
+
+
+def _forget_days(*, setting, **kwargs):
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        _days_text.cache_clear()
+
+
+setting_changed.connect(_forget_days)
 
 
 @register.simple_tag
@@ -114,6 +128,19 @@ def time_zone_note(festival) -> str:
     if festival.time_zone in BEIJING_TIME_ZONES:
         return _("Beijing time")
     return _("local time (%(zone)s)") % {"zone": festival.time_zone.split("/")[-1].replace("_", " ")}
+
+
+@register.simple_tag
+def select_options(choices, selected) -> str:
+    """``<option value="…"[ selected]>…</option>`` for each (value, label) of ``choices``:
+    a filter form's choices in one tag instead of a loop of tags."""
+    return mark_safe(  # every value and label is escaped
+        "".join(
+            f'<option value="{conditional_escape(value)}"{" selected" if value == selected else ""}>'
+            f"{conditional_escape(label)}</option>"
+            for value, label in choices
+        )
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -10,16 +10,20 @@ from tests.factories import FestivalFactory, PromotionFactory, PromotionItemFact
 
 @pytest.fixture(autouse=True)
 def _own_cache(settings):
-    """Each test gets an empty in-memory page cache."""
+    """Each test gets an empty in-memory page cache (and no promotion cards kept in the process)."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = 300
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-tests"}
     }
     from django.core.cache import cache
 
+    from public.cards import RECENT
+
     cache.clear()
+    RECENT.clear()
     yield
     cache.clear()
+    RECENT.clear()
 
 
 @pytest.fixture

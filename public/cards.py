@@ -1,0 +1,259 @@
+"""Promotion cards (home, festival, promotions list, merchant page): read set-wise,
+rendered once, kept by what they show.
+
+A page shows up to 24 cards of three items each. ``promotion_card_lists`` reads
+the items of every card on the page in one query (``selectors.card_items``),
+then looks each card's HTML up under a key made of everything the card shows
+(among the cards this process kept last, ``RECENT``, then in the default cache): its URLs, title, status and terms, its dates and the
+festival's time zone and lookback, the merchant's name, each item's name,
+prices and stored check, the language, and the source of the card and badge
+templates. A card whose key is not there is built (``PromotionCard``: the badge
+words translated once per language and lookback, a date range written once per
+pair of days, URLs reversed once per page) and rendered with
+``public/_promotion_card.html``, then kept for ``PUBLIC_CARD_CACHE_SECONDS``.
+
+Since the key is the card's content, a cached card is never stale: a changed
+price, status or name makes another key, whatever made the change (no event
+needed); the page around the cards is rendered on every page-cache miss as
+before (public.cache). ``_promotion_card.html`` prints only ``PromotionCard``;
+a field added there must be added to ``_inputs`` (the key) too
+(tests/public/test_cards.py checks every input changes the key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+from festival.models import Festival
+from promotions import pricing
+from promotions.models import Promotion, PromotionItem
+
+from .selectors import card_items
+
+CARD_TEMPLATE = "public/_promotion_card.html"
+# Every template a card's HTML comes from: their source is part of each card's key.
+CARD_TEMPLATES = (CARD_TEMPLATE, "public/_badge.html")
+KEY_PREFIX = "public:card:"
+KEY_VERSION = 1  # bump when what a key covers changes
+_SENTINEL = 987654321
+
+
+@dataclass
+class CardItem:
+    name: str
+    badge: pricing.HonestPriceBadge | None
+
+
+@dataclass
+class PromotionCard:
+    """What ``_promotion_card.html`` prints: plain values, all of them covered by the card's key."""
+
+    pk: int
+    title: str
+    status: str
+    url: str
+    merchant_url: str
+    merchant_name: str
+    banner_url: str
+    terms: str
+    window: str
+    items: list[CardItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    """A card as a page prints it (``{{ card.html }}``)."""
+
+    pk: int
+    html: SafeString
+
+
+def stored_badge(item: PromotionItem, ended=None) -> pricing.HonestPriceBadge | None:
+    """The item's badge (promotions.pricing.honest_price_badge), or None.
+
+    Public pages claim only what the stored check (made at submission) says,
+    which also keeps a page of many items free of per-item price queries.
+    """
+    if item.checked_at is None:
+        return None
+    return pricing.honest_price_badge(item, ended=ended)
+
+
+def url_for_pk(name: str) -> Callable[[object], str]:
+    """``reverse(name, args=[pk])`` as a function, reversed once: ``name`` takes one integer."""
+    head, _sentinel, tail = reverse(name, args=[_SENTINEL]).partition(str(_SENTINEL))
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def _banner_url(promotion: Promotion) -> str:
+    if not promotion.banner:
+        return ""
+    return promotion.banner_thumbnail.url if promotion.banner_thumbnail else promotion.banner.url
+
+
+def promotion_cards(promotions: Iterable[Promotion], *, festival: Festival | None = None) -> list[RenderedCard]:
+    """The cards of ``promotions`` (a ``selectors.with_cards`` queryset, or its rows).
+
+    ``festival``: the festival all of them belong to, when the query left it out
+    (``with_cards(..., festival=festival)``).
+    """
+    return promotion_card_lists(promotions, festival=festival)[0]
+
+
+def promotion_card_lists(*lists: Iterable[Promotion], festival: Festival | None = None) -> list[list[RenderedCard]]:
+    """The cards of several lists of promotions: their items read in one query, their
+    HTML looked up in this process (``RECENT``), then in the cache in one round trip,
+    only the missing ones rendered."""
+    lists = [list(promotions) for promotions in lists]
+    promotions = {promotion.pk: promotion for shown in lists for promotion in shown}
+    if not promotions:
+        return [[] for _shown in lists]
+    items = card_items(list(promotions))
+    promotion_url = url_for_pk("public:promotion")
+    merchant_url = url_for_pk("public:merchant")
+    prefix = f"{KEY_PREFIX}{KEY_VERSION}:{_templates_digest()}:{translation.get_language()}:"
+    inputs, keys = {}, {}
+    for pk, promotion in promotions.items():
+        if festival is not None:
+            promotion.festival = festival
+        inputs[pk] = _inputs(promotion, items.get(pk, []), promotion_url(pk), merchant_url(promotion.merchant_id))
+        keys[pk] = prefix + hashlib.blake2b(pickle.dumps(inputs[pk], protocol=4), digest_size=20).hexdigest()
+    seconds = settings.PUBLIC_CARD_CACHE_SECONDS
+    found = RECENT.get_many(keys.values()) if seconds else {}
+    missing = [key for key in keys.values() if key not in found]
+    if seconds and missing:
+        shared = {key: mark_safe(html) for key, html in cache.get_many(missing).items()}  # our own rendering
+        found.update(shared)
+        RECENT.set_many(shared)
+    html, fresh = {}, {}
+    for pk, key in keys.items():
+        if key in found:
+            html[pk] = found[key]
+        else:
+            html[pk] = fresh[key] = get_template(CARD_TEMPLATE).render({"card": build_card(promotions[pk], inputs[pk])})
+    if seconds and fresh:
+        cache.set_many({key: str(card) for key, card in fresh.items()}, seconds)
+        RECENT.set_many(fresh)
+    return [[RenderedCard(pk=promotion.pk, html=html[promotion.pk]) for promotion in shown] for shown in lists]
+
+
+class RecentCards:
+    """The cards this process read or rendered last, in front of the shared cache: a
+    card's key is its content, so a card kept here is never stale, and a page whose
+    cards are all here makes no cache round trip for them."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._cards: OrderedDict[str, SafeString] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, SafeString]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                card = self._cards.get(key)
+                if card is not None:
+                    self._cards.move_to_end(key)
+                    found[key] = card
+        return found
+
+    def set_many(self, cards: dict[str, SafeString]) -> None:
+        with self._lock:
+            for key, card in cards.items():
+                self._cards[key] = card
+                self._cards.move_to_end(key)
+            while len(self._cards) > self.size:
+                self._cards.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cards.clear()
+
+
+# About 2 KB a card: a few MB a process.
+RECENT = RecentCards(2048)
+
+
+def _inputs(promotion: Promotion, item_rows: list[tuple], url: str, merchant_url: str) -> tuple:
+    """Everything ``build_card`` reads, as plain values: the card's key is made of this."""
+    festival = promotion.festival
+    return (
+        url,
+        merchant_url,
+        _banner_url(promotion),
+        promotion.title,
+        promotion.status,
+        promotion.kind,
+        promotion.percent_off,
+        promotion.amount_off,
+        promotion.threshold_amount,
+        promotion.coupon_value,
+        promotion.coupon_quantity,
+        promotion.flash_quantity,
+        promotion.stream_host,
+        promotion.starts_at,
+        promotion.ends_at,
+        festival.time_zone,
+        festival.price_lookback_days,
+        promotion.merchant_name,
+        tuple(item_rows),
+    )
+
+
+def build_card(promotion: Promotion, inputs: tuple) -> PromotionCard:
+    """The card of ``promotion`` from its ``_inputs`` (the items are ``selectors.CARD_ITEM_FIELDS`` rows)."""
+    from .templatetags.public_site import promotion_terms, window  # the tags are the one way to write them
+
+    url, merchant_url, banner_url, *_fields, merchant_name, item_rows = inputs
+    lines = []
+    for _promotion_id, pk, name, promo_price, check_status, reference_price, reference_source, checked_at in item_rows:
+        item = PromotionItem(
+            pk=pk,
+            promotion=promotion,
+            promo_price=promo_price,
+            check_status=check_status,
+            reference_price=reference_price,
+            reference_source=reference_source,
+            checked_at=checked_at,
+        )
+        lines.append(CardItem(name=name, badge=stored_badge(item)))
+    return PromotionCard(
+        pk=promotion.pk,
+        title=promotion.title,
+        status=promotion.status,
+        url=url,
+        merchant_url=merchant_url,
+        merchant_name=merchant_name,
+        banner_url=banner_url,
+        terms=promotion_terms(promotion),
+        window=window(promotion.festival, promotion.starts_at, promotion.ends_at),
+        items=lines,
+    )
+
+
+def _templates_digest() -> str:
+    # DEBUG serves templates edited on disk without a restart, so their source is read each time.
+    return _read_templates_digest() if settings.DEBUG else _kept_templates_digest()
+
+
+def _read_templates_digest() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for name in CARD_TEMPLATES:
+        digest.update(get_template(name).template.source.encode())
+    return digest.hexdigest()
+
+
+_kept_templates_digest = lru_cache(maxsize=1)(_read_templates_digest)
