@@ -20,7 +20,6 @@ Targets: uncached ≥ 0.5 × the baseline, cached ≥ 2 ×.
 import argparse
 import os
 import re
-import secrets
 import sys
 import time
 from datetime import timedelta
@@ -37,8 +36,6 @@ def setup_django():
 
     ensure_secret_key()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.public_settings"
-    # DEBUG is off, as in production, so the settings want a key of their own (like scripts/test.py).
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/festival_public")
     if url.startswith("postgres"):
         from bench.support import ensure_database

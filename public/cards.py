@@ -23,6 +23,7 @@ a field added there must be added to ``_inputs`` (the key) too
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import threading
 from collections import OrderedDict
@@ -49,6 +50,8 @@ CARD_TEMPLATES = (CARD_TEMPLATE, "public/_badge.html")
 KEY_PREFIX = "public:card:"
 KEY_VERSION = 1  # bump when what a key covers changes
 _SENTINEL = 987654321
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -135,7 +138,11 @@ def promotion_card_lists(*lists: Iterable[Promotion], festival: Festival | None 
     found = RECENT.get_many(keys.values()) if seconds else {}
     missing = [key for key in keys.values() if key not in found]
     if seconds and missing:
-        shared = {key: mark_safe(html) for key, html in cache.get_many(missing).items()}  # our own rendering
+        try:
+            shared = {key: mark_safe(html) for key, html in cache.get_many(missing).items()}  # our own rendering
+        except Exception as exc:  # the cache is an accelerator, never a dependency (public.cache)
+            logger.warning("promotion cards rendered uncached, the cache is unavailable: %s", exc)
+            shared, seconds = {}, 0
         found.update(shared)
         RECENT.set_many(shared)
     html, fresh = {}, {}
@@ -145,7 +152,10 @@ def promotion_card_lists(*lists: Iterable[Promotion], festival: Festival | None 
         else:
             html[pk] = fresh[key] = get_template(CARD_TEMPLATE).render({"card": build_card(promotions[pk], inputs[pk])})
     if seconds and fresh:
-        cache.set_many({key: str(card) for key, card in fresh.items()}, seconds)
+        try:
+            cache.set_many({key: str(card) for key, card in fresh.items()}, seconds)
+        except Exception as exc:
+            logger.warning("promotion cards not cached, the cache is unavailable: %s", exc)
         RECENT.set_many(fresh)
     return [[RenderedCard(pk=promotion.pk, html=html[promotion.pk]) for promotion in shown] for shown in lists]
 
