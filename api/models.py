@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from core.events import DomainEvent
+from festival.models import Organiser
 from merchants.models import Merchant
 
 
@@ -23,10 +24,19 @@ class ApiScope(models.TextChoices):
 
 
 class ApiKey(AbstractAPIKey):
-    """A partner's key: stored hashed, with scopes, optionally bound to one merchant."""
+    """A partner's key: stored hashed, with scopes, optionally bound to one merchant or one organiser."""
 
     merchant = models.ForeignKey(
         Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant")
+    )
+    # An organiser's key sees what that organiser's team sees (its festivals and their sub-festivals).
+    organiser = models.ForeignKey(
+        Organiser,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        verbose_name=_("organiser"),
     )
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

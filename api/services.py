@@ -24,12 +24,21 @@ def _clean_scopes(scopes) -> list[str]:
 
 
 @transaction.atomic
-def create_api_key(*, name: str, scopes, merchant=None, by=None, expiry_date=None) -> tuple[ApiKey, str]:
-    """Create a key; returns it with the raw key, which is never stored and shown only now."""
+def create_api_key(
+    *, name: str, scopes, merchant=None, organiser=None, by=None, expiry_date=None
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with the raw key, which is never stored and shown only now.
+
+    A key is bound to a merchant, or to an organiser (it sees what the organiser's team
+    sees), or to neither (desk-wide: only superusers make those)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the key a name.")})
-    api_key = ApiKey(name=name[:50], scopes=_clean_scopes(scopes), merchant=merchant, created_by=by)
+    if merchant is not None and organiser is not None:
+        raise ValidationError({"organiser": _("Bind the key to a merchant or to an organiser, not both.")})
+    api_key = ApiKey(
+        name=name[:50], scopes=_clean_scopes(scopes), merchant=merchant, organiser=organiser, created_by=by
+    )
     api_key.expiry_date = expiry_date
     raw_key = ApiKey.objects.assign_key(api_key)
     api_key.full_clean(exclude=["id", "prefix", "hashed_key"])

@@ -7,6 +7,7 @@ class MerchantsConfig(AppConfig):
     verbose_name = _("Merchants")
 
     def ready(self):
+        from . import selectors  # noqa: F401  (registers the scoping selectors)
         from core.thumbnails import register_thumbnail
 
         register_thumbnail(

@@ -7,6 +7,7 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
+        from . import selectors  # noqa: F401  (registers the scoping selectors)
         from core.events import subscribe_in_transaction
         from core.thumbnails import register_thumbnail
 

@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Consumer reports")
 
     def ready(self):
+        from . import selectors  # noqa: F401  (registers the scoping selectors)
         from core.events import subscribe_in_transaction
 
         from . import notifications
