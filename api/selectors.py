@@ -204,8 +204,10 @@ def own_webhooks(actor):
 
 def festival_results(festival) -> dict:
     """Participating merchants by kind and category, promotions by status,
-    reported sales per day and in total (DailyResult when rolled up, else the reports)."""
-    approved = Participation.objects.filter(festival=festival, status=ParticipationStatus.APPROVED)
+    reported sales per day and in total (DailyResult when rolled up, else the reports).
+    An edition's results include its sub-festivals' (roll-up; a merchant in both counts once)."""
+    family = [festival.pk, *Festival.objects.filter(parent=festival).values_list("pk", flat=True)]
+    approved = Participation.objects.filter(festival_id__in=family, status=ParticipationStatus.APPROVED)
     by_kind = dict(
         approved.values_list("merchant__kind").annotate(n=Count("merchant", distinct=True)).order_by("merchant__kind")
     )
@@ -216,14 +218,22 @@ def festival_results(festival) -> dict:
         .order_by("categories__slug")
     )
     by_status = dict(
-        Promotion.objects.filter(festival=festival).values_list("status").annotate(n=Count("pk")).order_by("status")
+        Promotion.objects.filter(festival_id__in=family)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
     )
-    days = list(DailyResult.objects.filter(festival=festival).order_by("date").values("date", "gmv", "orders"))
+    days = list(
+        DailyResult.objects.filter(festival_id__in=family)
+        .values("date")
+        .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
+        .order_by("date")
+    )
     source = "daily_results"
     if not days:
         source = "sales_reports"
         days = list(
-            SalesReport.objects.filter(festival=festival)
+            SalesReport.objects.filter(festival_id__in=family)
             .values("date")
             .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
             .order_by("date")

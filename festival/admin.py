@@ -253,7 +253,9 @@ class TeamMemberAddForm(forms.ModelForm):
     """Add a person to a team by username; a new username makes a new staff account."""
 
     username = forms.CharField(label=_("username"), max_length=150)
-    email = forms.EmailField(label=_("email address"), required=False, help_text=_("For a new account: digests go there."))
+    email = forms.EmailField(
+        label=_("email address"), required=False, help_text=_("For a new account: digests go there.")
+    )
     password = forms.CharField(
         label=_("password"),
         required=False,

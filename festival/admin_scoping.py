@@ -48,7 +48,7 @@ def _is_relation(model, path):
     for name in path.split("__"):
         try:
             field = model._meta.get_field(name)
-        except Exception:  # noqa: BLE001 - not a field path (a method or an unknown name)
+        except Exception:
             return False
         if field.is_relation:
             model = field.related_model
@@ -149,7 +149,9 @@ class ScopedAdminMixin:
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        return {name: (self._scoped_action(func), name, description) for name, (func, _n, description) in actions.items()}
+        return {
+            name: (self._scoped_action(func), name, description) for name, (func, _n, description) in actions.items()
+        }
 
     def _scoped_action(self, func):
         perm = self.action_permission(func)

@@ -18,7 +18,6 @@ scope: they see nothing of any festival until they join a team (README, "Teams")
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.models import Permission
 
 from . import scoping
@@ -57,9 +56,18 @@ def forget_team_permissions(user) -> None:
         delattr(user, CACHE_ATTRIBUTE)
 
 
-class TeamPermissionBackend(BaseBackend):
+class TeamPermissionBackend:
+    """Permissions only: no ``get_user`` (a session is never this backend's, so the test
+    client's ``force_login`` and the session keep naming ModelBackend)."""
+
     def authenticate(self, request, **credentials):
         return None  # the password is ModelBackend's business
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous:

@@ -35,7 +35,9 @@ class Organiser(models.Model):
         on_delete=models.PROTECT,
         related_name="organisers",
         verbose_name=_("province"),
-        help_text=_("Only for a provincial organiser: its team also sees the province's merchants not yet in a festival."),
+        help_text=_(
+            "Only for a provincial organiser: its team also sees the province's merchants not yet in a festival."
+        ),
     )
 
     class Meta:
@@ -263,8 +265,7 @@ class Festival(models.Model):
             return
         if parent.parent_id is not None:
             errors["parent"] = _(
-                "“%(parent)s” is itself a sub-festival: a sub-festival belongs to a national edition "
-                "(one level only)."
+                "“%(parent)s” is itself a sub-festival: a sub-festival belongs to a national edition (one level only)."
             ) % {"parent": parent}
             return
         if self.pk is not None and Festival.objects.filter(parent_id=self.pk).exists():
@@ -327,7 +328,9 @@ def _looser_rules(festival, parent):
         found.append(
             (
                 "min_discount_percent",
-                _("A sub-festival may ask a higher minimum discount than its edition (%(percent)s%%), never a lower one.")
+                _(
+                    "A sub-festival may ask a higher minimum discount than its edition (%(percent)s%%), never a lower one."
+                )
                 % {"percent": parent.min_discount_percent},
             )
         )
@@ -349,7 +352,9 @@ def _looser_rules(festival, parent):
         found.append(
             (
                 "raise_tolerance_percent",
-                _("A sub-festival may tolerate a smaller price raise than its edition (%(percent)s%%), never a larger one.")
+                _(
+                    "A sub-festival may tolerate a smaller price raise than its edition (%(percent)s%%), never a larger one."
+                )
                 % {"percent": parent.raise_tolerance_percent},
             )
         )

@@ -126,7 +126,12 @@ def visible_organisers(user, *, perm=None, queryset=None) -> QuerySet[Organiser]
         return queryset
     ids = list(ids)
     return queryset.filter(
-        Q(pk__in=ids) | Q(pk__in=Festival.organisers.through.objects.filter(festival_id__in=festival_ids_for(ids)).values("organiser_id"))
+        Q(pk__in=ids)
+        | Q(
+            pk__in=Festival.organisers.through.objects.filter(festival_id__in=festival_ids_for(ids)).values(
+                "organiser_id"
+            )
+        )
     )
 
 

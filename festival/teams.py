@@ -27,7 +27,9 @@ def find_organiser(name: str) -> Organiser:
     matches = list(Organiser.objects.filter(short_name=name)) or list(Organiser.objects.filter(name=name))
     if not matches:
         known = ", ".join(Organiser.objects.order_by("pk").values_list("short_name", flat=True))
-        raise ValidationError(_("No organiser is called “%(name)s”. Known: %(known)s.") % {"name": name, "known": known})
+        raise ValidationError(
+            _("No organiser is called “%(name)s”. Known: %(known)s.") % {"name": name, "known": known}
+        )
     if len(matches) > 1:
         raise ValidationError(
             _("Several organisers are called “%(name)s”; give the full name: %(names)s.")
@@ -38,7 +40,13 @@ def find_organiser(name: str) -> Organiser:
 
 @transaction.atomic
 def add_team_member(
-    *, username: str, organiser: Organiser, role: str, password: str | None = None, email: str = "", by=None,
+    *,
+    username: str,
+    organiser: Organiser,
+    role: str,
+    password: str | None = None,
+    email: str = "",
+    by=None,
     may_set_existing_password: bool = False,
 ) -> TeamChange:
     """Put ``username`` in ``organiser``'s team with ``role`` (or change their role there).
@@ -52,7 +60,10 @@ def add_team_member(
         raise ValidationError({"username": _("Give a username.")})
     if role not in TeamRole.values:
         raise ValidationError(
-            {"role": _("Unknown role “%(role)s”; one of: %(roles)s.") % {"role": role, "roles": ", ".join(TeamRole.values)}}
+            {
+                "role": _("Unknown role “%(role)s”; one of: %(roles)s.")
+                % {"role": role, "roles": ", ".join(TeamRole.values)}
+            }
         )
     User = get_user_model()
     user = User.objects.filter(username=username).first()
@@ -71,14 +82,20 @@ def add_team_member(
     else:
         if hasattr(user, "membership"):
             raise ValidationError(
-                {"username": _("“%(username)s” works for a merchant; a merchant's account cannot join an organiser's team.")
-                 % {"username": username}}
+                {
+                    "username": _(
+                        "“%(username)s” works for a merchant; a merchant's account cannot join an organiser's team."
+                    )
+                    % {"username": username}
+                }
             )
         if password:
             if not may_set_existing_password:
                 raise ValidationError(
-                    {"password": _("“%(username)s” already has an account; their password stays theirs.")
-                     % {"username": username}}
+                    {
+                        "password": _("“%(username)s” already has an account; their password stays theirs.")
+                        % {"username": username}
+                    }
                 )
             validate_password(password, user)
             user.set_password(password)

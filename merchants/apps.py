@@ -7,8 +7,9 @@ class MerchantsConfig(AppConfig):
     verbose_name = _("Merchants")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the scoping selectors)
         from core.thumbnails import register_thumbnail
+
+        from . import selectors  # noqa: F401  (registers the scoping selectors)
 
         register_thumbnail(
             "merchant_logo", model="merchants.Merchant", source_field="logo", thumbnail_field="logo_thumbnail"

@@ -7,13 +7,13 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the scoping selectors)
         from core.events import subscribe_in_transaction
         from core.thumbnails import register_thumbnail
 
         from . import (
             notifications,
             pricing_handlers,  # noqa: F401  (subscribes the honest-price event handlers)
+            selectors,  # noqa: F401  (registers the scoping selectors)
         )
 
         subscribe_in_transaction(notifications.on_domain_event)

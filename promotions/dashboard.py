@@ -14,7 +14,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from festival.models import Festival
-from merchants.selectors import visible_certificates
 from merchants.models import (
     Certificate,
     CertificateStatus,
@@ -23,6 +22,7 @@ from merchants.models import (
     ParticipationStatus,
     SalesReport,
 )
+from merchants.selectors import visible_certificates
 
 from .models import PUBLIC_STATUSES, CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus
 

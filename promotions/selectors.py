@@ -114,11 +114,15 @@ def visible_promotions(user, *, perm=None, queryset=None) -> QuerySet[Promotion]
 
 
 def visible_promotion_items(user, *, perm=None, queryset=None) -> QuerySet[PromotionItem]:
-    return scoping.scope(_base(PromotionItem, queryset), scoping.festival_q(user, perm=perm, field="promotion__festival"))
+    return scoping.scope(
+        _base(PromotionItem, queryset), scoping.festival_q(user, perm=perm, field="promotion__festival")
+    )
 
 
 def visible_promotion_events(user, *, perm=None, queryset=None) -> QuerySet[PromotionEvent]:
-    return scoping.scope(_base(PromotionEvent, queryset), scoping.festival_q(user, perm=perm, field="promotion__festival"))
+    return scoping.scope(
+        _base(PromotionEvent, queryset), scoping.festival_q(user, perm=perm, field="promotion__festival")
+    )
 
 
 scoping.register(Promotion, visible_promotions)

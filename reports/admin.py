@@ -77,13 +77,7 @@ class ReportEventInline(ScopedInlineMixin, StatusHistoryInline):
 
 
 def _count_subquery(field, reports):
-    rows = (
-        reports.filter(**{field: OuterRef(field)})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    rows = reports.filter(**{field: OuterRef(field)}).order_by().values(field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 

@@ -9,9 +9,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Consumer reports")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the scoping selectors)
         from core.events import subscribe_in_transaction
 
-        from . import notifications
+        from . import (
+            notifications,
+            selectors,  # noqa: F401  (registers the scoping selectors)
+        )
 
         subscribe_in_transaction(notifications.on_domain_event)

@@ -17,7 +17,12 @@ def role_group(name):
     return group
 
 
-ROLE_OF_GROUP = {"Organiser admin": "admin", "Reviewer": "reviewer", "Viewer": "viewer", "Consumer association": "association"}
+ROLE_OF_GROUP = {
+    "Organiser admin": "admin",
+    "Reviewer": "reviewer",
+    "Viewer": "viewer",
+    "Consumer association": "association",
+}
 
 
 def staff_user(role, organiser=None, **kwargs):

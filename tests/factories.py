@@ -60,8 +60,8 @@ def join_team(user, role, organiser=None):
     from festival.backends import forget_team_permissions
 
     if role in ("admin", "reviewer", "viewer", "association"):
-        from tests.admin_support import role_group
         from festival.roles import ROLE_GROUPS
+        from tests.admin_support import role_group
 
         role_group(ROLE_GROUPS[role])
     TeamMembership.objects.update_or_create(
@@ -105,6 +105,7 @@ class FestivalFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Festival
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Festival {n}")
     slug = factory.Sequence(lambda n: f"festival-{n}")

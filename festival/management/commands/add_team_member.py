@@ -42,6 +42,8 @@ class Command(BaseCommand):
             f"in the team of {found.name} ({found.short_name})."
         )
         if change.user_created and not change.password_set:
-            self.stdout.write("No password was given: set one with manage.py changepassword, or run again with --password.")
+            self.stdout.write(
+                "No password was given: set one with manage.py changepassword, or run again with --password."
+            )
         elif change.password_set:
             self.stdout.write("Password set.")
