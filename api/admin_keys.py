@@ -78,8 +78,7 @@ class ApiKeyAdmin(ScopedAdminMixin, APIKeyModelAdmin):
     )
     list_filter = (("revoked", RevokedFilter), ("created", CreatedFilter), "last_used_at")
     search_fields = ("name", "prefix", "merchant__name", "merchant__uscc")
-    autocomplete_fields = ()
-    raw_id_fields = ("merchant",)
+    autocomplete_fields = ("merchant",)  # offers only the merchants the user's teams see
     list_select_related = ("merchant", "organiser")
     actions = ["revoke_keys"]
 

@@ -264,8 +264,10 @@ def visible_api_keys(user, *, perm=None, queryset=None):
     ids = scoping.organiser_ids(user, perm)
     if ids is scoping.ALL:
         return queryset
+    # The keys of the organisers the user sees (their own, and for a national team its sub-festivals').
     return queryset.filter(
-        Q(organiser_id__in=list(ids)) | Q(merchant_id__in=visible_merchants(user, perm=perm).values("pk"))
+        Q(organiser_id__in=scoping.visible_organisers(user, perm=perm).values("pk"))
+        | Q(merchant_id__in=visible_merchants(user, perm=perm).values("pk"))
     )
 
 

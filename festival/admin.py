@@ -64,16 +64,6 @@ class FestivalAdminForm(forms.ModelForm):
             return cleaned
         if cleaned.get("parent") is not None and not organisers:
             self.add_error("organisers", _("A sub-festival is run by its own organiser: choose it."))
-        user = self.user
-        if user is not None and not user.is_superuser:
-            own = scoping.organiser_ids(user, "festival.change_festival") or frozenset()
-            parent = cleaned.get("parent")
-            runs_parent = parent is not None and parent.organisers.filter(pk__in=list(own)).exists()
-            if not runs_parent and not any(organiser.pk in own for organiser in organisers):
-                self.add_error(
-                    "organisers",
-                    _("Include an organiser whose team you administer, or you could no longer see this festival."),
-                )
         return cleaned
 
 
@@ -153,6 +143,17 @@ class FestivalAdmin(ScopedAdminMixin, admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         form.user = request.user
         return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        festival = form.instance
+        if (
+            not request.user.is_superuser
+            and not scoping.visible_festivals(request.user).filter(pk=festival.pk).exists()
+        ):
+            # A festival its maker could not see would be lost to them: their own organisers run it too.
+            own = scoping.organiser_ids(request.user, "festival.add_festival") or frozenset()
+            festival.organisers.add(*own)
 
     @admin.display(description=_("registration (festival time)"), ordering="registration_opens_at")
     def registration_local(self, festival):

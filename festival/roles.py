@@ -76,7 +76,8 @@ ROLE_GROUPS = {
 # Superusers manage them.
 TEAM_EXCLUDED_APPS = frozenset({"auth", "admin", "contenttypes", "sessions", "django_celery_beat", "axes"})
 TEAM_EXCLUDED_MODELS = frozenset({("festival", "sentnotification"), ("rest_framework_api_key", "apikey")})
-# Reference tables shared by every team: readable, changed only by superusers.
+# Reference tables shared by every team: readable by all, changed only by the national
+# organisers' teams (an organiser without a province) and superusers.
 TEAM_READ_ONLY_MODELS = frozenset(
     {
         ("festival", "organiser"),
@@ -87,10 +88,10 @@ TEAM_READ_ONLY_MODELS = frozenset(
 )
 
 
-def team_grants(app_label: str, codename: str, model_name: str) -> bool:
-    """Whether a team role may hold this permission at all (see the tables above)."""
+def team_grants(app_label: str, codename: str, model_name: str, *, national: bool = False) -> bool:
+    """Whether a role in a (national or provincial) organiser's team may hold this permission at all."""
     if app_label in TEAM_EXCLUDED_APPS or (app_label, model_name) in TEAM_EXCLUDED_MODELS:
         return False
     if (app_label, model_name) in TEAM_READ_ONLY_MODELS:
-        return codename.startswith("view_")
+        return national or codename.startswith("view_")
     return True

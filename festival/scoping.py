@@ -112,10 +112,12 @@ def visible_festival_events(user, *, perm=None, queryset=None):
 
 
 def visible_team_memberships(user, *, perm=None, queryset=None) -> QuerySet[TeamMembership]:
-    """A team member sees their teams' members (an admin of the team manages them)."""
-    ids = organiser_ids(user, perm)
+    """A team member sees their teams' members, and the national organisers' teams the teams
+    of their sub-festivals' organisers (an admin role there manages them)."""
     queryset = _base(TeamMembership, queryset)
-    return queryset if ids is ALL else queryset.filter(organiser_id__in=list(ids))
+    if organiser_ids(user, perm) is ALL:
+        return queryset
+    return queryset.filter(organiser_id__in=visible_organisers(user, perm=perm).values("pk"))
 
 
 def visible_organisers(user, *, perm=None, queryset=None) -> QuerySet[Organiser]:

@@ -17,6 +17,7 @@ from import_export import fields, resources, widgets
 
 from . import uscc as uscc_rules
 from .models import Merchant, MerchantKind, TimeHonouredBrand
+from .selectors import visible_merchants
 from .services import save_merchant
 
 
@@ -112,6 +113,19 @@ class MerchantResource(resources.ModelResource):
         if "country" in row:
             row["country"] = str(row["country"] or "").strip().upper() or "CN"
         code = UsccWidget().clean(row.get("uscc"))
+        user = getattr(self, "user", None)
+        if code and user is not None and not user.is_superuser:
+            # Updating by USCC reaches only merchants the importer's teams see (festival/scoping.py).
+            existing = Merchant.objects.filter(uscc=code)
+            if existing.exists() and not visible_merchants(user, queryset=existing).exists():
+                raise ValidationError(
+                    {
+                        "uscc": _(
+                            "A merchant with this Unified Social Credit Code is registered outside your "
+                            "festivals; only its own organisers can change it."
+                        )
+                    }
+                )
         rows = self.uscc_rows.get(code)
         if rows and row_number != rows[0]:
             raise ValidationError(
