@@ -213,6 +213,7 @@ class MerchantAdmin(ScopedAdminMixin, SpreadsheetAdminMixin, ImportExportModelAd
                     "participations", filter=Q(participations__status=ParticipationStatus.APPROVED) & seen
                 ),
             )
+            .order_by("name", "pk")  # the counts group the rows, which drops the model's ordering
         )
 
     @admin.display(description=gettext_lazy("USCC"), ordering="uscc")

@@ -20,8 +20,14 @@ def test_demo_logins_join_the_national_organisers_team_once():
 
     User = get_user_model()
     reviewer, viewer = User.objects.get(username="reviewer"), User.objects.get(username="viewer")
-    teams = {(m.user.username, m.organiser.name, m.role) for m in TeamMembership.objects.select_related("user", "organiser")}
-    assert teams == {("organiser", "商务部", "admin"), ("reviewer", "商务部", "reviewer"), ("viewer", "商务部", "viewer")}
+    teams = {
+        (m.user.username, m.organiser.name, m.role) for m in TeamMembership.objects.select_related("user", "organiser")
+    }
+    assert teams == {
+        ("organiser", "商务部", "admin"),
+        ("reviewer", "商务部", "reviewer"),
+        ("viewer", "商务部", "viewer"),
+    }
     assert reviewer.has_perms(REVIEW_PERMISSIONS)
     assert viewer.has_perm("promotions.view_promotion") and not viewer.has_perm("promotions.change_promotion")
     assert not viewer.has_perm("promotions.review_promotion")

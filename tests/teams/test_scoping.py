@@ -49,7 +49,9 @@ def test_a_bulk_decision_only_touches_the_teams_own_promotions(world):
 def test_a_viewer_cannot_decide_even_its_own_teams_promotion(world):
     zj = world.sides["zj"].objects["promotion"]
 
-    response = _as(world, "provincial_viewer").get(reverse("admin:promotions_promotion_decide", args=[zj.pk, "approve"]))
+    response = _as(world, "provincial_viewer").get(
+        reverse("admin:promotions_promotion_decide", args=[zj.pk, "approve"])
+    )
 
     assert response.status_code == 403
 
@@ -121,7 +123,7 @@ def test_the_merchant_import_cannot_overwrite_another_teams_merchant(world):
     )
 
     sc_merchant.refresh_from_db()
-    assert preview.context["confirm_form"] is None
+    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
     assert "outside your festivals" in preview.content.decode()
     assert sc_merchant.name == "Merchant SCMARK"
 
@@ -202,24 +204,20 @@ def test_a_scoped_changelist_costs_what_an_unscoped_one_does(world, extra, djang
     for _ in range(extra):
         PromotionFactory(festival=world.sides["zj"].festival, submitted=True)
         PromotionFactory(festival=world.sides["sc"].festival, submitted=True)
-    counts = {}
-    for actor in ("national_reviewer", "provincial_reviewer"):
-        client = _as(world, actor)
-        client.get(CHANGELIST)  # warm the session
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+    national, provincial = _as(world, "national_reviewer"), _as(world, "provincial_reviewer")
+    national.get(CHANGELIST)  # warm the sessions
+    provincial.get(CHANGELIST)
 
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(CHANGELIST).status_code == 200
-        counts[actor] = len(queries)
+    with django_assert_num_queries(QUERIES):
+        national_page = national.get(CHANGELIST)
+    with django_assert_num_queries(QUERIES):
+        provincial_page = provincial.get(CHANGELIST)
 
-    assert counts["provincial_reviewer"] == counts["national_reviewer"]
-    with django_assert_num_queries(counts["national_reviewer"]):
-        _as(world, "provincial_reviewer").get(CHANGELIST)
-    assert counts["national_reviewer"] == QUERIES
+    assert "SCMARK" in national_page.content.decode()
+    assert "SCMARK" not in provincial_page.content.decode()
 
 
-QUERIES = 13  # session, user, team roles (one query), the list and its counts, filters and prefetches
+QUERIES = 9  # the session, the user, the team roles (one query), Django's own permissions, then the page
 
 
 def test_a_group_without_a_team_gets_no_digest(world, mailoutbox):
@@ -230,5 +228,3 @@ def test_a_group_without_a_team_gets_no_digest(world, mailoutbox):
     notifications.send_reviewer_digest(now=datetime(2026, 5, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
 
     assert "legacy@festival.example" not in [mail.to[0] for mail in mailoutbox]
-
-
