@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from api.services import create_api_key, create_webhook_subscription
 from api.models import WebhookDelivery
+from api.services import create_api_key, create_webhook_subscription
 from festival.models import DailyResult, Organiser, Province, TeamRole
 from merchants.models import Membership, MembershipRole
 from merchants.uscc import make_uscc
@@ -22,8 +22,8 @@ from tests.factories import (
     FestivalFactory,
     MerchantFactory,
     ParticipationFactory,
-    PriceReportFactory,
     PricePointFactory,
+    PriceReportFactory,
     ProductFactory,
     PromotionFactory,
     PromotionItemFactory,
