@@ -134,6 +134,13 @@ class FestivalAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def status_badge(self, festival):
         return status_badge(festival)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.parent_id is not None and not request.user.is_superuser:
+            # A provincial team may not see the edition: its sub-festival stays where it is.
+            fields = (*fields, "parent")
+        return fields
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":
             kwargs["queryset"] = Festival.objects.filter(parent__isnull=True)  # one level only; scoped by the mixin
