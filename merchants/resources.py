@@ -16,9 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from . import uscc as uscc_rules
 from festival.models import Province
 
+from . import uscc as uscc_rules
 from .models import Merchant, MerchantKind, TimeHonouredBrand
 from .selectors import visible_merchants
 from .services import save_merchant
