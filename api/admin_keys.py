@@ -11,6 +11,9 @@ from rest_framework_api_key.models import APIKey
 
 from api import services
 from api.models import ApiKey, ApiScope
+from festival import scoping
+from festival.admin_scoping import ScopedAdminMixin
+from festival.models import Organiser
 
 # The key library registers its own (unused) APIKey model: one API-keys entry is ours.
 if admin.site.is_registered(APIKey):
@@ -24,14 +27,27 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "merchant", "carrier", "scopes", "expiry_date", "revoked"]
+        fields = ["name", "merchant", "carrier", "organiser", "scopes", "expiry_date", "revoked"]
         # The key library's own labels and help are English only.
         labels = {"name": _("name"), "expiry_date": _("expires"), "revoked": _("revoked")}
         help_texts = {
             "name": _("Who uses the key, e.g. the partner's system (at most 50 characters; need not be unique)."),
             "expiry_date": _("Once it has expired the key no longer works."),
             "revoked": _("A revoked key no longer works; this cannot be undone."),
+            "organiser": _("An organiser's key sees what that organiser's team sees: its festivals and sub-festivals."),
         }
+
+    user = None  # set per request (ApiKeyAdmin.get_form)
+
+    def clean(self):
+        cleaned = super().clean()
+        merchant, organiser = cleaned.get("merchant"), cleaned.get("organiser")
+        if merchant is not None and organiser is not None:
+            self.add_error("organiser", _("Bind the key to a merchant or to an organiser, not both."))
+        elif merchant is None and organiser is None and self.user is not None and not self.user.is_superuser:
+            # A key bound to neither sees every festival's reports: only superusers make those.
+            self.add_error("organiser", _("Bind the key to your organiser or to a merchant."))
+        return cleaned
 
 
 class RevokedFilter(admin.BooleanFieldListFilter):
@@ -47,13 +63,14 @@ class CreatedFilter(admin.DateFieldListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(APIKeyModelAdmin):
+class ApiKeyAdmin(ScopedAdminMixin, APIKeyModelAdmin):
     form = ApiKeyForm
     list_display = (
         "name",
         "prefix",
         "merchant",
         "carrier",
+        "organiser",
         "scopes_display",
         "created",
         "last_used_at",
@@ -62,22 +79,39 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     )
     list_filter = (("revoked", RevokedFilter), ("created", CreatedFilter), "last_used_at")
     search_fields = ("name", "prefix", "merchant__name", "merchant__uscc")
-    autocomplete_fields = ()
-    raw_id_fields = ("merchant",)
-    list_select_related = ("merchant", "carrier")
+    autocomplete_fields = ("merchant",)  # offers only the merchants the user's teams see
+    list_select_related = ("merchant", "carrier", "organiser")
     actions = ["revoke_keys"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = (*super().get_readonly_fields(request, obj), "last_used_at", "created_by", "created")
         if obj is not None:
-            fields = (*fields, "merchant", "carrier", "scopes")  # a key's powers are fixed: revoke it, create another
+            fields = (
+                *fields,
+                "merchant",
+                "carrier",
+                "organiser",
+                "scopes",
+            )  # a key's powers are fixed: revoke it, make another
         return fields
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "merchant", "carrier", "scopes", "expiry_date"]
+        fields = ["name", "merchant", "carrier", "organiser", "scopes", "expiry_date"]
         if obj is not None:
             fields = ["prefix", *fields, "revoked", "created", "created_by", "last_used_at"]
         return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organiser" and not request.user.is_superuser:
+            # Only organisers whose team the user may make keys for.
+            own = scoping.organiser_ids(request.user, "api.add_apikey") or frozenset()
+            kwargs["queryset"] = Organiser.objects.filter(pk__in=list(own))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("scopes"))
     def scopes_display(self, obj):
@@ -93,6 +127,7 @@ class ApiKeyAdmin(APIKeyModelAdmin):
             scopes=form.cleaned_data["scopes"],
             merchant=obj.merchant,
             carrier=obj.carrier,
+            organiser=obj.organiser,
             by=request.user,
             expiry_date=obj.expiry_date,
         )

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
+
 from . import webhooks
 from .models import SubscriptionState, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
@@ -44,7 +46,7 @@ def _titled(filter_class, title):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ["url", "api_key", "owner", "active", "state", "consecutive_failures", "created_at"]
     list_filter = ["active", "state"]
@@ -64,7 +66,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         )
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ScopedInlineMixin, admin.TabularInline):
     model = WebhookAttempt
     fields = ["attempted_at", "status_code", "duration_ms", "error"]
     readonly_fields = fields
@@ -76,7 +78,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "event_type",
         "subscription",

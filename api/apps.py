@@ -10,6 +10,8 @@ class ApiConfig(AppConfig):
         from api import schema  # noqa: F401  (registers the Api-Key OpenAPI scheme)
         from core.events import subscribe_in_transaction
 
-        from . import webhooks
+        from . import selectors, webhooks
+
+        selectors.register_scoping()
 
         subscribe_in_transaction(webhooks.on_domain_event)

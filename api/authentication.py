@@ -49,6 +49,11 @@ class KeyUser:
     def has_perms(self, perms, obj=None):
         return False
 
+    def team_organiser_ids(self, perm=None) -> frozenset[int]:
+        """Scoping (festival/scoping.py): an organiser's key sees what its team sees; other keys no team's."""
+        organiser_id = self.api_key.organiser_id
+        return frozenset({organiser_id}) if organiser_id is not None else frozenset()
+
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
@@ -60,7 +65,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw_key or len(raw_key) > 200 or "\x00" in raw_key:
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         prefix = raw_key.partition(".")[0]
-        api_key = ApiKey.objects.get_usable_keys().select_related("merchant", "carrier").filter(prefix=prefix).first()
+        api_key = (
+            ApiKey.objects.get_usable_keys()
+            .select_related("merchant", "carrier", "organiser")
+            .filter(prefix=prefix)
+            .first()
+        )
         if api_key is None or not api_key.is_valid(raw_key):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         if api_key.has_expired:
@@ -86,6 +96,7 @@ class Actor:
 
     api_key: ApiKey | None = None
     user: object | None = None  # a Django user for session calls, never for key calls
+    key_user: object | None = None  # the KeyUser of key calls
 
     @property
     def is_authenticated(self):
@@ -121,12 +132,39 @@ class Actor:
 
     @cached_property
     def is_organiser(self) -> bool:
-        """A reviewer's session: sees promotions in every status (read-only in the API)."""
+        """A reviewer's session or an organiser's key: sees the promotions of its teams' festivals in
+        every status (read-only in the API); what those are is ``team`` for the scoping selectors."""
+        if self.api_key is not None:
+            return self.api_key.organiser_id is not None
         user = self.user
         return bool(user is not None and user.is_active and user.is_staff and user.has_perm(REVIEW_PERMISSION))
 
+    @property
+    def team(self):
+        """Whom the scoping selectors (festival/scoping.py) are asked about: the staff user, or the
+        organiser key's user; None for merchants, desk-wide keys and anonymous callers."""
+        if self.api_key is not None:
+            return self.key_user if self.api_key.organiser_id is not None else None
+        if self.user is not None and self.user.is_staff:
+            return self.user
+        return None
+
+    @property
+    def is_desk_wide_key(self) -> bool:
+        """A key bound to neither a merchant nor an organiser (made by a superuser)."""
+        return self.api_key is not None and self.api_key.merchant_id is None and self.api_key.organiser_id is None
+
     def may_see_contact_of(self, merchant) -> bool:
-        return self.is_organiser or (self.merchant is not None and self.merchant.pk == merchant.pk)
+        if self.merchant is not None and self.merchant.pk == merchant.pk:
+            return True
+        if not self.is_organiser:
+            return False
+        annotated = getattr(merchant, "contact_visible", None)  # lists annotate it (api/views/merchants.py)
+        if annotated is not None:
+            return annotated
+        from merchants.selectors import visible_merchants
+
+        return visible_merchants(self.team).filter(pk=merchant.pk).exists()
 
     @property
     def throttle_ident(self):
@@ -142,7 +180,7 @@ def actor_for(request) -> Actor:
     if actor is None:
         auth = request.auth
         if isinstance(auth, ApiKey):
-            actor = Actor(api_key=auth)
+            actor = Actor(api_key=auth, key_user=request.user)
         elif request.user is not None and request.user.is_authenticated:
             actor = Actor(user=request.user)
         else:

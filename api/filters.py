@@ -54,6 +54,15 @@ class SlugFilter(filters.CharFilter):
 
 class FestivalFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=FestivalStatus.choices)
+    parent = SlugFilter(
+        method="filter_parent",
+        help_text=_("Parent edition's slug: its sub-festivals. “none”: the editions themselves (no parent)."),
+    )
+
+    def filter_parent(self, queryset, name, value):
+        if value.lower() in ("none", "null"):
+            return queryset.filter(parent__isnull=True)
+        return queryset.filter(parent__slug=value)
 
 
 class MerchantFilter(filters.FilterSet):
@@ -62,6 +71,9 @@ class MerchantFilter(filters.FilterSet):
     category = SlugFilter(method="filter_category", help_text=_("Category slug."))
     country = filters.CharFilter(
         method="filter_country", max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. CN.")
+    )
+    province = filters.CharFilter(
+        field_name="province_id", max_length=6, help_text=_("GB/T 2260 province code, e.g. 330000.")
     )
     q = filters.CharFilter(method="filter_q", max_length=100, help_text=_("Search in name and USCC."))
 

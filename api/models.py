@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from core.events import DomainEvent
+from festival.models import Organiser
 from logistics.models import Carrier
 from merchants.models import Merchant
 
@@ -30,13 +31,22 @@ CARRIER_SCOPES = frozenset({ApiScope.READ, ApiScope.PARCELS_WRITE})
 
 
 class ApiKey(AbstractAPIKey):
-    """A partner's key: stored hashed, with scopes, optionally bound to one merchant or one carrier."""
+    """A partner's key: stored hashed, with scopes, optionally bound to one merchant, one carrier or one organiser."""
 
     merchant = models.ForeignKey(
         Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant")
     )
     carrier = models.ForeignKey(
         Carrier, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("carrier")
+    )
+    # An organiser's key sees what that organiser's team sees (its festivals and their sub-festivals).
+    organiser = models.ForeignKey(
+        Organiser,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        verbose_name=_("organiser"),
     )
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -48,16 +58,19 @@ class ApiKey(AbstractAPIKey):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         constraints = [
-            # A key acts for one party at most: a merchant or a carrier, never both.
+            # A key acts for one party at most: a merchant, a carrier or an organiser.
             models.CheckConstraint(
-                condition=models.Q(merchant__isnull=True) | models.Q(carrier__isnull=True), name="api_key_one_binding"
+                condition=models.Q(merchant__isnull=True, carrier__isnull=True)
+                | models.Q(merchant__isnull=True, organiser__isnull=True)
+                | models.Q(carrier__isnull=True, organiser__isnull=True),
+                name="api_key_one_binding",
             ),
         ]
 
     def clean(self):
         super().clean()
-        if self.merchant_id and self.carrier_id:
-            raise ValidationError(_("Bind the key to a merchant or to a carrier, not both."))
+        if sum(bool(bound) for bound in (self.merchant_id, self.carrier_id, self.organiser_id)) > 1:
+            raise ValidationError(_("Bind the key to one merchant, one carrier or one organiser, not more."))
         if self.carrier_id and not set(self.scopes or ()) <= CARRIER_SCOPES:
             raise ValidationError(
                 {

@@ -11,10 +11,11 @@ from logistics import selectors as logistics_selectors
 from logistics.periods import festival_period
 from merchants.models import Merchant, Participation, ParticipationStatus, PricePoint, Product, SalesReport
 from promotions.models import PUBLIC_STATUSES, Promotion, PromotionItem
+from promotions.selectors import visible_promotions as staff_visible_promotions
 
 
 def festivals():
-    return Festival.objects.prefetch_related("organisers")
+    return Festival.objects.select_related("parent").prefetch_related("organisers")
 
 
 def category_tree() -> list[dict]:
@@ -106,15 +107,16 @@ PROMOTION_COLUMNS_NOT_SHOWN = [
 
 def visible_promotions(actor):
     """The public sees approved, live and ended promotions; a merchant also its
-    own in every status; an organiser (reviewer) everything. Without categories
-    and items: ``with_promotion_details`` adds them to a queryset,
+    own in every status; an organiser (a reviewer's session, an organiser's key) also
+    every status of its teams' festivals (promotions.selectors.visible_promotions).
+    Without categories and items: ``with_promotion_details`` adds them to a queryset,
     ``attach_promotion_details`` to a page of promotions already fetched."""
-    queryset = Promotion.objects.all()
-    if not actor.is_organiser:
-        visible = Q(status__in=PUBLIC_STATUSES)
-        if actor.merchant is not None:
-            visible |= Q(merchant=actor.merchant)
-        queryset = queryset.filter(visible)
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if actor.merchant is not None:
+        visible |= Q(merchant=actor.merchant)
+    if actor.is_organiser:
+        visible |= Q(pk__in=staff_visible_promotions(actor.team).values("pk"))
+    queryset = Promotion.objects.filter(visible)
     return queryset.select_related("festival", "merchant").order_by("starts_at", "pk")
 
 
@@ -161,6 +163,21 @@ def attach_promotion_details(promotions) -> None:
         getattr(by_id[row[0]], PAGE_ITEM_ROWS).append(row)
 
 
+def visible_reports(actor):
+    """Consumer reports: a merchant's own, an organiser key's (its teams' festivals), all for a desk-wide key."""
+    from reports.models import PriceReport
+    from reports.selectors import visible_reports as staff_visible_reports
+
+    reports = PriceReport.objects.select_related("item__product").order_by("-created_at", "-pk")
+    if actor.merchant is not None:
+        return reports.filter(merchant=actor.merchant)
+    if actor.is_desk_wide_key:
+        return reports
+    if actor.team is not None:
+        return staff_visible_reports(actor.team, queryset=reports)
+    return reports.none()
+
+
 def promotion_for_output(pk):
     return _promotion_reads(Promotion.objects.filter(pk=pk)).get()
 
@@ -189,8 +206,10 @@ def own_webhooks(actor):
 
 def festival_results(festival) -> dict:
     """Participating merchants by kind and category, promotions by status,
-    reported sales per day and in total (DailyResult when rolled up, else the reports)."""
-    approved = Participation.objects.filter(festival=festival, status=ParticipationStatus.APPROVED)
+    reported sales per day and in total (DailyResult when rolled up, else the reports).
+    An edition's results include its sub-festivals' (roll-up; a merchant in both counts once)."""
+    family = [festival.pk, *Festival.objects.filter(parent=festival).values_list("pk", flat=True)]
+    approved = Participation.objects.filter(festival_id__in=family, status=ParticipationStatus.APPROVED)
     by_kind = dict(
         approved.values_list("merchant__kind").annotate(n=Count("merchant", distinct=True)).order_by("merchant__kind")
     )
@@ -201,14 +220,22 @@ def festival_results(festival) -> dict:
         .order_by("categories__slug")
     )
     by_status = dict(
-        Promotion.objects.filter(festival=festival).values_list("status").annotate(n=Count("pk")).order_by("status")
+        Promotion.objects.filter(festival_id__in=family)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
     )
-    days = list(DailyResult.objects.filter(festival=festival).order_by("date").values("date", "gmv", "orders"))
+    days = list(
+        DailyResult.objects.filter(festival_id__in=family)
+        .values("date")
+        .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
+        .order_by("date")
+    )
     source = "daily_results"
     if not days:
         source = "sales_reports"
         days = list(
-            SalesReport.objects.filter(festival=festival)
+            SalesReport.objects.filter(festival_id__in=family)
             .values("date")
             .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
             .order_by("date")
@@ -260,3 +287,72 @@ def festival_parcel_results(festival) -> dict:
         total["rural_collected"], total["rural_delivered"], total["collected"], total["delivered"]
     )
     return {"source": source, "by_day": [day.as_dict() for day in days], "total": total}
+
+
+# Organisers' teams (issue 14): the one scoping selector per model (festival/scoping.py).
+# An organiser's key belongs to that organiser's team; a merchant's key to whoever sees the
+# merchant; a desk-wide key (bound to neither) to the superusers. Webhook subscriptions
+# follow their key (or, made in a session, their owner); deliveries and attempts follow
+# their subscription.
+
+
+def visible_api_keys(user, *, perm=None, queryset=None):
+    from api.models import ApiKey
+    from festival import scoping
+    from merchants.selectors import visible_merchants
+
+    queryset = ApiKey.objects.all() if queryset is None else queryset
+    ids = scoping.organiser_ids(user, perm)
+    if ids is scoping.ALL:
+        return queryset
+    # The keys of the organisers the user sees (their own, and for a national team its sub-festivals').
+    return queryset.filter(
+        Q(organiser_id__in=scoping.visible_organisers(user, perm=perm).values("pk"))
+        | Q(merchant_id__in=visible_merchants(user, perm=perm).values("pk"))
+    )
+
+
+def visible_webhook_subscriptions(user, *, perm=None, queryset=None):
+    from api.models import WebhookSubscription
+    from festival import scoping
+    from merchants.selectors import visible_merchants
+
+    queryset = WebhookSubscription.objects.all() if queryset is None else queryset
+    if scoping.organiser_ids(user, perm) is scoping.ALL:
+        return queryset
+    merchants = visible_merchants(user, perm=perm).values("pk")
+    return queryset.filter(
+        Q(api_key_id__in=visible_api_keys(user, perm=perm).values("pk"))
+        | Q(api_key__isnull=True, owner_id=getattr(user, "pk", None))
+        | Q(api_key__isnull=True, owner__membership__merchant_id__in=merchants)
+    )
+
+
+def visible_webhook_deliveries(user, *, perm=None, queryset=None):
+    from api.models import WebhookDelivery
+    from festival import scoping
+
+    queryset = WebhookDelivery.objects.all() if queryset is None else queryset
+    if scoping.organiser_ids(user, perm) is scoping.ALL:
+        return queryset
+    return queryset.filter(subscription_id__in=visible_webhook_subscriptions(user, perm=perm).values("pk"))
+
+
+def visible_webhook_attempts(user, *, perm=None, queryset=None):
+    from api.models import WebhookAttempt
+    from festival import scoping
+
+    queryset = WebhookAttempt.objects.all() if queryset is None else queryset
+    if scoping.organiser_ids(user, perm) is scoping.ALL:
+        return queryset
+    return queryset.filter(delivery_id__in=visible_webhook_deliveries(user, perm=perm).values("pk"))
+
+
+def register_scoping():
+    from api.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookSubscription
+    from festival import scoping
+
+    scoping.register(ApiKey, visible_api_keys)
+    scoping.register(WebhookSubscription, visible_webhook_subscriptions)
+    scoping.register(WebhookDelivery, visible_webhook_deliveries)
+    scoping.register(WebhookAttempt, visible_webhook_attempts)

@@ -24,13 +24,26 @@ def _clean_scopes(scopes) -> list[str]:
 
 
 @transaction.atomic
-def create_api_key(*, name: str, scopes, merchant=None, carrier=None, by=None, expiry_date=None) -> tuple[ApiKey, str]:
-    """Create a key, bound to a merchant, a carrier or nobody; returns it with the raw key,
-    which is never stored and shown only now."""
+def create_api_key(
+    *, name: str, scopes, merchant=None, carrier=None, organiser=None, by=None, expiry_date=None
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with the raw key, which is never stored and shown only now.
+
+    A key is bound to a merchant, to a carrier, or to an organiser (it sees what the
+    organiser's team sees), or to none of them (desk-wide: only superusers make those)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the key a name.")})
-    api_key = ApiKey(name=name[:50], scopes=_clean_scopes(scopes), merchant=merchant, carrier=carrier, created_by=by)
+    if sum(bound is not None for bound in (merchant, carrier, organiser)) > 1:
+        raise ValidationError({"organiser": _("Bind the key to one merchant, one carrier or one organiser, not more.")})
+    api_key = ApiKey(
+        name=name[:50],
+        scopes=_clean_scopes(scopes),
+        merchant=merchant,
+        carrier=carrier,
+        organiser=organiser,
+        created_by=by,
+    )
     api_key.expiry_date = expiry_date
     raw_key = ApiKey.objects.assign_key(api_key)
     api_key.full_clean(exclude=["id", "prefix", "hashed_key"])

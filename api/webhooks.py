@@ -181,16 +181,26 @@ def _subscriptions_for(event_type):
 
 
 def _may_receive(subscription, event_type, obj) -> bool:
-    """Report events go to keys holding ``reports:read`` (an unbound key: every
-    report; a merchant-bound key: its merchant's) and to a merchant's own
-    session-made subscriptions; the payload never holds personal data."""
+    """Report events go to keys holding ``reports:read`` (a desk-wide key: every
+    report; an organiser's key: its teams' festivals'; a merchant-bound key: its
+    merchant's) and to a merchant's own session-made subscriptions; the payload
+    never holds personal data."""
     if not event_type.startswith("report."):
         return True
     key = subscription.api_key
     if key is not None:
         from .models import ApiScope
 
-        return key.has_scope(ApiScope.REPORTS_READ) and key.merchant_id in (None, obj.merchant_id)
+        if not key.has_scope(ApiScope.REPORTS_READ):
+            return False
+        if key.organiser_id is not None:
+            # An organiser's key hears of its teams' festivals' reports only (the same selector as the API).
+            from reports.selectors import visible_reports
+
+            from .authentication import KeyUser
+
+            return visible_reports(KeyUser(key)).filter(pk=obj.pk).exists()
+        return key.merchant_id in (None, obj.merchant_id)
     membership = getattr(subscription.owner, "membership", None) if subscription.owner_id else None
     return membership is not None and membership.merchant_id == obj.merchant_id
 

@@ -186,6 +186,9 @@ class DecisionAdminMixin:
         obj = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
+        # The role held in the team that owns this object (a reviewer here may be a viewer there).
+        if not request.user.has_perm(decision.permission, obj):
+            raise PermissionDenied
         form = DecisionForm(request.POST or None, decision=decision)
         if request.method == "POST" and form.is_valid():
             report = run_decision(
@@ -268,6 +271,8 @@ class DecisionAdminMixin:
                 request, decision, objects, form, single=False, action_name=f"decide_{decision.name}"
             )
 
+        # Only the selected objects whose team gives the user this decision (festival/admin_scoping.py).
+        bulk_action.scoping_permission = decision.permission
         return bulk_action
 
     def get_actions(self, request):
@@ -293,7 +298,7 @@ class DecisionAdminMixin:
         return [
             {"label": d.label, "url": self.decision_url(obj, d), "class": d.button_class}
             for d in self.decisions_for(request)
-            if d.available(obj)
+            if d.available(obj) and request.user.has_perm(d.permission, obj)
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -21,13 +21,12 @@ merchants or call partners' webhooks.
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from core import events
 from festival.categories import ensure_category_tree
-from festival.models import Category, DailyResult, Festival, FestivalEvent, Organiser
+from festival.models import Category, DailyResult, Festival, FestivalEvent, Organiser, TeamMembership
 from logistics.models import Carrier, Coverage, ParcelReport
 from merchants import services as merchant_services
 from merchants.models import (
@@ -48,8 +47,9 @@ from promotions.models import Promotion, PromotionEvent, PromotionItem
 from . import data as demo_data
 from .editions import CurrentEdition, HistoricEdition, RunningSpecial
 from .logistics import ensure_bureau_login, ensure_carriers
-from .plan import DEMO_PASSWORD, HISTORIC_SLUG, REVIEW_PERMISSIONS, plan_merchants
+from .plan import DEMO_PASSWORD, HISTORIC_SLUG, plan_merchants
 from .reports import add_reports
+from .teams import add_sub_festivals, ensure_national_team
 
 User = get_user_model()
 
@@ -91,31 +91,9 @@ class DemoBuilder:
     def ensure_users(self):
         organiser = self.ensure_user("organiser", first_name="组委会", is_staff=True, is_superuser=True)
         reviewer = self.ensure_user("reviewer", first_name="审核员", is_staff=True)
-        viewer = self.ensure_user("viewer", first_name="观察员", is_staff=True)
-        # The "Reviewer" and "Viewer" groups come from a migration when the admin
-        # defines them; whatever a group lacks, the demo reviewer gets directly.
-        review_group = Group.objects.filter(name="Reviewer").first()
-        if review_group is not None:
-            reviewer.groups.add(review_group)
-        reviewer = User.objects.get(pk=reviewer.pk)  # fresh permission cache
-        missing = [perm for perm in REVIEW_PERMISSIONS if not reviewer.has_perm(perm)]
-        if missing:
-            reviewer.user_permissions.add(
-                *(
-                    Permission.objects.get(content_type__app_label=perm.split(".")[0], codename=perm.split(".")[1])
-                    for perm in missing
-                )
-            )
-            reviewer = User.objects.get(pk=reviewer.pk)
-        view_group = Group.objects.filter(name="Viewer").first()
-        if view_group is not None:
-            viewer.groups.add(view_group)
-        else:
-            viewer.user_permissions.add(
-                *Permission.objects.filter(
-                    codename__startswith="view_", content_type__app_label__in=["festival", "merchants", "promotions"]
-                )
-            )
+        self.ensure_user("viewer", first_name="观察员", is_staff=True)
+        ensure_national_team(self)
+        # Their roles are roles in the national organisers' team (demo/teams.py), not groups.
         self.organiser, self.reviewer = organiser, reviewer
         self.result.logins += [
             ("organiser", "superuser: /admin/"),
@@ -198,6 +176,9 @@ class DemoBuilder:
             self.ensure_merchant_login(current)
             add_reports(self)  # demo/reports.py: consumer reports in every status
             ensure_bureau_login(self)  # demo/logistics.py: the Post Bureau's staff
+            # demo/teams.py: the national team, and 浙江分会场 and 四川分会场 with their reviewers.
+            self.demo_merchant_index = current.demo_merchant_index
+            add_sub_festivals(self, current.slug, busy_festival_slugs=[special.slug])
             # Always, even when nothing was created: a rerun weeks later finds boundaries
             # passed while the app was down, and the demo is left as the beat would leave it.
             self.catch_up_clock()
@@ -226,6 +207,7 @@ def demo_counts() -> dict[str, int]:
     """Row counts of everything the demo creates (used to prove idempotence)."""
     models = (
         Organiser,
+        TeamMembership,
         Festival,
         FestivalEvent,
         Category,

@@ -5,9 +5,7 @@ carries its frozen evidence and history). Created once; a rerun changes nothing.
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, Permission
-
-from festival.roles import CONSUMER_ASSOCIATION
+from festival.models import Organiser, TeamRole
 from promotions.models import Promotion, PromotionItem
 from reports import services
 from reports.models import PriceReport
@@ -24,15 +22,11 @@ PLAN = [
 
 def add_reports(builder) -> None:
     association = builder.ensure_user("association", first_name="消协", is_staff=True)
-    group = Group.objects.filter(name=CONSUMER_ASSOCIATION).first()
-    if group is not None:
-        association.groups.add(group)
+    # The association's role in its own organiser's team (中国消费者协会 co-organises the editions).
+    from .teams import ASSOCIATION_ORGANISER, ensure_team
+
+    ensure_team(association, Organiser.objects.get(name=ASSOCIATION_ORGANISER), TeamRole.ASSOCIATION)
     association = type(association).objects.get(pk=association.pk)  # fresh permission cache
-    if not association.has_perm(services.DECIDE_PERMISSION):
-        association.user_permissions.add(
-            Permission.objects.get(content_type__app_label="reports", codename="decide_report")
-        )
-        association = type(association).objects.get(pk=association.pk)
     builder.result.logins.append(("association", "consumer association staff: /admin/reports/pricereport/"))
     if PriceReport.objects.exists():
         return

@@ -2,8 +2,11 @@
 
 import zoneinfo
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -11,7 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_display import ReadOnlyAdmin, StatusHistoryInline, festival_time, status_badge
 
-from .models import Category, DailyResult, Festival, FestivalEvent, Organiser, Province, SentNotification
+from . import scoping
+from .admin_scoping import ScopedAdminMixin, ScopedInlineMixin
+from .backends import forget_team_permissions
+from .models import (
+    Category,
+    DailyResult,
+    Festival,
+    FestivalEvent,
+    Organiser,
+    Province,
+    SentNotification,
+    TeamMembership,
+)
+from .teams import add_team_member
 
 admin.site.site_header = _("Festival desk back office")
 admin.site.site_title = _("Festival desk")
@@ -20,12 +36,14 @@ admin.site.index_template = "admin/festival/index.html"
 
 
 @admin.register(Organiser)
-class OrganiserAdmin(admin.ModelAdmin):
-    list_display = ("name", "name_en", "short_name")
+class OrganiserAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "name_en", "short_name", "province")
+    list_filter = ("province",)
+    list_select_related = ("province",)
     search_fields = ("name", "name_en", "short_name")
 
 
-class FestivalEventInline(StatusHistoryInline):
+class FestivalEventInline(ScopedInlineMixin, StatusHistoryInline):
     model = FestivalEvent
 
     @admin.display(description=_("when (festival time)"))
@@ -36,8 +54,21 @@ class FestivalEventInline(StatusHistoryInline):
         return super().get_queryset(request).select_related("festival")
 
 
+class FestivalAdminForm(forms.ModelForm):
+    user = None  # set per request (FestivalAdmin.get_form)
+
+    def clean(self):
+        cleaned = super().clean()
+        organisers = cleaned.get("organisers")
+        if organisers is None:
+            return cleaned
+        if cleaned.get("parent") is not None and not organisers:
+            self.add_error("organisers", _("A sub-festival is run by its own organiser: choose it."))
+        return cleaned
+
+
 @admin.register(Festival)
-class FestivalAdmin(admin.ModelAdmin):
+class FestivalAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Editions with their windows and honesty rules.
 
     The change page shows and reads every date and time in the festival's own
@@ -47,6 +78,7 @@ class FestivalAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "edition",
+        "parent",
         "status_badge",
         "registration_local",
         "submission_deadline_local",
@@ -54,14 +86,16 @@ class FestivalAdmin(admin.ModelAdmin):
         "time_zone",
         "dashboard_link",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "parent")
+    list_select_related = ("parent",)
     search_fields = ("name", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
     filter_horizontal = ("organisers",)
+    form = FestivalAdminForm
     readonly_fields = ("status", "opened_at_local", "closed_at_local", "window_summary")
     inlines = [FestivalEventInline]
     fieldsets = (
-        (None, {"fields": ("name", "name_en", "slug", "edition", "organisers", "description")}),
+        (None, {"fields": ("name", "name_en", "slug", "edition", "parent", "organisers", "description")}),
         (
             _("Windows"),
             {
@@ -99,6 +133,34 @@ class FestivalAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, festival):
         return status_badge(festival)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.parent_id is not None and not request.user.is_superuser:
+            # A provincial team may not see the edition: its sub-festival stays where it is.
+            fields = (*fields, "parent")
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Festival.objects.filter(parent__isnull=True)  # one level only; scoped by the mixin
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        festival = form.instance
+        if (
+            not request.user.is_superuser
+            and not scoping.visible_festivals(request.user).filter(pk=festival.pk).exists()
+        ):
+            # A festival its maker could not see would be lost to them: their own organisers run it too.
+            own = scoping.organiser_ids(request.user, "festival.add_festival") or frozenset()
+            festival.organisers.add(*own)
 
     @admin.display(description=_("registration (festival time)"), ordering="registration_opens_at")
     def registration_local(self, festival):
@@ -155,7 +217,7 @@ def _posted_time_zone(request):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "name_en", "slug", "position", "required_certificate_kind")
     list_select_related = ("parent",)
     list_filter = ("required_certificate_kind",)
@@ -164,7 +226,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailyResult)
-class DailyResultAdmin(ReadOnlyAdmin):
+class DailyResultAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = (
         "festival",
         "date",
@@ -184,15 +246,114 @@ class DailyResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SentNotification)
-class SentNotificationAdmin(ReadOnlyAdmin):
+class SentNotificationAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ("sent_at", "recipient", "subject", "key")
     search_fields = ("recipient", "subject", "key")
     date_hierarchy = "sent_at"
 
 
 @admin.register(Province)
-class ProvinceAdmin(ReadOnlyAdmin):
+class ProvinceAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     """GB/T 2260 reference table, loaded by a migration: read-only."""
 
     list_display = ("code", "name", "name_en")
     search_fields = ("code", "name", "name_en")
+
+
+class TeamMemberAddForm(forms.ModelForm):
+    """Add a person to a team by username; a new username makes a new staff account."""
+
+    username = forms.CharField(label=_("username"), max_length=150)
+    email = forms.EmailField(
+        label=_("email address"), required=False, help_text=_("For a new account: digests go there.")
+    )
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("For a new account only; an existing person keeps their password."),
+    )
+
+    class Meta:
+        model = TeamMembership
+        fields = ["organiser", "role"]
+
+    user = None  # who adds (set per request)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                self.change = add_team_member(
+                    username=cleaned["username"],
+                    organiser=cleaned["organiser"],
+                    role=cleaned["role"],
+                    password=cleaned.get("password") or None,
+                    email=cleaned.get("email") or "",
+                    by=self.user,
+                )
+                transaction.set_rollback(True)  # validated only: saved by save_model
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            else:
+                self.add_error(None, error)
+        return cleaned
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Organisers' teams: an organiser admin adds people to their team and sets their role."""
+
+    list_display = ("user", "user_email", "organiser", "role", "added_by", "created_at")
+    list_filter = ("organiser", "role")
+    list_select_related = ("user", "organiser", "added_by")
+    search_fields = ("user__username", "user__email", "user__first_name", "organiser__name", "organiser__short_name")
+    readonly_fields = ("user", "added_by", "created_at")
+
+    @admin.display(description=_("email address"), ordering="user__email")
+    def user_email(self, membership):
+        return membership.user.email or "—"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = TeamMemberAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["username", "email", "password", "organiser", "role"]
+        return ["user", "organiser", "role", "added_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "organiser", "added_by", "created_at") if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organiser" and not request.user.is_superuser:
+            # Only the teams the user administers.
+            own = scoping.organiser_ids(request.user, "festival.add_teammembership") or frozenset()
+            kwargs["queryset"] = Organiser.objects.filter(pk__in=list(own))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            forget_team_permissions(obj.user)
+            return
+        result = add_team_member(
+            username=form.cleaned_data["username"],
+            organiser=form.cleaned_data["organiser"],
+            role=form.cleaned_data["role"],
+            password=form.cleaned_data.get("password") or None,
+            email=form.cleaned_data.get("email") or "",
+            by=request.user,
+        )
+        obj.pk = result.membership.pk
+        obj.user = result.membership.user
+        obj._state.adding = False

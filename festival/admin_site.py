@@ -55,8 +55,11 @@ class FestivalAdminSite(admin.AdminSite):
                 if (model._meta.app_label, model._meta.model_name) != (app_label, model_name):
                     continue
                 if model_admin.has_view_permission(request):
-                    queryset = admin.ModelAdmin.get_queryset(model_admin, request)
-                    counts[model_name] = queryset.filter(status=status).count()
+                    queryset = model._default_manager.filter(status=status)
+                    scope = getattr(model_admin, "scope_queryset", None)
+                    if scope is not None:  # what the user's teams see (festival/admin_scoping.py)
+                        queryset = scope(request, queryset)
+                    counts[model_name] = queryset.count()
         return counts
 
     def index(self, request, extra_context=None):

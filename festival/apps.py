@@ -11,6 +11,9 @@ class FestivalConfig(AppConfig):
     def ready(self):
         from .provinces import restore_provinces
         from .roles import refresh_role_groups
+        from .scoping import register_festival_selectors
+
+        register_festival_selectors()
 
         # Not limited to this app: permissions of apps listed later are created
         # by their own post_migrate, after ours.

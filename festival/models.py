@@ -3,6 +3,7 @@
 import zoneinfo
 from datetime import datetime, time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -26,6 +27,18 @@ class Organiser(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     short_name = models.CharField(_("short name"), max_length=50)
+    # A provincial organiser (浙江省商务厅) has its province; a national one (商务部) has none.
+    province = models.ForeignKey(
+        "festival.Province",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisers",
+        verbose_name=_("province"),
+        help_text=_(
+            "Only for a provincial organiser: its team also sees the province's merchants not yet in a festival."
+        ),
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -85,6 +98,18 @@ class Festival(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     edition = models.PositiveSmallIntegerField(_("edition"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_festivals",
+        verbose_name=_("parent edition"),
+        help_text=_(
+            "Only for a sub-festival (分会场): the national edition it belongs to. Its window lies inside the "
+            "edition's and its honesty rules may be stricter, never looser."
+        ),
+    )
     organisers = models.ManyToManyField(Organiser, related_name="festivals", verbose_name=_("organisers"), blank=True)
     description = models.TextField(_("description"), blank=True)
     time_zone = models.CharField(
@@ -161,6 +186,9 @@ class Festival(models.Model):
                 name="festival_min_discount_range",
             ),
             models.CheckConstraint(condition=Q(price_lookback_days__gte=1), name="festival_lookback_positive"),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")), name="festival_not_its_own_parent"
+            ),
         ]
 
     def __str__(self):
@@ -218,8 +246,131 @@ class Festival(models.Model):
             }
         elif len(set(self.stacking_order)) != len(self.stacking_order):
             errors["stacking_order"] = _("Each stacking step may appear only once.")
+        if self.parent_id is not None:
+            self._check_against_parent(errors)
+        elif self.pk is not None:
+            self._check_sub_festivals(errors)
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_sub_festival(self) -> bool:
+        return self.parent_id is not None
+
+    def _check_against_parent(self, errors):
+        """A sub-festival: one level deep, inside its edition's window, never looser rules."""
+        parent = self.parent
+        if self.pk is not None and parent.pk == self.pk:
+            errors["parent"] = _("A festival cannot be its own parent edition.")
+            return
+        if parent.parent_id is not None:
+            errors["parent"] = _(
+                "“%(parent)s” is itself a sub-festival: a sub-festival belongs to a national edition (one level only)."
+            ) % {"parent": parent}
+            return
+        if self.pk is not None and Festival.objects.filter(parent_id=self.pk).exists():
+            errors["parent"] = _("This edition has sub-festivals of its own, so it cannot become a sub-festival.")
+            return
+        if self.starts_at and self.starts_at < parent.starts_at:
+            errors.setdefault(
+                "starts_at",
+                _("A sub-festival's window lies inside its edition's: start at %(start)s or later.")
+                % {"start": parent.local_minute(parent.starts_at)},
+            )
+        if self.ends_at and self.ends_at > parent.ends_at:
+            errors.setdefault(
+                "ends_at",
+                _("A sub-festival's window lies inside its edition's: end at %(end)s or earlier.")
+                % {"end": parent.local_minute(parent.ends_at)},
+            )
+        for name, message in _looser_rules(self, parent):
+            errors.setdefault(name, message)
+
+    def _check_sub_festivals(self, errors):
+        """An edition may not become looser than, or close its window on, a sub-festival it already has."""
+        for child in Festival.objects.filter(parent_id=self.pk).order_by("pk"):
+            if (self.starts_at and child.starts_at < self.starts_at) or (self.ends_at and child.ends_at > self.ends_at):
+                errors.setdefault(
+                    "starts_at" if self.starts_at and child.starts_at < self.starts_at else "ends_at",
+                    _("The sub-festival “%(child)s” runs %(start)s – %(end)s: the edition's window must contain it.")
+                    % {
+                        "child": child,
+                        "start": child.local_minute(child.starts_at),
+                        "end": child.local_minute(child.ends_at),
+                    },
+                )
+            for name, _message in _looser_rules(child, self):
+                errors.setdefault(
+                    name,
+                    _(
+                        "The sub-festival “%(child)s” has %(value)s here; the edition may not be stricter than "
+                        "its sub-festivals (change the sub-festival first)."
+                    )
+                    % {"child": child, "value": getattr(child, name)},
+                )
+
+
+def _looser_rules(festival, parent):
+    """(field, message) for every honesty rule ``festival`` sets looser than its ``parent``."""
+    found = []
+    if festival.price_lookback_days is not None and festival.price_lookback_days < parent.price_lookback_days:
+        found.append(
+            (
+                "price_lookback_days",
+                _(
+                    "A sub-festival may look back longer than its edition (%(days)d days), never shorter: "
+                    "a shorter lookback would let a price raised just before the promotion count as the reference."
+                )
+                % {"days": parent.price_lookback_days},
+            )
+        )
+    if festival.min_discount_percent is not None and festival.min_discount_percent < parent.min_discount_percent:
+        found.append(
+            (
+                "min_discount_percent",
+                _(
+                    "A sub-festival may ask a higher minimum discount than its edition (%(percent)s%%), never a lower one."
+                )
+                % {"percent": parent.min_discount_percent},
+            )
+        )
+    if festival.raise_lookback_days is not None and festival.raise_lookback_days < parent.raise_lookback_days:
+        found.append(
+            (
+                "raise_lookback_days",
+                _(
+                    "A sub-festival may look for raise-then-cut pricing further back than its edition "
+                    "(%(days)d days), never less far."
+                )
+                % {"days": parent.raise_lookback_days},
+            )
+        )
+    if (
+        festival.raise_tolerance_percent is not None
+        and festival.raise_tolerance_percent > parent.raise_tolerance_percent
+    ):
+        found.append(
+            (
+                "raise_tolerance_percent",
+                _(
+                    "A sub-festival may tolerate a smaller price raise than its edition (%(percent)s%%), never a larger one."
+                )
+                % {"percent": parent.raise_tolerance_percent},
+            )
+        )
+    extra = set(festival.stackable_kinds or []) - set(parent.stackable_kinds or [])
+    if extra:
+        found.append(
+            (
+                "stackable_kinds",
+                _("A sub-festival may let fewer kinds stack than its edition (%(kinds)s), never more: %(extra)s.")
+                % {
+                    "kinds": ", ".join(parent.stackable_kinds or []) or "—",
+                    "extra": ", ".join(sorted(extra)),
+                },
+            )
+        )
+    return found
 
 
 class FestivalEvent(StatusChange):
@@ -346,3 +497,51 @@ class Province(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class TeamRole(models.TextChoices):
+    """A staff user's role in one organiser's team; each is the permission set of a role group (festival.roles)."""
+
+    ADMIN = "admin", _("Organiser admin")
+    REVIEWER = "reviewer", _("Reviewer")
+    VIEWER = "viewer", _("Viewer")
+    ASSOCIATION = "association", _("Consumer association")
+
+
+class TeamMembership(models.Model):
+    """A staff user in an organiser's team with one role there.
+
+    What the user sees is the union over their teams (festival/scoping.py); what they may do
+    with an object is their role in the team that owns it (festival/backends.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships", verbose_name=_("user")
+    )
+    organiser = models.ForeignKey(
+        Organiser, on_delete=models.CASCADE, related_name="team_memberships", verbose_name=_("organiser")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organiser", "user"]
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organiser"],
+                name="team_membership_once_per_organiser",
+                violation_error_message=_("This person is already in this organiser's team."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organiser.short_name or self.organiser} ({self.get_role_display()})"

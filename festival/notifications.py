@@ -20,17 +20,25 @@ from .models import SentNotification
 logger = logging.getLogger(__name__)
 
 
-# Where permissions come from. Named because django-axes adds a second backend (it
-# only locks logins out), and ``with_perm`` must be told which one to ask.
+# Where permissions come from. Named because django-axes adds a backend (it only locks
+# logins out), and ``with_perm`` must be told which one to ask: the team roles
+# (festival/backends.py) and Django's own (superusers, direct permissions).
+TEAM_BACKEND = "festival.backends.TeamPermissionBackend"
 PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def staff_with_permission(permission: str, *, include_superusers: bool):
-    """Active users holding ``permission`` who have an email address, in a stable order."""
-    users = get_user_model().objects.with_perm(
-        permission, include_superusers=include_superusers, backend=PERMISSION_BACKEND
+    """Active users holding ``permission`` (in a team, directly or as superusers) who have an
+    email address, in a stable order. What each may see is still their teams' scope."""
+    users = get_user_model().objects
+    direct = users.with_perm(permission, include_superusers=include_superusers, backend=PERMISSION_BACKEND)
+    in_teams = users.with_perm(permission, include_superusers=False, backend=TEAM_BACKEND)
+    return (
+        (users.filter(pk__in=direct.values("pk")) | users.filter(pk__in=in_teams.values("pk")))
+        .filter(is_active=True)
+        .exclude(email="")
+        .order_by("pk")
     )
-    return users.filter(is_active=True).exclude(email="").order_by("pk")
 
 
 def render(template: str, context: dict) -> tuple[str, str]:

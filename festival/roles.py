@@ -79,3 +79,43 @@ def refresh_role_groups(sender=None, apps=None, using="default", **kwargs):
         return
     for group in group_model.objects.using(using).filter(name__in=ROLES):
         group.permissions.add(*role_permissions(permission_model, group.name).using(using))
+
+
+# Teams (issue 14) --------------------------------------------------------------------------
+#
+# A staff user's role in an organiser's team is one of the groups above, read per organiser:
+# TeamMembership.role names the group whose permissions the user holds *in that organiser's
+# festivals* (festival/backends.py). Nobody needs to be a member of the groups themselves;
+# they are the editable definitions of the roles.
+
+ROLE_GROUPS = {
+    "admin": ORGANISER_ADMIN,
+    "reviewer": REVIEWER,
+    "viewer": VIEWER,
+    "association": CONSUMER_ASSOCIATION,
+}
+
+# What no team role grants, whatever its group holds: desk-wide tables that one organiser's
+# scope cannot bound (people, the schedule, login lockouts, the log of every mail sent).
+# Superusers manage them.
+TEAM_EXCLUDED_APPS = frozenset({"auth", "admin", "contenttypes", "sessions", "django_celery_beat", "axes"})
+TEAM_EXCLUDED_MODELS = frozenset({("festival", "sentnotification"), ("rest_framework_api_key", "apikey")})
+# Reference tables shared by every team: readable by all, changed only by the national
+# organisers' teams (an organiser without a province) and superusers.
+TEAM_READ_ONLY_MODELS = frozenset(
+    {
+        ("festival", "organiser"),
+        ("festival", "category"),
+        ("festival", "province"),
+        ("merchants", "timehonouredbrand"),
+    }
+)
+
+
+def team_grants(app_label: str, codename: str, model_name: str, *, national: bool = False) -> bool:
+    """Whether a role in a (national or provincial) organiser's team may hold this permission at all."""
+    if app_label in TEAM_EXCLUDED_APPS or (app_label, model_name) in TEAM_EXCLUDED_MODELS:
+        return False
+    if (app_label, model_name) in TEAM_READ_ONLY_MODELS:
+        return national or codename.startswith("view_")
+    return True

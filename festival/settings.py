@@ -119,8 +119,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # django-axes' backend first: it refuses a locked-out login before the password is checked.
+# Then the organiser teams' permissions (a role per organiser, scoped to its festivals:
+# festival/backends.py), then Django's own for passwords, superusers and direct permissions.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "festival.backends.TeamPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "merchant:login"

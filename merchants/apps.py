@@ -9,6 +9,8 @@ class MerchantsConfig(AppConfig):
     def ready(self):
         from core.thumbnails import register_thumbnail
 
+        from . import selectors  # noqa: F401  (registers the scoping selectors)
+
         register_thumbnail(
             "merchant_logo", model="merchants.Merchant", source_field="logo", thumbnail_field="logo_thumbnail"
         )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.images import random_upload_path
 from core.models import StatusChange
-from festival.models import Category, CertificateKind, Festival
+from festival.models import Category, CertificateKind, Festival, Province
 
 from . import uscc
 
@@ -54,6 +54,15 @@ class Merchant(models.Model):
     uscc_override_at = models.DateTimeField(null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=MerchantKind.choices)
     country = models.CharField(_("country"), max_length=2, default="CN", help_text=_("ISO 3166-1 alpha-2 code."))
+    province = models.ForeignKey(
+        Province,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merchants",
+        verbose_name=_("province"),
+        help_text=_("Where a Chinese merchant is registered (GB/T 2260); empty for foreign partners."),
+    )
     website = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to=random_upload_path, blank=True)
     logo_thumbnail = models.ImageField(_("logo thumbnail"), upload_to=random_upload_path, blank=True, editable=False)
@@ -103,6 +112,8 @@ class Merchant(models.Model):
                     errors["uscc"] = [check_error]
         elif self.country == "CN":
             errors["uscc"] = _("A merchant registered in China needs its Unified Social Credit Code.")
+        if self.province_id and self.country != "CN":
+            errors["province"] = _("Only a merchant registered in China has a province; leave it empty.")
         if errors:
             raise ValidationError(errors)
 

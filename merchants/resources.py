@@ -11,12 +11,16 @@ imports all or nothing.
 from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from festival.models import Province
+
 from . import uscc as uscc_rules
 from .models import Merchant, MerchantKind, TimeHonouredBrand
+from .selectors import visible_merchants
 from .services import save_merchant
 
 
@@ -59,11 +63,31 @@ class UsccWidget(widgets.CharWidget):
         return uscc_rules.normalise(super().clean(value, row, **kwargs)) or None
 
 
+class ProvinceWidget(widgets.ForeignKeyWidget):
+    """A province by its GB/T 2260 code or its name (Chinese or English); exports the code."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Province, field="code", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if not text:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        found = Province.objects.filter(Q(code=text) | Q(name=text) | Q(name_en__iexact=text)).first()
+        if found is None:
+            raise ValueError(_("“%(value)s” is not a province; use its GB/T 2260 code, e.g. 330000.") % {"value": text})
+        return found
+
+
 class MerchantResource(resources.ModelResource):
     user = None  # who imports (set per import; save_merchant checks their permissions)
     uscc_rows: dict[str, list[int]] = {}  # USCC → its rows when repeated (replaced per import)
     uscc = fields.Field(attribute="uscc", column_name="uscc", widget=UsccWidget())
     kind = fields.Field(attribute="kind", column_name="kind", widget=ChoiceWidget(MerchantKind.choices))
+    # The GB/T 2260 code (330000) or the name (浙江省); empty: taken from the USCC when the row is saved.
+    province = fields.Field(attribute="province", column_name="province", widget=ProvinceWidget())
 
     class Meta:
         model = Merchant
@@ -73,6 +97,7 @@ class MerchantResource(resources.ModelResource):
             "legal_name",
             "kind",
             "country",
+            "province",
             "website",
             "contact_name",
             "contact_email",
@@ -112,6 +137,19 @@ class MerchantResource(resources.ModelResource):
         if "country" in row:
             row["country"] = str(row["country"] or "").strip().upper() or "CN"
         code = UsccWidget().clean(row.get("uscc"))
+        user = getattr(self, "user", None)
+        if code and user is not None and not user.is_superuser:
+            # Updating by USCC reaches only merchants the importer's teams see (festival/scoping.py).
+            existing = Merchant.objects.filter(uscc=code)
+            if existing.exists() and not visible_merchants(user, queryset=existing).exists():
+                raise ValidationError(
+                    {
+                        "uscc": _(
+                            "A merchant with this Unified Social Credit Code is registered outside your "
+                            "festivals; only its own organisers can change it."
+                        )
+                    }
+                )
         rows = self.uscc_rows.get(code)
         if rows and row_number != rows[0]:
             raise ValidationError(

@@ -17,7 +17,7 @@ from core.events import DomainEvent, publish_on_commit
 from core.tasks import enqueue_on_commit
 from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
-from festival.models import Category, Festival
+from festival.models import Category, Festival, Province
 
 from . import tasks
 from . import uscc as uscc_rules
@@ -69,6 +69,9 @@ def save_merchant(merchant: Merchant, *, by) -> Merchant:
         merchant.uscc_override_reason = ""
         merchant.uscc_override_by = None
         merchant.uscc_override_at = None
+    if merchant.province_id is None and merchant.uscc and (merchant.country or "CN").upper() == "CN":
+        # The USCC's division code (characters 3–8, GB/T 2260) names the province: 91330106… is 330000.
+        merchant.province = Province.objects.filter(code=f"{merchant.uscc[2:4]}0000").first()
     merchant.full_clean()
     previous_logo = (
         Merchant.objects.filter(pk=merchant.pk).values_list("logo", flat=True).first() if merchant.pk else ""

@@ -28,7 +28,9 @@ from core.admin_decisions import (
 from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
 from core.pagination import EstimatedCountPaginator
 from core.spreadsheets import SPREADSHEET_FORMATS
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from festival.models import Festival
+from festival.scoping import visible_festivals
 
 from . import services
 from .dashboard import festival_dashboard
@@ -64,7 +66,7 @@ def item_check_summary(items) -> dict[str, int]:
     return counts
 
 
-class PromotionItemInline(ReadOnlyInline):
+class PromotionItemInline(ScopedInlineMixin, ReadOnlyInline):
     model = PromotionItem
     fields = (
         "product",
@@ -102,7 +104,7 @@ class PromotionItemInline(ReadOnlyInline):
         )
 
 
-class PromotionEventInline(StatusHistoryInline):
+class PromotionEventInline(ScopedInlineMixin, StatusHistoryInline):
     model = PromotionEvent
 
     @admin.display(description=gettext_lazy("when (festival time)"))
@@ -135,7 +137,7 @@ class CheckResultFilter(admin.SimpleListFilter):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
+class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     """The review queue: submitted promotions first, the longest-waiting first."""
 
     paginator = EstimatedCountPaginator  # exact while small, estimated at national size
@@ -198,6 +200,7 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     list_per_page = 50
     inlines = [PromotionItemInline, PromotionEventInline]
     actions = ["approve_all_that_pass"]
+    action_permission_names = {"review": "promotions.review_promotion"}
 
     def get_queryset(self, request):
         return (
@@ -362,17 +365,16 @@ class PromotionAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     def dashboard_view(self, request, festival_id=None):
         if not request.user.has_perm("festival.view_festival"):
             raise PermissionDenied
-        festivals = list(
-            Festival.objects.only("pk", "name", "starts_at", "ends_at", "time_zone").order_by("-starts_at")
-        )
+        seen = visible_festivals(request.user)
+        festivals = list(seen.only("pk", "name", "starts_at", "ends_at", "time_zone").order_by("-starts_at"))
         if festival_id is not None:
-            festival = get_object_or_404(Festival, pk=festival_id)
+            festival = get_object_or_404(seen, pk=festival_id)
         else:
             festival = _current_festival(festivals)
             if festival is None:
                 messages.info(request, _("Create a festival first; its dashboard appears here."))
                 return HttpResponseRedirect(reverse("admin:festival_festival_changelist"))
-        dashboard = festival_dashboard(festival)
+        dashboard = festival_dashboard(festival, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Dashboard: %(festival)s") % {"festival": festival},

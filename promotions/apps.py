@@ -13,6 +13,7 @@ class PromotionsConfig(AppConfig):
         from . import (
             notifications,
             pricing_handlers,  # noqa: F401  (subscribes the honest-price event handlers)
+            selectors,  # noqa: F401  (registers the scoping selectors)
         )
 
         subscribe_in_transaction(notifications.on_domain_event)

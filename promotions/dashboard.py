@@ -22,6 +22,7 @@ from merchants.models import (
     ParticipationStatus,
     SalesReport,
 )
+from merchants.selectors import visible_certificates
 
 from .models import PUBLIC_STATUSES, CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus
 
@@ -93,8 +94,9 @@ def _category_label(row):
     return f"{parent} / {name}" if parent else name
 
 
-def festival_dashboard(festival: Festival) -> FestivalDashboard:
-    """All dashboard figures of one festival (eight aggregate queries)."""
+def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
+    """All dashboard figures of one festival (eight aggregate queries); ``user`` bounds the
+    certificates waiting (they belong to no festival) to the merchants their teams see."""
     participations = Participation.objects.filter(festival=festival)
     promotions = Promotion.objects.filter(festival=festival)
 
@@ -187,7 +189,10 @@ def festival_dashboard(festival: Festival) -> FestivalDashboard:
     )
 
     # 8. certificates waiting for an organiser (they are not tied to one festival)
-    pending_certificates = Certificate.objects.filter(status=CertificateStatus.PENDING).count()
+    certificates = Certificate.objects.filter(status=CertificateStatus.PENDING)
+    if user is not None:
+        certificates = visible_certificates(user, queryset=certificates)
+    pending_certificates = certificates.count()
 
     return FestivalDashboard(
         festival=festival,

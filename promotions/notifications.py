@@ -18,8 +18,10 @@ from core.tasks import enqueue_on_commit
 from festival.models import Festival, FestivalStatus
 from festival.notifications import already_sent, send_once, staff_with_permission
 from merchants.models import MembershipRole, Participation, ParticipationEvent, ParticipationStatus
+from merchants.selectors import visible_participations
 
 from .models import Promotion, PromotionEvent, PromotionStatus
+from .selectors import visible_promotions
 
 S = PromotionStatus
 E = DomainEvent
@@ -156,30 +158,43 @@ def send_deadline_reminders(*, now=None) -> int:
     return sent
 
 
+REVIEW_PERMISSION = "promotions.review_promotion"
+
+
 def reviewers():
-    return staff_with_permission("promotions.review_promotion", include_superusers=True)
+    return staff_with_permission(REVIEW_PERMISSION, include_superusers=True)
 
 
 def send_reviewer_digest(*, now=None) -> int:
     """Tell each reviewer, once a day, what waits for review (nothing waiting, no mail)."""
     now = now or timezone.now()
-    waiting = list(
-        Promotion.objects.filter(status=S.SUBMITTED)
-        .values("festival__name", "festival__time_zone")
-        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
-        .order_by("festival__name")
-    )
-    applications = list(
-        Participation.objects.filter(status=ParticipationStatus.APPLIED)
-        .values("festival__name")
-        .annotate(count=Count("pk"))
-        .order_by("festival__name")
-    )
-    if not waiting and not applications:
+    if (
+        not Promotion.objects.filter(status=S.SUBMITTED).exists()
+        and not Participation.objects.filter(status=ParticipationStatus.APPLIED).exists()
+    ):
         return 0
     today = timezone.localdate(now)
     sent = 0
     for reviewer in reviewers():
+        # Each reviewer's own queue: the festivals of the teams where they may review.
+        waiting = list(
+            visible_promotions(reviewer, perm=REVIEW_PERMISSION, queryset=Promotion.objects.filter(status=S.SUBMITTED))
+            .values("festival__name", "festival__time_zone")
+            .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+            .order_by("festival__name")
+        )
+        applications = list(
+            visible_participations(
+                reviewer,
+                perm="merchants.review_participation",
+                queryset=Participation.objects.filter(status=ParticipationStatus.APPLIED),
+            )
+            .values("festival__name")
+            .annotate(count=Count("pk"))
+            .order_by("festival__name")
+        )
+        if not waiting and not applications:
+            continue
         sent += send_once(
             keys=f"reviewer-digest:{today.isoformat()}:{reviewer.pk}",
             to=[reviewer.email],

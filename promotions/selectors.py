@@ -5,11 +5,12 @@ from collections import OrderedDict
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from festival import scoping
 from festival.models import Category, Festival, FestivalStatus
 from merchants.models import Merchant
 
 from . import pricing
-from .models import Promotion, PromotionItem, PromotionStatus
+from .models import Promotion, PromotionEvent, PromotionItem, PromotionStatus
 
 S = PromotionStatus
 
@@ -98,3 +99,32 @@ def promotions_by_category(promotions) -> "OrderedDict[Category | None, list[Pro
 
 def public_categories() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=True).order_by("position", "pk")
+
+
+# Organisers' teams (issue 14): the one scoping selector per model (festival/scoping.py).
+# A promotion belongs to the festival it is filed for; its items and history follow it.
+
+
+def _base(model, queryset):
+    return model._default_manager.all() if queryset is None else queryset
+
+
+def visible_promotions(user, *, perm=None, queryset=None) -> QuerySet[Promotion]:
+    return scoping.scope(_base(Promotion, queryset), scoping.festival_q(user, perm=perm))
+
+
+def visible_promotion_items(user, *, perm=None, queryset=None) -> QuerySet[PromotionItem]:
+    return scoping.scope(
+        _base(PromotionItem, queryset), scoping.festival_q(user, perm=perm, field="promotion__festival")
+    )
+
+
+def visible_promotion_events(user, *, perm=None, queryset=None) -> QuerySet[PromotionEvent]:
+    return scoping.scope(
+        _base(PromotionEvent, queryset), scoping.festival_q(user, perm=perm, field="promotion__festival")
+    )
+
+
+scoping.register(Promotion, visible_promotions)
+scoping.register(PromotionItem, visible_promotion_items)
+scoping.register(PromotionEvent, visible_promotion_events)

@@ -227,7 +227,7 @@ def with_cards(promotions: QuerySet[Promotion], *, festival: Festival | None = N
 
 def featured_festival(*, now: datetime) -> Festival | None:
     """The festival the home page shows: the running one, else the next, else the latest."""
-    festivals = Festival.objects.prefetch_related("organisers")
+    festivals = Festival.objects.filter(parent__isnull=True).prefetch_related("organisers")  # editions, not 分会场
     return (
         festivals.filter(starts_at__lte=now, ends_at__gt=now).order_by("starts_at").first()
         or festivals.filter(starts_at__gt=now).order_by("starts_at").first()
@@ -236,14 +236,29 @@ def featured_festival(*, now: datetime) -> Festival | None:
 
 
 def past_and_current_festivals(*, now: datetime) -> QuerySet[Festival]:
-    """Editions that have started (never an upcoming one), newest first."""
-    return Festival.objects.filter(starts_at__lte=now).exclude(status=FestivalStatus.PLANNED).order_by("-starts_at")
+    """Editions that have started (never an upcoming one), newest first; sub-festivals are listed on their edition's page."""
+    return (
+        Festival.objects.filter(starts_at__lte=now, parent__isnull=True)
+        .exclude(status=FestivalStatus.PLANNED)
+        .order_by("-starts_at")
+    )
+
+
+def sub_festivals(festival: Festival) -> list[Festival]:
+    """An edition's sub-festivals (分会场), in the order they open, with their organisers."""
+    return list(festival.sub_festivals.prefetch_related("organisers").order_by("starts_at", "pk"))
+
+
+def festival_family(festival: Festival) -> list[int]:
+    """The festival and its sub-festivals (ids): an edition's results roll them up."""
+    return [festival.pk, *Festival.objects.filter(parent=festival).values_list("pk", flat=True)]
 
 
 def home_festivals(*, now: datetime) -> tuple[Festival | None, list[Festival]]:
     """``featured_festival`` and the other ``past_and_current_festivals`` (the home
     page's "past editions"), from one read of the festivals: one row per edition."""
-    festivals = list(Festival.objects.prefetch_related("organisers").order_by("-starts_at"))
+    # Editions only: a sub-festival (分会场) is listed on its edition's page.
+    festivals = list(Festival.objects.filter(parent__isnull=True).prefetch_related("organisers").order_by("-starts_at"))
     first = attrgetter("starts_at", "pk")
     running = [f for f in festivals if f.starts_at <= now < f.ends_at]
     upcoming = [f for f in festivals if f.starts_at > now]
@@ -615,12 +630,20 @@ class Results:
 
 
 def festival_results(festival: Festival) -> Results:
-    merchants = visible_merchants(festival)
+    """The figures of a festival; an edition's include its sub-festivals' (a merchant in both counts once)."""
+    family = festival_family(festival)
+    merchants = Merchant.objects.filter(
+        Exists(
+            Participation.objects.filter(
+                merchant=OuterRef("pk"), status=ParticipationStatus.APPROVED, festival_id__in=family
+            )
+        )
+    )
     kinds = Counter(dict(merchants.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
     merchants_by_kind = [(k, label, kinds[k]) for k, label in MerchantKind.choices if kinds.get(k)]
     per_category: dict[int, set[int]] = {}
     for merchant_id, category_id, parent_id in Participation.objects.filter(
-        festival=festival, status=ParticipationStatus.APPROVED
+        festival_id__in=family, status=ParticipationStatus.APPROVED
     ).values_list("merchant_id", "categories__id", "categories__parent_id"):
         if category_id is not None:
             per_category.setdefault(parent_id or category_id, set()).add(merchant_id)
@@ -628,14 +651,14 @@ def festival_results(festival: Festival) -> Results:
         (category, len(per_category[category.pk]))
         for category in Category.objects.filter(pk__in=per_category.keys()).order_by("position", "pk")
     ]
-    promotions = visible_promotions(festival)
+    promotions = visible_promotions().filter(festival_id__in=family)
     by_kind = dict(promotions.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     promotions_by_kind = [(k, label, by_kind[k]) for k, label in PromotionKind.choices if by_kind.get(k)]
     checks = PromotionItem.objects.filter(promotion__in=promotions, checked_at__isnull=False).aggregate(
         checked=Count("pk"), passed=Count("pk", filter=Q(check_status=CheckStatus.PASS))
     )
     sales = (
-        SalesReport.objects.filter(festival=festival)
+        SalesReport.objects.filter(festival_id__in=family)
         .filter(approved_participation("merchant", "festival"))
         .values("date")
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"))

@@ -59,6 +59,7 @@ def index(request):
     context = {"festival": festival, "now": now}
     if festival is not None:
         context.update(_festival_context(festival, now=now))
+        context["sub_festivals"] = selectors.sub_festivals(festival)
         context["editions"] = editions
     return render(request, "public/index.html", context)
 
@@ -67,8 +68,9 @@ def index(request):
 @public_page
 def festival_detail(request, slug):
     now = timezone.now()
-    festival = get_object_or_404(Festival.objects.prefetch_related("organisers"), slug=slug)
+    festival = get_object_or_404(Festival.objects.select_related("parent").prefetch_related("organisers"), slug=slug)
     context = {"now": now, **_festival_context(festival, now=now)}
+    context["sub_festivals"] = selectors.sub_festivals(festival) if festival.parent_id is None else []
     context["report_counts"] = report_selectors.public_report_counts(festival)
     context["editions"] = [f for f in selectors.past_and_current_festivals(now=now) if f.pk != festival.pk]
     return render(request, "public/festival.html", context)

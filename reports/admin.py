@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy
 
 from core.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
 from core.admin_display import StatusHistoryInline, badge
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 
 from . import services
 from .models import ALLOWED_TRANSITIONS, OPEN_STATUSES, PriceReport, ReportEvent, ReportStatus
+from .selectors import visible_reports
 from .views import screenshot_response
 
 S = ReportStatus
@@ -70,23 +72,17 @@ def _decision(name, label, done, perform, target, *, note=NOTE_REQUIRED, help_te
     )
 
 
-class ReportEventInline(StatusHistoryInline):
+class ReportEventInline(ScopedInlineMixin, StatusHistoryInline):
     model = ReportEvent
 
 
-def _count_subquery(field):
-    rows = (
-        PriceReport.objects.filter(**{field: OuterRef(field)})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+def _count_subquery(field, reports):
+    rows = reports.filter(**{field: OuterRef(field)}).order_by().values(field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 @admin.register(PriceReport)
-class PriceReportAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class PriceReportAdmin(ScopedAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     decisions = (
         _decision(
             "start_review",
@@ -154,13 +150,15 @@ class PriceReportAdmin(DecisionAdminMixin, admin.ModelAdmin):
         js = ("vendor/chart.js/chart.umd.min.js", "reports/evidence_chart.js")
 
     def get_queryset(self, request):
+        # The counts, too, only count what the user's teams see.
+        seen = visible_reports(request.user)
         return (
             super()
             .get_queryset(request)
             .select_related("promotion__festival", "merchant", "item__product", "decided_by")
             .annotate(
-                promotion_report_count=_count_subquery("promotion_id"),
-                merchant_report_count=_count_subquery("merchant_id"),
+                promotion_report_count=_count_subquery("promotion_id", seen),
+                merchant_report_count=_count_subquery("merchant_id", seen),
             )
         )
 
@@ -208,7 +206,7 @@ class PriceReportAdmin(DecisionAdminMixin, admin.ModelAdmin):
         ]
 
     def screenshot_view(self, request, object_id):
-        report = get_object_or_404(PriceReport, pk=unquote(object_id))
+        report = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
         if not self.has_view_permission(request, report):
             raise PermissionDenied
         return screenshot_response(report)

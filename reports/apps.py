@@ -11,6 +11,9 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from core.events import subscribe_in_transaction
 
-        from . import notifications
+        from . import (
+            notifications,
+            selectors,  # noqa: F401  (registers the scoping selectors)
+        )
 
         subscribe_in_transaction(notifications.on_domain_event)

@@ -15,6 +15,7 @@ from festival.notifications import send_once, staff_with_permission
 from promotions.notifications import merchant_recipients
 
 from .models import OPEN_STATUSES, PriceReport
+from .selectors import visible_reports
 
 E = DomainEvent
 NOTIFIED_EVENTS = {E.REPORT_RECEIVED, E.REPORT_UPHELD, E.REPORT_DISMISSED}
@@ -70,17 +71,20 @@ def association_staff():
 def send_association_digest(*, now=None) -> int:
     """Tell each association staff member, once a day, how many reports are open."""
     now = now or timezone.now()
-    waiting = list(
-        PriceReport.objects.filter(status__in=OPEN_STATUSES)
-        .values("promotion__festival__name")
-        .annotate(count=Count("pk"), oldest=Min("created_at"))
-        .order_by("promotion__festival__name")
-    )
-    if not waiting:
+    if not PriceReport.objects.filter(status__in=OPEN_STATUSES).exists():
         return 0
     today = timezone.localdate(now)
     sent = 0
     for person in association_staff():
+        # Each person's own queue: the reports of their teams' festivals.
+        waiting = list(
+            visible_reports(person, queryset=PriceReport.objects.filter(status__in=OPEN_STATUSES))
+            .values("promotion__festival__name")
+            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            .order_by("promotion__festival__name")
+        )
+        if not waiting:
+            continue
         sent += send_once(
             keys=f"report-digest:{today.isoformat()}:{person.pk}",
             to=[person.email],

@@ -5,9 +5,10 @@ from statistics import median
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from festival import scoping
 from promotions.models import Promotion
 
-from .models import DECIDED_STATUSES, OPEN_STATUSES, PriceReport, ReportStatus
+from .models import DECIDED_STATUSES, OPEN_STATUSES, PriceReport, ReportEvent, ReportStatus
 
 S = ReportStatus
 
@@ -82,3 +83,21 @@ def reportable_promotion(pk) -> Promotion:
     return (
         Promotion.objects.public().select_related("festival", "merchant").prefetch_related("items__product").get(pk=pk)
     )
+
+
+# Organisers' teams (issue 14): the one scoping selector per model (festival/scoping.py).
+# A report belongs to the festival of the promotion it is about.
+
+
+def visible_reports(user, *, perm=None, queryset=None) -> QuerySet[PriceReport]:
+    queryset = PriceReport.objects.all() if queryset is None else queryset
+    return scoping.scope(queryset, scoping.festival_q(user, perm=perm, field="promotion__festival"))
+
+
+def visible_report_events(user, *, perm=None, queryset=None) -> QuerySet[ReportEvent]:
+    queryset = ReportEvent.objects.all() if queryset is None else queryset
+    return scoping.scope(queryset, scoping.festival_q(user, perm=perm, field="report__promotion__festival"))
+
+
+scoping.register(PriceReport, visible_reports)
+scoping.register(ReportEvent, visible_report_events)

@@ -17,10 +17,21 @@ def role_group(name):
     return group
 
 
-def staff_user(role, **kwargs):
+ROLE_OF_GROUP = {
+    "Organiser admin": "admin",
+    "Reviewer": "reviewer",
+    "Viewer": "viewer",
+    "Consumer association": "association",
+}
+
+
+def staff_user(role, organiser=None, **kwargs):
+    """A staff user with the role (a group name) in the national organisers' team (or ``organiser``'s)."""
+    from tests.factories import join_team
+
     user = UserFactory(is_staff=True, **kwargs)
-    user.groups.add(role_group(role))
-    return user
+    role_group(role)
+    return join_team(user, ROLE_OF_GROUP[role], organiser)
 
 
 def merchant_user(**kwargs):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from festival.models import Category, Festival, FestivalStatus, Organiser
+from festival.models import Category, Festival, FestivalStatus, Organiser, TeamMembership, TeamRole
 from merchants.models import (
     Certificate,
     CertificateStatus,
@@ -45,8 +45,34 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+NATIONAL_ORGANISER = "National organisers (tests)"
+
+
+def national_organiser():
+    """The organiser every factory festival is run by (unless told otherwise): its team sees them all."""
+    organiser, _created = Organiser.objects.get_or_create(
+        name=NATIONAL_ORGANISER, defaults={"short_name": "national", "name_en": NATIONAL_ORGANISER}
+    )
+    return organiser
+
+
+def join_team(user, role, organiser=None):
+    from festival.backends import forget_team_permissions
+
+    if role in ("admin", "reviewer", "viewer", "association"):
+        from festival.roles import ROLE_GROUPS
+        from tests.admin_support import role_group
+
+        role_group(ROLE_GROUPS[role])
+    TeamMembership.objects.update_or_create(
+        user=user, organiser=organiser or national_organiser(), defaults={"role": role}
+    )
+    forget_team_permissions(user)
+    return user
+
+
 class ReviewerFactory(UserFactory):
-    """A staff user holding the review permissions (the reviewer group's core)."""
+    """A staff user holding the review permissions (the reviewer group's core), in the national team."""
 
     is_staff = True
 
@@ -58,6 +84,7 @@ class ReviewerFactory(UserFactory):
                     codename__in=["review_promotion", "review_participation", "verify_certificate"]
                 )
             )
+            join_team(self, TeamRole.REVIEWER)
 
 
 class SuperuserFactory(UserFactory):
@@ -78,6 +105,7 @@ class FestivalFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Festival
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Festival {n}")
     slug = factory.Sequence(lambda n: f"festival-{n}")
@@ -88,6 +116,24 @@ class FestivalFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda f: f.starts_at + timedelta(days=13))
     min_discount_percent = Decimal("5")
     status = FestivalStatus.REGISTRATION
+
+    @factory.post_generation
+    def organisers(self, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is not None:
+            self.organisers.set(extracted)
+        elif self.parent_id is None:
+            self.organisers.add(national_organiser())
+
+
+class TeamMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    organiser = factory.SubFactory(OrganiserFactory)
+    role = TeamRole.REVIEWER
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

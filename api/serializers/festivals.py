@@ -11,6 +11,12 @@ class FestivalSerializer(serializers.ModelSerializer):
     """A festival edition: window, time zone, status and honesty rules."""
 
     organisers = serializers.SerializerMethodField()
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The parent edition's slug for a sub-festival (分会场); null for an edition."),
+    )
     min_discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
     raise_tolerance_percent = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
 
@@ -21,6 +27,7 @@ class FestivalSerializer(serializers.ModelSerializer):
             "name",
             "name_en",
             "edition",
+            "parent",
             "time_zone",
             "starts_at",
             "ends_at",

@@ -19,10 +19,13 @@ class MerchantSerializer(serializers.ModelSerializer):
     categories = serializers.SerializerMethodField()
     festivals = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
+    province = serializers.CharField(
+        source="province_id", read_only=True, allow_null=True, help_text="GB/T 2260 code, e.g. 330000 (Zhejiang)."
+    )
 
     class Meta:
         model = Merchant
-        fields = ["id", "name", "kind", "country", "uscc", "categories", "festivals", "contact"]
+        fields = ["id", "name", "kind", "country", "province", "uscc", "categories", "festivals", "contact"]
         read_only_fields = fields
 
     def _approved(self, merchant):

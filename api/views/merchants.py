@@ -1,5 +1,6 @@
 """Approved participants (merchants)."""
 
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
@@ -7,6 +8,7 @@ from api import selectors
 from api.filters import MerchantFilter
 from api.serializers.merchants import MerchantSerializer
 from api.views.base import ID_PATTERN, ApiView
+from merchants.selectors import visible_merchants
 
 
 @extend_schema_view(
@@ -19,4 +21,10 @@ class MerchantViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        return selectors.approved_merchants()
+        merchants = selectors.approved_merchants()
+        if self.actor.is_organiser:
+            # Whether the caller's teams see each merchant (contact details), in the list's one query.
+            merchants = merchants.annotate(
+                contact_visible=Exists(visible_merchants(self.actor.team).filter(pk=OuterRef("pk")))
+            )
+        return merchants

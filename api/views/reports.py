@@ -3,12 +3,12 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 
+from api import selectors
 from api.authentication import actor_for
 from api.models import ApiScope
 from api.permissions import _require_authenticated, _require_scope
 from api.serializers.reports import PriceReportSerializer
 from api.views.base import ID_PATTERN, ApiView
-from reports.models import PriceReport
 
 
 class ReportsReader(permissions.BasePermission):
@@ -20,7 +20,7 @@ class ReportsReader(permissions.BasePermission):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Consumer reports (organiser keys: all; merchant-bound keys: your own)"),
+    list=extend_schema(summary="Consumer reports (organiser keys: their festivals'; merchant-bound keys: your own)"),
     retrieve=extend_schema(summary="One consumer report"),
 )
 class PriceReportViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -29,6 +29,4 @@ class PriceReportViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMix
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        reports = PriceReport.objects.select_related("item__product").order_by("-created_at", "-pk")
-        merchant = self.actor.merchant
-        return reports.filter(merchant=merchant) if merchant is not None else reports
+        return selectors.visible_reports(self.actor)

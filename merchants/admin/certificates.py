@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from core.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
 from core.admin_display import StatusHistoryInline, badge
 from core.pagination import EstimatedCountPaginator
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 
 from .. import services
 from ..models import CERTIFICATE_TRANSITIONS, Certificate, CertificateEvent, CertificateStatus
@@ -37,7 +38,7 @@ def _reject_certificate(certificate, *, by, note):
     return services.reject_certificate(certificate, by=by, reason=note)
 
 
-class CertificateEventInline(StatusHistoryInline):
+class CertificateEventInline(ScopedInlineMixin, StatusHistoryInline):
     model = CertificateEvent
 
 
@@ -58,7 +59,7 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(ScopedAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     """Certificates are uploaded by merchants; organisers verify or reject them."""
 
     paginator = EstimatedCountPaginator  # exact while small, estimated at national size
@@ -143,7 +144,7 @@ class CertificateAdmin(DecisionAdminMixin, admin.ModelAdmin):
         ]
 
     def document_view(self, request, object_id, variant):
-        certificate = get_object_or_404(Certificate, pk=unquote(object_id))
+        certificate = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
         if not self.has_view_permission(request, certificate):
             raise PermissionDenied
         document = certificate.document_thumbnail if variant == "thumbnail" else certificate.document

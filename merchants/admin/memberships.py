@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from festival.admin_scoping import ScopedAdminMixin
+
 from ..models import Membership
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("user", "merchant", "role", "invited_by", "created_at")
     list_select_related = ("user", "merchant", "invited_by")
     list_filter = ("role",)

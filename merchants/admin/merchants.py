@@ -21,6 +21,8 @@ from core.admin_display import ReadOnlyInline, badge
 from core.images import sanitise_image
 from core.pagination import EstimatedCountPaginator
 from core.workflow import DomainError
+from festival import scoping
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from festival.models import Category
 
 from .. import services
@@ -89,7 +91,7 @@ class CertificateStatusFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(certificates.filter(merchant=OuterRef("pk"))))
 
 
-class MembershipInline(ReadOnlyInline):
+class MembershipInline(ScopedInlineMixin, ReadOnlyInline):
     model = Membership
     fields = ("user", "role", "invited_by", "created_at")
     readonly_fields = fields
@@ -100,7 +102,7 @@ class MembershipInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("user", "invited_by")
 
 
-class ParticipationInline(ReadOnlyInline):
+class ParticipationInline(ScopedInlineMixin, ReadOnlyInline):
     model = Participation
     fields = ("festival", "status", "applied_at", "decided_at", "decision_note")
     readonly_fields = fields
@@ -109,7 +111,7 @@ class ParticipationInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("festival")
 
 
-class CertificateInline(ReadOnlyInline):
+class CertificateInline(ScopedInlineMixin, ReadOnlyInline):
     model = Certificate
     fields = ("kind", "number", "issuer", "valid_from", "valid_until", "validity", "status")
     readonly_fields = fields
@@ -119,7 +121,7 @@ class CertificateInline(ReadOnlyInline):
         return certificate_validity(certificate)
 
 
-class ProductInline(ReadOnlyInline):
+class ProductInline(ScopedInlineMixin, ReadOnlyInline):
     model = Product
     fields = ("sku", "name", "category", "unit")
     readonly_fields = fields
@@ -145,6 +147,7 @@ class MerchantAdminForm(forms.ModelForm):
             "uscc_override_reason",
             "kind",
             "country",
+            "province",
             "website",
             "logo",
             "contact_name",
@@ -166,15 +169,16 @@ class InviteForm(forms.Form):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
+class MerchantAdmin(ScopedAdminMixin, SpreadsheetAdminMixin, ImportExportModelAdmin):
     paginator = EstimatedCountPaginator  # exact while small, estimated at national size
     show_full_result_count = False
     resource_classes = [MerchantResource]
     form = MerchantAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/merchants/merchant/change_form.html"
-    list_display = ("name", "uscc_display", "kind", "country", "participations_display", "contact_email")
-    list_filter = ("kind", "country", CategoryFilter, ParticipationStatusFilter, CertificateStatusFilter)
+    list_display = ("name", "uscc_display", "kind", "country", "province", "participations_display", "contact_email")
+    list_filter = ("kind", "country", "province", CategoryFilter, ParticipationStatusFilter, CertificateStatusFilter)
+    list_select_related = ("province",)
     search_fields = ("name", "legal_name", "=uscc")
     list_per_page = 50
     inlines = [MembershipInline, ParticipationInline, CertificateInline, ProductInline]
@@ -187,7 +191,7 @@ class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
         identity.append("uscc_override_display")
         fieldsets = [
             (None, {"fields": identity}),
-            (_("Profile"), {"fields": ["kind", "country", "website", "logo"]}),
+            (_("Profile"), {"fields": ["kind", "country", "province", "website", "logo"]}),
             (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         ]
         if obj is not None:
@@ -196,13 +200,20 @@ class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
         return fieldsets
 
     def get_queryset(self, request):
+        # Counted in the festivals the user sees only: another team's participations stay unseen.
+        seen = scoping.festival_q(request.user, field="participations__festival") or Q()
         return (
             super()
             .get_queryset(request)
             .annotate(
-                applied_count=Count("participations", filter=Q(participations__status=ParticipationStatus.APPLIED)),
-                approved_count=Count("participations", filter=Q(participations__status=ParticipationStatus.APPROVED)),
+                applied_count=Count(
+                    "participations", filter=Q(participations__status=ParticipationStatus.APPLIED) & seen
+                ),
+                approved_count=Count(
+                    "participations", filter=Q(participations__status=ParticipationStatus.APPROVED) & seen
+                ),
             )
+            .order_by("name", "pk")  # the counts group the rows, which drops the model's ordering
         )
 
     @admin.display(description=gettext_lazy("USCC"), ordering="uscc")
@@ -291,13 +302,16 @@ class MerchantAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
             *super().get_urls(),
         ]
 
-    def has_invite_permission(self, request):
-        return request.user.has_perm("merchants.add_membership") and request.user.has_perm("auth.add_user")
+    def has_invite_permission(self, request, merchant=None):
+        # Inviting makes the person's account: adding a membership of a merchant the user's team sees is enough.
+        if merchant is not None:
+            return request.user.has_perm("merchants.add_membership", merchant) or request.user.is_superuser
+        return request.user.has_perm("merchants.add_membership")
 
     def invite_view(self, request, object_id):
-        if not self.has_invite_permission(request):
+        merchant = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
+        if not self.has_invite_permission(request, merchant):
             raise PermissionDenied
-        merchant = get_object_or_404(Merchant, pk=unquote(object_id))
         form = InviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

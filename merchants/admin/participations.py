@@ -9,6 +9,7 @@ from import_export.admin import ExportMixin
 from core.admin_decisions import NOTE_OPTIONAL, NOTE_REQUIRED, Decision, DecisionAdminMixin
 from core.admin_display import StatusHistoryInline, badge, festival_time
 from core.pagination import EstimatedCountPaginator
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 
 from .. import services
 from ..models import PARTICIPATION_TRANSITIONS, Participation, ParticipationEvent, ParticipationStatus
@@ -26,7 +27,7 @@ def _reject_participation(participation, *, by, note):
     return services.reject_participation(participation, by=by, reason=note)
 
 
-class ParticipationEventInline(StatusHistoryInline):
+class ParticipationEventInline(ScopedInlineMixin, StatusHistoryInline):
     model = ParticipationEvent
 
 
@@ -35,7 +36,7 @@ class ParticipationCategoryFilter(CategoryFilter):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
+class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator  # exact while small, estimated at national size
     show_full_result_count = False
     decisions = (

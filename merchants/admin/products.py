@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from core.admin_display import ReadOnlyAdmin
+from festival.admin_scoping import ScopedAdminMixin
 
 from ..models import PricePoint, Product
 
 
 @admin.register(Product)
-class ProductAdmin(ReadOnlyAdmin):
+class ProductAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ("sku", "name", "merchant", "category", "unit")
     list_select_related = ("merchant", "category__parent")
     list_filter = ("category",)
@@ -17,7 +18,7 @@ class ProductAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PricePoint)
-class PricePointAdmin(ReadOnlyAdmin):
+class PricePointAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     """Price history is the evidence behind the honest-price check: never edited here."""
 
     list_display = ("product", "merchant", "price", "recorded_at", "source")

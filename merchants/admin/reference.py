@@ -6,6 +6,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
+from festival.admin_scoping import ScopedAdminMixin
+
 from ..models import TimeHonouredBrand
 from ..reference import time_honoured_matches
 from ..resources import TimeHonouredBrandResource
@@ -28,7 +30,7 @@ def time_honoured_match_html(merchant):
 
 
 @admin.register(TimeHonouredBrand)
-class TimeHonouredBrandAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
+class TimeHonouredBrandAdmin(ScopedAdminMixin, SpreadsheetAdminMixin, ImportExportModelAdmin):
     resource_classes = [TimeHonouredBrandResource]
     list_display = ("brand", "company", "region", "batch")
     list_filter = ("batch", "region")

@@ -4,13 +4,14 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 
 from core.admin_display import ReadOnlyAdmin
+from festival.admin_scoping import ScopedAdminMixin
 
 from ..models import SalesReport
 from .spreadsheets import SPREADSHEET_FORMATS
 
 
 @admin.register(SalesReport)
-class SalesReportAdmin(ExportMixin, ReadOnlyAdmin):
+class SalesReportAdmin(ScopedAdminMixin, ExportMixin, ReadOnlyAdmin):
     export_formats = SPREADSHEET_FORMATS
     list_display = ("date", "merchant", "festival", "gmv", "orders", "reported_at")
     list_select_related = ("merchant", "festival")

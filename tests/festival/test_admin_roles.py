@@ -129,14 +129,16 @@ def test_the_dashboard_without_a_festival_sends_every_role_to_the_festival_list(
     assert "Create a festival first" in response.content.decode()
 
 
-def test_organiser_admin_manages_merchants_users_and_deletes():
+def test_organiser_admin_manages_merchants_and_deletes_but_not_desk_wide_users():
     client = client_for(staff_user(ORGANISER_ADMIN))
     merchant = MerchantFactory()
 
     assert client.get(reverse("admin:merchants_merchant_add")).status_code == 200
     assert client.get(reverse("admin:merchants_merchant_import")).status_code == 200
     assert client.get(reverse("admin:merchants_merchant_invite", args=[merchant.pk])).status_code == 200
-    assert client.get(reverse("admin:auth_user_changelist")).status_code == 200
+    # An organiser's team admin manages their team (festival.TeamMembership), never every account.
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert client.get(reverse("admin:festival_teammembership_changelist")).status_code == 200
     response = client.post(reverse("admin:merchants_merchant_delete", args=[merchant.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Merchant.objects.filter(pk=merchant.pk).exists()

@@ -1,42 +1,36 @@
-"""The demo logins join the admin's "Reviewer" and "Viewer" groups when those exist."""
+"""The demo logins are roles in the national organisers' team (商务部), not group members."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from demo.builder import DemoBuilder
 from demo.plan import DEMO_PASSWORD, REVIEW_PERMISSIONS
+from festival.models import TeamMembership
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("group_permissions", [[], ["review_promotion"]], ids=["empty group", "partial group"])
-def test_demo_users_join_the_groups_when_they_exist(group_permissions):
-    reviewers, _ = Group.objects.get_or_create(name="Reviewer")
-    reviewers.permissions.set(Permission.objects.filter(codename__in=group_permissions))
-    viewers, _ = Group.objects.get_or_create(name="Viewer")
+def test_demo_logins_join_the_national_organisers_team_once():
+    builder = DemoBuilder(now=timezone.now())
+    builder.ensure_organisers()
 
-    DemoBuilder(now=timezone.now()).ensure_users()
-
-    User = get_user_model()
-    reviewer, viewer = User.objects.get(username="reviewer"), User.objects.get(username="viewer")
-    assert list(reviewer.groups.all()) == [reviewers]
-    assert list(viewer.groups.all()) == [viewers]
-    assert reviewer.has_perms(REVIEW_PERMISSIONS)
-    assert not viewer.user_permissions.exists()
-
-
-def test_demo_users_without_groups_get_permissions_directly():
-    Group.objects.filter(name__in=["Reviewer", "Viewer"]).delete()
-
-    DemoBuilder(now=timezone.now()).ensure_users()
-    DemoBuilder(now=timezone.now()).ensure_users()  # idempotent
+    builder.ensure_users()
+    builder.ensure_users()  # idempotent
 
     User = get_user_model()
     reviewer, viewer = User.objects.get(username="reviewer"), User.objects.get(username="viewer")
+    teams = {
+        (m.user.username, m.organiser.name, m.role) for m in TeamMembership.objects.select_related("user", "organiser")
+    }
+    assert teams == {
+        ("organiser", "商务部", "admin"),
+        ("reviewer", "商务部", "reviewer"),
+        ("viewer", "商务部", "viewer"),
+    }
     assert reviewer.has_perms(REVIEW_PERMISSIONS)
     assert viewer.has_perm("promotions.view_promotion") and not viewer.has_perm("promotions.change_promotion")
     assert not viewer.has_perm("promotions.review_promotion")
+    assert not reviewer.groups.exists() and not reviewer.user_permissions.exists()
     assert reviewer.check_password(DEMO_PASSWORD)
     assert User.objects.count() == 3

@@ -458,6 +458,8 @@ def test_demo_logins(demo, current):
         "merchant",
         "association",
         "bureau",
+        "zhejiang",
+        "sichuan",
     ]
     assert "109 merchants and 436 products" in demo.created
     bureau = User.objects.get(username="bureau")
@@ -489,6 +491,39 @@ def test_2020_has_seven_carriers_reporting_every_province_with_a_festival_lift(e
     assert days.count() == 13 and not days.filter(parcels_collected__isnull=True).exists()
     assert set(days.values_list("carriers_reporting", flat=True)) == {7}
     assert Coverage.objects.values("province").distinct().count() == 31
+
+
+def test_two_provincial_sub_festivals_with_their_reviewers_and_work_in_several_statuses(demo, current):
+    from festival.models import TeamMembership
+    from promotions.selectors import visible_promotions
+
+    User = get_user_model()
+    subs = {f.slug: f for f in Festival.objects.filter(parent=current).prefetch_related("organisers")}
+    teams = {
+        (m.user.username, m.organiser.name, m.role)
+        for m in TeamMembership.objects.select_related("user", "organiser").exclude(user__username="association")
+    }
+    zhejiang, sichuan = User.objects.get(username="zhejiang"), User.objects.get(username="sichuan")
+
+    assert {f.name for f in subs.values()} == {"浙江分会场", "四川分会场"}
+    assert {o.name for f in subs.values() for o in f.organisers.all()} == {"浙江省商务厅", "四川省商务厅"}
+    assert teams == {
+        ("organiser", "商务部", "admin"),
+        ("reviewer", "商务部", "reviewer"),
+        ("viewer", "商务部", "viewer"),
+        ("zhejiang", "浙江省商务厅", "reviewer"),
+        ("sichuan", "四川省商务厅", "reviewer"),
+    }
+    assert zhejiang.check_password(DEMO_PASSWORD) and sichuan.check_password(DEMO_PASSWORD)
+    for festival in subs.values():
+        festival.full_clean()  # inside the edition's window, rules no looser
+        statuses = set(Promotion.objects.filter(festival=festival).values_list("status", flat=True))
+        assert len(statuses) >= 3, (festival.slug, statuses)
+        assert festival.participations.values("status").distinct().count() >= 2
+    zj_seen = set(visible_promotions(zhejiang).values_list("festival__slug", flat=True))
+    national = set(visible_promotions(User.objects.get(username="reviewer")).values_list("festival__slug", flat=True))
+    assert zj_seen == {f.slug for f in subs.values() if f.name == "浙江分会场"}
+    assert set(subs) <= national
 
 
 # Idempotence and determinism ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ from tests.factories import (
     PromotionFactory,
     ReviewerFactory,
     UserFactory,
+    join_team,
 )
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,8 @@ def test_deadline_reminder_goes_24_hours_ahead_to_merchants_with_drafts_once(mer
 def test_reviewer_digest_lists_what_waits_once_a_day(mailoutbox):
     reviewer = ReviewerFactory(email="rev@festival.example")
     group_reviewer = UserFactory(email="grp@festival.example", is_staff=True)
+    # A reviewer's digest lists the queue of their teams' festivals: one of the national team's.
+    join_team(group_reviewer, "reviewer")
     group = Group.objects.create(name="Reviewers")
     group.permissions.add(Permission.objects.get(codename="review_promotion"))
     group_reviewer.groups.add(group)

@@ -49,9 +49,13 @@ def live_item(festival=None, *, prices=(("100.00", 20),), promo_price="80.00", *
 
 
 def staff_in(group_name, username=None):
+    """A staff user with the group's role in the national organisers' team (tests/factories.py)."""
+    from tests.admin_support import ROLE_OF_GROUP
+    from tests.factories import join_team
+
     user = UserFactory(username=username or group_name.lower().replace(" ", "-"), is_staff=True)
-    user.groups.add(role_group(group_name))
-    return user
+    role_group(group_name)
+    return join_team(user, ROLE_OF_GROUP[group_name])
 
 
 def association_user():

@@ -1,4 +1,4 @@
-"""python manage.py create_api_key --name NAME [--merchant USCC | --carrier CODE] [--scopes a,b]
+"""python manage.py create_api_key --name NAME [--merchant USCC | --carrier CODE | --organiser SHORT_NAME] [--scopes a,b]
 
 Prints the new key as the last line of output (it is stored hashed and cannot be shown again).
 """
@@ -23,14 +23,24 @@ class Command(BaseCommand):
         binding.add_argument(
             "--carrier", help="Bind the key to the express carrier with this code (e.g. SF), for parcels:write."
         )
+        binding.add_argument(
+            "--organiser", help="Bind the key to the organiser with this short name (it sees what its team sees)."
+        )
         parser.add_argument(
             "--scopes",
             default=ApiScope.READ,
             help=f"Comma-separated scopes (default: read). All: {','.join(ApiScope.values)}",
         )
 
-    def handle(self, *args, name, merchant=None, carrier=None, scopes, **options):
-        bound = bound_carrier = None
+    def handle(self, *args, name, merchant=None, carrier=None, organiser=None, scopes, **options):
+        bound = bound_carrier = bound_organiser = None
+        if organiser:
+            from festival.teams import find_organiser
+
+            try:
+                bound_organiser = find_organiser(organiser)
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from None
         if merchant:
             bound = Merchant.objects.filter(uscc=normalise(merchant)).first()
             if bound is None:
@@ -42,7 +52,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No carrier has the code {carrier} (registered: {known}).")
         try:
             api_key, raw_key = create_api_key(
-                name=name, scopes=scopes.split(","), merchant=bound, carrier=bound_carrier
+                name=name,
+                scopes=scopes.split(","),
+                merchant=bound,
+                carrier=bound_carrier,
+                organiser=bound_organiser,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
@@ -50,6 +64,7 @@ class Command(BaseCommand):
             f"Created API key “{api_key.name}” (prefix {api_key.prefix}, scopes {','.join(api_key.scopes)}"
             + (f", merchant {bound}" if bound else "")
             + (f", carrier {bound_carrier.code}" if bound_carrier else "")
+            + (f", organiser {bound_organiser}" if bound_organiser else "")
             + "). Store it now: it cannot be shown again."
         )
         self.stdout.write(raw_key)
