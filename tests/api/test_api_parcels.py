@@ -282,7 +282,7 @@ def test_a_key_cannot_be_bound_to_a_merchant_and_a_carrier(merchant_a, sf):
 
     from api.services import create_api_key
 
-    with pytest.raises(ValidationError, match="not both"):
+    with pytest.raises(ValidationError, match="one merchant, one carrier or one organiser, not more"):
         create_api_key(name="both", scopes=["read"], merchant=merchant_a, carrier=sf)
     key = ApiKey(name="both", merchant=merchant_a, carrier=sf, scopes=["read"])
     ApiKey.objects.assign_key(key)

@@ -567,8 +567,16 @@ def test_a_later_run_adds_that_years_editions_and_leaves_2020_alone(demo, editio
 
     result = seed_demo(now=demo.now + timedelta(days=400))
 
-    assert result.created == [f"festival {result.editions['current']}", f"festival {result.editions['running']}"]
-    assert Festival.objects.count() == 5
+    current = result.editions["current"]
+    assert result.created == [
+        f"festival {current}",
+        f"festival {result.editions['running']}",
+        f"sub-festival {current}-zhejiang",
+        f"sub-festival {current}-sichuan",
+    ]
+    # 2020, then each run's edition, running special and two sub-festivals (浙江, 四川).
+    assert Festival.objects.count() == 1 + 4 + 4
+    assert Festival.objects.filter(parent__slug=current).count() == 2
     assert (edition_2020.participations.count(), edition_2020.promotions.count(), Merchant.objects.count()) == (
         counts_2020
     )
