@@ -41,11 +41,11 @@ class ApiKeyForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        merchant, organiser = cleaned.get("merchant"), cleaned.get("organiser")
-        if merchant is not None and organiser is not None:
-            self.add_error("organiser", _("Bind the key to a merchant or to an organiser, not both."))
-        elif merchant is None and organiser is None and self.user is not None and not self.user.is_superuser:
-            # A key bound to neither sees every festival's reports: only superusers make those.
+        merchant, carrier, organiser = cleaned.get("merchant"), cleaned.get("carrier"), cleaned.get("organiser")
+        if sum(bound is not None for bound in (merchant, carrier, organiser)) > 1:
+            self.add_error("organiser", _("Bind the key to one merchant, one carrier or one organiser, not more."))
+        elif merchant is carrier is organiser is None and self.user is not None and not self.user.is_superuser:
+            # A key bound to nobody sees every festival's reports: only superusers make those.
             self.add_error("organiser", _("Bind the key to your organiser or to a merchant."))
         return cleaned
 

@@ -14,9 +14,6 @@ festival, by bulk inserts.
 import random
 from datetime import timedelta
 
-from django.contrib.auth.models import Group
-
-from festival.roles import POST_BUREAU
 from logistics.models import Carrier, Coverage, ParcelReport, ReportChannel
 from logistics.periods import festival_period, reporting_period
 from merchants.uscc import make_uscc
@@ -90,10 +87,15 @@ def ensure_carriers() -> list[Carrier]:
 
 
 def ensure_bureau_login(builder) -> None:
+    from festival.models import Organiser, TeamMembership, TeamRole
+
     bureau = builder.ensure_user("bureau", first_name="邮政局", is_staff=True)
-    group = Group.objects.filter(name=POST_BUREAU).first()
-    if group is not None:
-        bureau.groups.add(group)
+    # The bureau's staff hold the Post bureau role in the State Post Bureau's team (issue 14).
+    post_bureau = Organiser.objects.filter(name="国家邮政局").first()
+    if post_bureau is not None:
+        TeamMembership.objects.update_or_create(
+            user=bureau, organiser=post_bureau, defaults={"role": TeamRole.POST_BUREAU}
+        )
     builder.result.logins.append(("bureau", "State Post Bureau staff: /admin/logistics/parcelreport/dashboard/"))
 
 

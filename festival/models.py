@@ -506,6 +506,7 @@ class TeamRole(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     VIEWER = "viewer", _("Viewer")
     ASSOCIATION = "association", _("Consumer association")
+    POST_BUREAU = "post_bureau", _("Post bureau")
 
 
 class TeamMembership(models.Model):

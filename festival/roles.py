@@ -93,6 +93,7 @@ ROLE_GROUPS = {
     "reviewer": REVIEWER,
     "viewer": VIEWER,
     "association": CONSUMER_ASSOCIATION,
+    "post_bureau": POST_BUREAU,
 }
 
 # What no team role grants, whatever its group holds: desk-wide tables that one organiser's

@@ -22,6 +22,7 @@ ROLE_OF_GROUP = {
     "Reviewer": "reviewer",
     "Viewer": "viewer",
     "Consumer association": "association",
+    "Post bureau": "post_bureau",
 }
 
 

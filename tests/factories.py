@@ -59,7 +59,7 @@ def national_organiser():
 def join_team(user, role, organiser=None):
     from festival.backends import forget_team_permissions
 
-    if role in ("admin", "reviewer", "viewer", "association"):
+    if role in ("admin", "reviewer", "viewer", "association", "post_bureau"):
         from festival.roles import ROLE_GROUPS
         from tests.admin_support import role_group
 

@@ -601,7 +601,11 @@ def test_a_run_weeks_later_reuses_the_prices_already_recorded_and_leaves_nothing
         items = [i for p in festival.promotions.exclude(status=S.DRAFT) for i in p.items.all()]
         assert items and "fail" not in {i.check_status for i in items}
     else:
-        assert result.created == [f"festival {next_slug}"]
+        assert result.created == [
+            f"festival {next_slug}",
+            f"sub-festival {next_slug}-zhejiang",
+            f"sub-festival {next_slug}-sichuan",
+        ]
         items = [i for p in festival.promotions.filter(status=S.APPROVED) for i in p.items.all()]
         assert items and {i.check_status for i in items} == {"pass"}
     assert not Promotion.objects.filter(status__in=[S.APPROVED, S.LIVE], ends_at__lte=later).exists()
