@@ -71,13 +71,15 @@ def role_permissions(permission_model, group_name):
 
 
 def refresh_role_groups(sender=None, apps=None, using="default", **kwargs):
-    """post_migrate: give the existing role groups the permissions of models added since."""
+    """post_migrate: make sure every role group exists, with the permissions of models added since."""
     try:
         group_model = apps.get_model("auth", "Group")
         permission_model = apps.get_model("auth", "Permission")
     except (AttributeError, LookupError):  # auth is not (or no longer) migrated
         return
-    for group in group_model.objects.using(using).filter(name__in=ROLES):
+    # get_or_create: ``flush`` (run by transactional tests) empties the groups, then sends post_migrate.
+    for name in ROLES:
+        group, _created = group_model.objects.using(using).get_or_create(name=name)
         group.permissions.add(*role_permissions(permission_model, group.name).using(using))
 
 

@@ -513,6 +513,7 @@ def test_two_provincial_sub_festivals_with_their_reviewers_and_work_in_several_s
         ("viewer", "商务部", "viewer"),
         ("zhejiang", "浙江省商务厅", "reviewer"),
         ("sichuan", "四川省商务厅", "reviewer"),
+        ("bureau", "国家邮政局", "post_bureau"),
     }
     assert zhejiang.check_password(DEMO_PASSWORD) and sichuan.check_password(DEMO_PASSWORD)
     for festival in subs.values():
