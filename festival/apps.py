@@ -9,6 +9,7 @@ class FestivalConfig(AppConfig):
     verbose_name = _("Festival")
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the project's system checks)
         from .provinces import restore_provinces
         from .roles import refresh_role_groups
         from .scoping import register_festival_selectors

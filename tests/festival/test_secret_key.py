@@ -64,3 +64,24 @@ def test_check_deploy_with_the_documented_production_environment_has_no_secret_k
 
     assert "security.W009" not in result.stdout + result.stderr
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["makemigrations", "--check", "--dry-run"], ["check"], ["collectstatic", "--dry-run", "--noinput"]]
+)
+def test_build_commands_run_without_a_secret_key(command):
+    """A CI's checks on a fresh checkout: no key exists yet, and none is needed to inspect the project."""
+    result = _run(["manage.py", *command])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "festival.E001" not in result.stdout + result.stderr
+
+
+def test_without_a_secret_key_check_deploy_fails_and_other_commands_refuse_to_start():
+    deploy = _run(["manage.py", "check", "--deploy"])
+    migrate = _run(["manage.py", "migrate", "--plan"])
+
+    assert deploy.returncode != 0
+    assert "festival.E001" in deploy.stderr and "SECRET_KEY is not set" in deploy.stderr
+    assert migrate.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in migrate.stderr
