@@ -52,36 +52,6 @@ def approved_merchants():
     )
 
 
-# Prefetched into plain lists (to_attr): calling .all() on a prefetched manager
-# clones a queryset per promotion, which costs more than the prefetch itself.
-PREFETCHED_CATEGORIES = "prefetched_categories"
-PREFETCHED_ITEMS = "prefetched_items"
-
-
-def _promotion_reads(queryset):
-    return queryset.select_related("festival", "merchant").prefetch_related(
-        Prefetch("categories", queryset=Category.objects.only("pk", "slug"), to_attr=PREFETCHED_CATEGORIES),
-        Prefetch(
-            "items",
-            queryset=PromotionItem.objects.select_related("product")
-            .only(
-                "pk",
-                "promotion_id",
-                "product_id",
-                "product__sku",
-                "promo_price",
-                "reference_price",
-                "reference_source",
-                "real_discount_percent",
-                "check_status",
-                "check_reasons",
-            )
-            .order_by("pk"),
-            to_attr=PREFETCHED_ITEMS,
-        ),
-    )
-
-
 def promotions_for_listing(queryset):
     """Only the columns the output needs: the list sorts tens of thousands of rows."""
     return queryset.defer(
@@ -109,8 +79,8 @@ def visible_promotions(actor):
     """The public sees approved, live and ended promotions; a merchant also its
     own in every status; an organiser (a reviewer's session, an organiser's key) also
     every status of its teams' festivals (promotions.selectors.visible_promotions).
-    Without categories and items: ``with_promotion_details`` adds them to a queryset,
-    ``attach_promotion_details`` to a page of promotions already fetched."""
+    Without categories and items: ``attach_promotion_details`` adds them to the
+    promotions once fetched."""
     visible = Q(status__in=PUBLIC_STATUSES)
     if actor.merchant is not None:
         visible |= Q(merchant=actor.merchant)
@@ -120,13 +90,9 @@ def visible_promotions(actor):
     return queryset.select_related("festival", "merchant").order_by("starts_at", "pk")
 
 
-def with_promotion_details(queryset):
-    return _promotion_reads(queryset)
-
-
-# A list page's categories and items, as plain rows: for 100 promotions with several
-# items each, building model instances through prefetch_related cost more than the
-# whole page's SQL (bench/api_load.py).
+# Promotions' categories and items, as plain rows: for a page of 100 promotions with
+# several items each, building model instances through prefetch_related cost more
+# than the whole page's SQL (bench/api_load.py).
 PAGE_CATEGORY_SLUGS = "page_category_slugs"
 PAGE_ITEM_ROWS = "page_item_rows"
 ITEM_ROW_FIELDS = (
@@ -143,8 +109,8 @@ ITEM_ROW_FIELDS = (
 
 
 def attach_promotion_details(promotions) -> None:
-    """Give each promotion of a fetched page its category slugs (in the categories'
-    order) and its item rows (in item order) in two queries, whatever the page size."""
+    """Give each promotion its category slugs (in the categories' order) and its item
+    rows (in item order) in two queries, whatever the number of promotions."""
     by_id = {promotion.pk: promotion for promotion in promotions}
     for promotion in promotions:
         setattr(promotion, PAGE_CATEGORY_SLUGS, [])
@@ -179,7 +145,9 @@ def visible_reports(actor):
 
 
 def promotion_for_output(pk):
-    return _promotion_reads(Promotion.objects.filter(pk=pk)).get()
+    promotion = Promotion.objects.select_related("festival", "merchant").get(pk=pk)
+    attach_promotion_details([promotion])
+    return promotion
 
 
 def own_products(merchant):

@@ -90,17 +90,11 @@ def _objects(event_type, ids):
         from festival.models import Festival
 
         return Festival.objects.prefetch_related("organisers").in_bulk(ids), festival_data
-    from django.db.models import Prefetch
+    from promotions.models import PUBLIC_STATUSES, Promotion, PromotionEvent
 
-    from promotions.models import PUBLIC_STATUSES, Promotion, PromotionEvent, PromotionItem
+    from .selectors import attach_promotion_details
 
-    promotions = (
-        Promotion.objects.filter(pk__in=ids)
-        .select_related("festival", "merchant")
-        .prefetch_related(
-            "categories", Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk"))
-        )
-    )
+    promotions = Promotion.objects.filter(pk__in=ids).select_related("festival", "merchant")
     if event_type == WebhookEvent.PROMOTION_WITHDRAWN:
         # Partners only ever saw public promotions; a withdrawn draft is no news to them.
         was_public = PromotionEvent.objects.filter(
@@ -109,6 +103,8 @@ def _objects(event_type, ids):
         promotions = promotions.filter(pk__in=was_public)
     else:
         promotions = promotions.filter(status__in=PUBLIC_STATUSES | {"withdrawn", "cancelled"})
+    promotions = list(promotions)
+    attach_promotion_details(promotions)  # categories and items of the whole batch in two queries
     return {p.pk: p for p in promotions}, promotion_data
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.selectors import PAGE_CATEGORY_SLUGS, PAGE_ITEM_ROWS, attach_promotion_details
 from api.serializers.common import CENT, MomentField, SlugLookupField, _money
 from festival.models import Category, Festival
 from promotions.models import (
@@ -162,14 +163,8 @@ def _decimal(value):
     return None if value is None else f"{value.quantize(CENT):f}"
 
 
-def _prefetched(instance, attribute, relation):
-    """The list api.selectors prefetched, or the relation itself (e.g. for a webhook payload)."""
-    found = getattr(instance, attribute, None)
-    return found if found is not None else getattr(instance, relation).all()
-
-
-def promotion_item_row_representation(row) -> dict:
-    """The same as promotion_item_representation, from a row of api.selectors.ITEM_ROW_FIELDS."""
+def promotion_item_representation(row) -> dict:
+    """An item as the API shows it, from a row of api.selectors.ITEM_ROW_FIELDS."""
     _promotion, product, sku, promo_price, reference_price, source, discount, check_status, reasons = row
     return {
         "product": product,
@@ -183,28 +178,13 @@ def promotion_item_row_representation(row) -> dict:
     }
 
 
-def promotion_item_representation(item) -> dict:
-    return {
-        "product": item.product_id,
-        "sku": item.product.sku,
-        "promo_price": _decimal(item.promo_price),
-        "reference_price": _decimal(item.reference_price),
-        "reference_source": item.reference_source or None,
-        "real_discount_percent": _decimal(item.real_discount_percent),
-        "check_status": item.check_status or None,
-        "check_reasons": [str(reason) for reason in item.check_reasons or ()],
-    }
-
-
-def _category_slugs(promotion) -> list[str]:
-    slugs = getattr(promotion, "page_category_slugs", None)  # a list page (api.selectors.attach_promotion_details)
-    if slugs is not None:
-        return slugs
-    return [category.slug for category in _prefetched(promotion, "prefetched_categories", "categories")]
-
-
 def promotion_representation(promotion) -> dict:
-    """PromotionSerializer's output, built directly (see PromotionSerializer.to_representation)."""
+    """PromotionSerializer's output, built directly (see PromotionSerializer.to_representation).
+
+    Categories and items come from api.selectors.attach_promotion_details: a list
+    attaches them to its whole page; a single promotion (a detail, a webhook) here."""
+    if getattr(promotion, PAGE_ITEM_ROWS, None) is None:
+        attach_promotion_details([promotion])
     zone = timezone.get_current_timezone()
     data = {
         "id": promotion.pk,
@@ -216,7 +196,7 @@ def promotion_representation(promotion) -> dict:
         "kind": promotion.kind,
         "starts_at": _moment(promotion.starts_at, zone),
         "ends_at": _moment(promotion.ends_at, zone),
-        "categories": _category_slugs(promotion),
+        "categories": getattr(promotion, PAGE_CATEGORY_SLUGS),
         "status": promotion.status,
     }
     allowed = fields_for_kind(promotion.kind)
@@ -229,13 +209,7 @@ def promotion_representation(promotion) -> dict:
         elif name == "stream_starts_at":
             value = _moment(value, zone)
         data[name] = value
-    item_rows = getattr(promotion, "page_item_rows", None)  # a list page (api.selectors.attach_promotion_details)
-    if item_rows is not None:
-        data["items"] = [promotion_item_row_representation(row) for row in item_rows]
-    else:
-        data["items"] = [
-            promotion_item_representation(item) for item in _prefetched(promotion, "prefetched_items", "items")
-        ]
+    data["items"] = [promotion_item_representation(row) for row in getattr(promotion, PAGE_ITEM_ROWS)]
     data["submitted_at"] = _moment(promotion.submitted_at, zone)
     data["created_at"] = _moment(promotion.created_at, zone)
     data["updated_at"] = _moment(promotion.updated_at, zone)

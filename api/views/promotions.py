@@ -52,10 +52,9 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.visible_promotions(self.actor)
-        if self.action == "list":
-            return selectors.promotions_for_listing(queryset)  # details attached per page below
-        if self.action == "retrieve":
-            return selectors.promotions_for_listing(selectors.with_promotion_details(queryset))
+        if self.action in ("list", "retrieve"):
+            # Categories and items: attached per page below, or by the serializer for one promotion.
+            return selectors.promotions_for_listing(queryset)
         return queryset
 
     def paginate_queryset(self, queryset):
