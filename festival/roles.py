@@ -72,10 +72,14 @@ def role_permissions(permission_model, group_name):
 
 def refresh_role_groups(sender=None, apps=None, using="default", **kwargs):
     """post_migrate: make sure every role group exists, with the permissions of models added since."""
+    from django.apps import apps as global_apps
+
+    # ``flush`` sends post_migrate without ``apps``: the installed models are the state then.
+    apps = apps or global_apps
     try:
         group_model = apps.get_model("auth", "Group")
         permission_model = apps.get_model("auth", "Permission")
-    except (AttributeError, LookupError):  # auth is not (or no longer) migrated
+    except LookupError:  # auth is not (or no longer) migrated
         return
     # get_or_create: ``flush`` (run by transactional tests) empties the groups, then sends post_migrate.
     for name in ROLES:

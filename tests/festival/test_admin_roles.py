@@ -250,3 +250,19 @@ def test_permissions_of_models_added_later_reach_the_roles_after_migrate():
     assert ("promotions", "view_newthing") in _codenames(VIEWER)
     assert ("promotions", "delete_newthing") not in _codenames(REVIEWER)
     assert new_view.pk and new_delete.pk
+
+
+def test_a_flush_puts_the_role_groups_back():
+    """``flush`` (run after each transactional test) empties the groups and sends post_migrate
+    without ``apps``; the roles must be whole again for the next test."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    Group.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {ORGANISER_ADMIN, REVIEWER, VIEWER}
+    assert _codenames(REVIEWER) - _codenames(VIEWER) == {
+        ("merchants", "verify_certificate"),
+        ("merchants", "review_participation"),
+        ("promotions", "review_promotion"),
+    }
