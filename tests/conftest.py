@@ -132,3 +132,38 @@ def _celery_eager():
 def _fast_password_hashing(settings):
     """PBKDF2 costs ~0.3 s per factory user on the shared CI machine; tests don't need it to be slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def broker_down():
+    """Celery's broker at a port nothing listens on, not eager: what a Redis outage looks like to the app."""
+    from core import outbox
+    from festival.celery import app
+    from tests.outages import closed_port
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager = False
+    app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
+    outbox._paused_until = 0.0
+    outbox.forget_connection()
+    yield
+    app.conf.task_always_eager, app.conf.broker_url = saved
+    outbox._paused_until = 0.0
+    outbox.forget_connection()
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The default cache a Redis at a port nothing listens on (short timeouts, so a test stays quick)."""
+    from tests.outages import closed_port
+
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    yield
+    settings.CACHES = working

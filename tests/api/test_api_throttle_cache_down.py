@@ -1,7 +1,6 @@
 """Finding 1 (security half): with the cache down the API's throttles fail open with a warning, never a 500."""
 
 import logging
-import socket
 
 import pytest
 from django.core.cache import caches
@@ -12,33 +11,18 @@ from tests.factories import MembershipFactory
 pytestmark = pytest.mark.django_db
 
 
-def _closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def cache_down(settings):
-    working = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/7",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
+def throttled_cache_down(cache_down, settings):
+    """The cache down, and throttle rates low enough that a working cache would refuse the third call."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "key": "2/min", "user": "2/min"},
     }
     # Django's setting_changed handler rebuilds the cache connections.
     assert caches["default"].__class__.__name__ == "RedisCache"
-    yield
-    settings.CACHES = working  # before the API conftest clears the cache
 
 
-def test_anonymous_calls_answer_with_the_cache_down_and_a_warning_is_logged(cache_down, festival, caplog):
+def test_anonymous_calls_answer_with_the_cache_down_and_a_warning_is_logged(throttled_cache_down, festival, caplog):
     caplog.set_level(logging.WARNING, logger="api.throttling")
     for _ in range(4):  # more than the rate: the throttle cannot count, so it lets calls through
         response = key_client().get("/api/v1/festivals/")
@@ -46,7 +30,7 @@ def test_anonymous_calls_answer_with_the_cache_down_and_a_warning_is_logged(cach
     assert any("cache" in record.getMessage().lower() for record in caplog.records if record.name == "api.throttling")
 
 
-def test_keyed_and_session_calls_answer_with_the_cache_down(cache_down, festival, make_key, merchant_a):
+def test_keyed_and_session_calls_answer_with_the_cache_down(throttled_cache_down, festival, make_key, merchant_a):
     _, raw = make_key(merchant=merchant_a)
     for _ in range(3):
         assert key_client(raw).get("/api/v1/promotions/").status_code == 200

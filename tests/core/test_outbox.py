@@ -1,25 +1,18 @@
 """The transactional outbox (core/outbox.py): rows written with the change, relayed
 after commit, kept when the broker is away, sent once however many relays run."""
 
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from core import logs, outbox
 from core.events import DomainEvent, publish_on_commit
 from core.models import OutboxMessage
 from core.tasks import enqueue_on_commit
 from festival.celery import app
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.outages import race
 
 
 @pytest.fixture
@@ -41,19 +34,6 @@ def real_broker(tmp_path):
     outbox.forget_connection()
     yield folder / "out"
     app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
-    outbox._paused_until = 0.0
-    outbox.forget_connection()
-
-
-@pytest.fixture
-def broker_down():
-    saved = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager = False
-    app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
-    outbox._paused_until = 0.0
-    outbox.forget_connection()
-    yield
-    app.conf.task_always_eager, app.conf.broker_url = saved
     outbox._paused_until = 0.0
     outbox.forget_connection()
 
@@ -154,22 +134,7 @@ def test_two_relays_at_once_send_each_row_once(real_broker):
         OutboxMessage(task="promotions.notify", kwargs={"event_type": "promotion.live", "object_ids": [n]})
         for n in range(300)
     )
-    counts, errors, barrier = [], [], threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait(10)
-            counts.append(outbox.relay())
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    counts, errors = race(outbox.relay)
 
     assert errors == []
     assert sum(counts) == 300

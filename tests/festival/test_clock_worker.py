@@ -33,6 +33,7 @@ from promotions import services as promotion_services
 from promotions.models import Promotion, PromotionEvent, PromotionKind, PromotionStatus
 from tests import clock
 from tests.factories import FestivalFactory, MerchantFactory, ParticipationFactory
+from tests.outages import race
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -301,22 +302,7 @@ def test_two_clock_runs_at_once_without_the_lock_move_each_promotion_once(transa
         status=F.RUNNING,
     )
     approved_promotions(festival, 300, starts_at=festival.starts_at, ends_at=festival.ends_at)
-    moved, errors, barrier = [], [], threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait(10)
-            moved.append(promotion_services.start_due_promotions(now=now, batch_size=7))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    moved, errors = race(lambda: promotion_services.start_due_promotions(now=now, batch_size=7))
 
     assert errors == []
     assert sum(moved) == 300

@@ -1,7 +1,6 @@
 """GET /healthz: database, cache and broker reachable, the clock's last tick recent;
 200, or 503 naming what failed — without login and without secrets."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -13,39 +12,9 @@ from core.models import Heartbeat
 pytestmark = pytest.mark.django_db
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def ticked():
     Heartbeat.record("clock", at=timezone.now() - timedelta(seconds=12))
-
-
-@pytest.fixture
-def broker_down():
-    from festival.celery import app
-
-    working = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
-    yield
-    app.conf.broker_url = working
-
-
-@pytest.fixture
-def cache_down(settings):
-    working = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    yield
-    settings.CACHES = working
 
 
 def test_all_parts_up_answers_200_without_login(client, ticked):
