@@ -4,7 +4,7 @@ Every error is JSON: ``{"detail": message, "code": code}`` plus, for invalid
 input, ``"errors": {field: [messages]}`` (400). Business refusals of the
 services (DomainError) are 400, illegal status changes (TransitionNotAllowed)
 409, Django's ValidationError 400 per field, PermissionDenied 403, Http404 404,
-oversized bodies 413.
+oversized bodies 413, the database unreachable 503 (core/outages.py).
 """
 
 import logging
@@ -18,6 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.outages import database_unavailable, mark_unavailable
 from core.workflow import DomainError, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ def api_exception_handler(exc, context):
         )
     if isinstance(exc, SuspiciousOperation):
         return Response(_body(_("Bad request."), "bad_request"), status=status.HTTP_400_BAD_REQUEST)
+
+    if database_unavailable(exc):
+        return mark_unavailable(
+            Response(_body(_("The service is unavailable for a moment; try again shortly."), "unavailable")), exc
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:

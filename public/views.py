@@ -3,6 +3,7 @@ and conditional GET in public.cache (every page here is public and the same
 for every visitor of a language)."""
 
 import csv
+import sys
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.outages import database_unavailable, mark_unavailable
 from core.templatetags.formatting import localname
 from festival.models import Category, CertificateKind, Festival
 from merchants.models import MerchantKind
@@ -246,7 +248,17 @@ def robots_txt(request):
 
 
 def server_error(request, template_name="500.html"):
-    """The 500 page in the site's look; rendered without a database (it may be what failed)."""
-    response = render(request, template_name, {"debug": settings.DEBUG})
-    response.status_code = 500
-    return response
+    """The 500 page in the site's look; rendered without a database (it may be what failed).
+
+    Django calls it while handling the exception, from a view or a middleware alike: when
+    that is the database being unreachable, the answer is the 503 page ("try again in a
+    moment"), and under /api/ the API's JSON body, not an HTML page."""
+    exc = sys.exc_info()[1]
+    if not database_unavailable(exc):
+        response = render(request, template_name, {"debug": settings.DEBUG})
+        response.status_code = 500
+        return response
+    if request.path.startswith("/api/"):
+        body = {"detail": _("The service is unavailable for a moment; try again shortly."), "code": "unavailable"}
+        return mark_unavailable(JsonResponse(body), exc)
+    return mark_unavailable(render(request, "503.html", {"debug": settings.DEBUG}), exc)

@@ -3,7 +3,9 @@ the threads that race each other in the concurrency tests.
 
 The fixtures (``broker_down``, ``cache_down``) live in tests/conftest.py."""
 
+import contextlib
 import socket
+import struct
 import threading
 
 from django.db import connection
@@ -37,3 +39,93 @@ def race(work, *, threads=2, timeout=60):
     for thread in started:
         thread.join(timeout)
     return results, errors
+
+
+class TcpProxy:
+    """A TCP proxy in front of a server (PostgreSQL here) that a test can take down.
+
+    It keeps its port for its whole life (a port given up could be taken by any
+    outgoing connection on the machine) and switches what it does: ``up()`` forwards
+    every connection to the target; ``down()`` cuts every open connection and resets
+    new ones at once (the server is gone); ``silent()`` accepts connections and never
+    answers (a server behind a dead network: only a client's timeout ends the wait)."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, int(target_port))
+        self.mode = "up"
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self._listener.settimeout(0.1)
+        self.port = self._listener.getsockname()[1]
+        self._open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def up(self):
+        self._switch("up")
+
+    def down(self):
+        self._switch("down")
+
+    def silent(self):
+        self._switch("silent")
+
+    def close(self):
+        self._open = False
+        self._switch("down")
+        self._listener.close()
+
+    def _switch(self, mode):
+        self.mode = mode
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _cut(sock)
+
+    def _accept(self):
+        while self._open:
+            try:
+                client, _address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed
+                return
+            if self.mode == "down":
+                _cut(client)
+                continue
+            with self._lock:
+                self._sockets.append(client)
+            if self.mode == "silent":
+                continue  # held open, never answered
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                _cut(client)
+                continue
+            upstream.settimeout(None)
+            client.settimeout(None)
+            with self._lock:
+                self._sockets.append(upstream)
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _cut(sock):
+    """Close with a reset, as a vanished server's host would answer."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()

@@ -63,7 +63,13 @@ def test_gunicorn_accepts_its_settings_and_loads_the_app():
 
 
 def test_collected_static_files_are_served_compressed_without_the_finders(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "festival.settings", "STATIC_ROOT": str(tmp_path / "static")}
+    # Production serving: DEBUG off whatever a developer's .env says.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "festival.settings",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "DEBUG": "false",
+    }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
