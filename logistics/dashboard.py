@@ -204,10 +204,7 @@ def logistics_dashboard(festival: Festival, *, user=None, now=None) -> Logistics
     totals = {day.date: day for day in daily_totals(shown, reports=reports)}
     # 2. which carrier reported which day
     reported = set(
-        reports.filter(date__range=(shown.first, shown.last))
-        .values_list("carrier_id", "date")
-        .distinct()
-        .order_by()
+        reports.filter(date__range=(shown.first, shown.last)).values_list("carrier_id", "date").distinct().order_by()
     )
     # 3. the carriers expected to report
     carriers = expected_carriers(shown, reports)

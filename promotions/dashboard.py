@@ -145,7 +145,9 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
     (they belong to no festival) to the merchants their teams see."""
     scope = dashboard_festivals(festival, user)
     festivals = list(
-        scope.only("pk", "name", "parent_id", "starts_at").order_by(F("parent_id").asc(nulls_first=True), "starts_at", "pk")
+        scope.only("pk", "name", "parent_id", "starts_at").order_by(
+            F("parent_id").asc(nulls_first=True), "starts_at", "pk"
+        )
     )
     rows = {f.pk: FestivalRow(f) for f in festivals}
     ids = list(rows)
@@ -153,9 +155,7 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
     promotions = Promotion.objects.filter(festival_id__in=ids)
 
     # 1. participations by status and merchant kind (and festival, for the breakdown)
-    by_kind_status = (
-        participations.values("festival_id", "merchant__kind", "status").annotate(n=Count("pk")).order_by()
-    )
+    by_kind_status = participations.values("festival_id", "merchant__kind", "status").annotate(n=Count("pk")).order_by()
     participations_by_status = dict.fromkeys(ParticipationStatus.values, 0)
     kind_counts = {status: dict.fromkeys(MerchantKind.values, 0) for status in COUNTED_PARTICIPATIONS}
     for row in by_kind_status:
