@@ -115,6 +115,16 @@ TEAM_READ_ONLY_MODELS = frozenset(
         ("festival", "category"),
         ("festival", "province"),
         ("merchants", "timehonouredbrand"),
+        ("logistics", "carrier"),
+    }
+)
+# The State Post Bureau's data, kept per province: a provincial team reads its own province's
+# rows (logistics/selectors.py), only the national organisers' teams (the bureau's) change them.
+TEAM_NATIONAL_DATA_MODELS = frozenset(
+    {
+        ("logistics", "parcelreport"),
+        ("logistics", "parcelreportversion"),
+        ("logistics", "coverage"),
     }
 )
 
@@ -123,6 +133,6 @@ def team_grants(app_label: str, codename: str, model_name: str, *, national: boo
     """Whether a role in a (national or provincial) organiser's team may hold this permission at all."""
     if app_label in TEAM_EXCLUDED_APPS or (app_label, model_name) in TEAM_EXCLUDED_MODELS:
         return False
-    if (app_label, model_name) in TEAM_READ_ONLY_MODELS:
+    if (app_label, model_name) in TEAM_READ_ONLY_MODELS | TEAM_NATIONAL_DATA_MODELS:
         return national or codename.startswith("view_")
     return True

@@ -1,6 +1,11 @@
 """The Post Bureau's admin: carriers (registered by organisers), parcel reports (read
 here, imported from a carrier's CSV/XLSX, each with its replaced versions), express
-coverage (entered by the bureau) and the logistics dashboard."""
+coverage (entered by the bureau) and the logistics dashboard.
+
+Every page is scoped by team (issue 14) through the models' scoping selectors
+(logistics/selectors.py, festival/admin_scoping.py): the national teams see every
+province's data, a provincial team its own province's, read-only; carriers are a
+reference table every team reads. The dashboard sums only what the user sees."""
 
 import csv
 
@@ -20,10 +25,11 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from core.admin_display import ReadOnlyInline
 from core.pagination import EstimatedCountPaginator
-from festival.models import Festival
+from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
+from festival.scoping import visible_festivals
 from merchants.admin.spreadsheets import SpreadsheetAdminMixin
 
-from . import services
+from . import selectors, services
 from .dashboard import logistics_dashboard
 from .models import Carrier, Coverage, ParcelReport, ParcelReportVersion
 from .periods import reporting_period, shown_period
@@ -33,7 +39,7 @@ DASHBOARD_PERMISSION = "logistics.view_parcelreport"
 
 
 @admin.register(Carrier)
-class CarrierAdmin(admin.ModelAdmin):
+class CarrierAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "uscc", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("code", "name", "name_en", "=uscc")
@@ -61,7 +67,15 @@ class ParcelConfirmImportForm(ConfirmImportForm):
     carrier = forms.ModelChoiceField(queryset=Carrier.objects.filter(active=True), widget=forms.HiddenInput)
 
 
-class VersionInline(ReadOnlyInline):
+class ParcelProvinceFilter(admin.RelatedFieldListFilter):
+    """The provinces whose parcel data the user's teams see (a provincial team: its own)."""
+
+    def field_choices(self, field, request, model_admin):
+        provinces = selectors.parcel_provinces(request.user).values("pk")
+        return field.get_choices(include_blank=False, limit_choices_to={"pk__in": provinces})
+
+
+class VersionInline(ScopedInlineMixin, ReadOnlyInline):
     model = ParcelReportVersion
     fields = ("collected", "delivered", "rural_collected", "rural_delivered", "reported", "replaced")
     readonly_fields = fields
@@ -82,7 +96,7 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(ParcelReport)
-class ParcelReportAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
+class ParcelReportAdmin(ScopedAdminMixin, SpreadsheetAdminMixin, ImportExportModelAdmin):
     """Reports are written by carriers' API calls and the bureau's imports only (each
     replacement keeps the replaced figures), so nothing is edited here."""
 
@@ -103,7 +117,7 @@ class ParcelReportAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
         "reported_at",
     )
     list_select_related = ("carrier", "province")
-    list_filter = ("carrier", "channel", "province")
+    list_filter = ("carrier", "channel", ("province", ParcelProvinceFilter))
     date_hierarchy = "date"
     list_per_page = 100
     fields = (
@@ -185,17 +199,16 @@ class ParcelReportAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
     def dashboard_view(self, request, festival_id=None):
         if not request.user.has_perm(DASHBOARD_PERMISSION):
             raise PermissionDenied
-        festivals = list(
-            Festival.objects.only("pk", "name", "name_en", "starts_at", "ends_at", "time_zone").order_by("-starts_at")
-        )
+        seen = visible_festivals(request.user)
+        festivals = list(seen.only("pk", "name", "name_en", "starts_at", "ends_at", "time_zone").order_by("-starts_at"))
         if festival_id is not None:
-            festival = get_object_or_404(Festival, pk=festival_id)
+            festival = get_object_or_404(seen, pk=festival_id)
         else:
-            festival = _festival_with_reports(festivals)
+            festival = _festival_with_reports(festivals, selectors.visible_parcel_reports(request.user))
             if festival is None:
                 messages.info(request, _("There is no festival yet; its logistics dashboard appears once there is."))
                 return HttpResponseRedirect(reverse("admin:index"))
-        dashboard = logistics_dashboard(festival)
+        dashboard = logistics_dashboard(festival, user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Logistics: %(festival)s") % {"festival": festival},
@@ -209,10 +222,10 @@ class ParcelReportAdmin(SpreadsheetAdminMixin, ImportExportModelAdmin):
         return TemplateResponse(request, "admin/logistics/dashboard.html", context)
 
 
-def _festival_with_reports(festivals):
-    """The festival of the latest parcel report (the one with figures to see), else the latest
-    festival that has begun, else the next one."""
-    latest = ParcelReport.objects.aggregate(day=Max("date"))["day"]
+def _festival_with_reports(festivals, reports):
+    """The festival of the latest parcel report the user sees (the one with figures to see), else
+    the latest festival that has begun, else the next one."""
+    latest = reports.aggregate(day=Max("date"))["day"]
     if latest is not None:
         # The days the dashboard shows (the baseline and the festival) first, then the wider reporting window.
         for period in (shown_period, reporting_period):
@@ -225,7 +238,7 @@ def _festival_with_reports(festivals):
 
 
 @admin.register(Coverage)
-class CoverageAdmin(admin.ModelAdmin):
+class CoverageAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "province",
         "date",

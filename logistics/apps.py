@@ -7,3 +7,6 @@ class LogisticsConfig(AppConfig):
 
     name = "logistics"
     verbose_name = _("Logistics")
+
+    def ready(self):
+        from . import selectors  # noqa: F401  (registers the scoping selectors)

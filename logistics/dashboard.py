@@ -7,6 +7,10 @@ the carriers, and the latest coverage per province.
 A carrier that has not reported a day is a gap: the day's national total is then
 incomplete and is shown apart (never as a complete figure, and a missing report is
 never a zero); the lift compares only complete days.
+
+Given a ``user``, every figure is read from the reports and coverage that user's teams see
+(logistics/selectors.py's scoping selectors): a provincial team's dashboard is its
+province's, a national team's the whole country's.
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +26,7 @@ from festival.models import Festival, Province
 
 from .models import Carrier, Coverage, ParcelReport
 from .periods import Period, baseline_before, festival_period, shown_period
-from .selectors import daily_totals, ratio, rural_share
+from .selectors import daily_totals, ratio, rural_share, visible_coverage, visible_parcel_reports
 
 TOP_PROVINCES = 10
 
@@ -171,36 +175,39 @@ class LogisticsDashboard:
         }
 
 
-def expected_carriers(period: Period) -> list[Carrier]:
+def expected_carriers(period: Period, reports=None) -> list[Carrier]:
     """Who should report each day: active carriers and any carrier that reported in the period (one query)."""
-    reported = ParcelReport.objects.filter(carrier=OuterRef("pk"), date__range=(period.first, period.last))
+    reports = ParcelReport.objects.all() if reports is None else reports
+    reported = reports.filter(carrier=OuterRef("pk"), date__range=(period.first, period.last))
     return list(Carrier.objects.filter(Q(active=True) | Exists(reported)).order_by("code"))
 
 
-def latest_coverage(as_of: date) -> list[Coverage]:
-    """Each province's coverage figures as of ``as_of`` (its latest entry on or before that day; one query)."""
+def latest_coverage(as_of: date, coverage=None) -> list[Coverage]:
+    """Each province's coverage figures as of ``as_of`` (its latest entry on or before that day; one query);
+    ``coverage``: only those rows (a team's scoped ones)."""
+    coverage = Coverage.objects.all() if coverage is None else coverage
     latest = (
         Coverage.objects.filter(province=OuterRef("province"), date__lte=as_of).order_by("-date").values("date")[:1]
     )
-    return list(Coverage.objects.filter(date=Subquery(latest)).select_related("province").order_by("province__code"))
+    return list(coverage.filter(date=Subquery(latest)).select_related("province").order_by("province__code"))
 
 
-def logistics_dashboard(festival: Festival, *, now=None) -> LogisticsDashboard:
+def logistics_dashboard(festival: Festival, *, user=None, now=None) -> LogisticsDashboard:
+    """The dashboard of ``festival``'s days, from what ``user``'s teams see (everything without a user)."""
     period, baseline, shown = festival_period(festival), baseline_before(festival), shown_period(festival)
     # A day that has not begun cannot have been reported: it is neither a gap nor incomplete.
     today = festival.local(now or timezone.now()).date()
+    reports = ParcelReport.objects.all() if user is None else visible_parcel_reports(user)
+    coverage_rows = Coverage.objects.all() if user is None else visible_coverage(user)
 
-    # 1. national totals per day
-    totals = {day.date: day for day in daily_totals(shown)}
+    # 1. totals per day (national, or the team's provinces)
+    totals = {day.date: day for day in daily_totals(shown, reports=reports)}
     # 2. which carrier reported which day
     reported = set(
-        ParcelReport.objects.filter(date__range=(shown.first, shown.last))
-        .values_list("carrier_id", "date")
-        .distinct()
-        .order_by()
+        reports.filter(date__range=(shown.first, shown.last)).values_list("carrier_id", "date").distinct().order_by()
     )
     # 3. the carriers expected to report
-    carriers = expected_carriers(shown)
+    carriers = expected_carriers(shown, reports)
     days = []
     for day in shown.days:
         total = totals.get(day)
@@ -230,7 +237,7 @@ def logistics_dashboard(festival: Festival, *, now=None) -> LogisticsDashboard:
     # 4. totals per province over the festival's days
     sums = {name: Sum(name) for name in ("collected", "delivered", "rural_collected", "rural_delivered")}
     province_rows = (
-        ParcelReport.objects.filter(date__range=(period.first, period.last))
+        reports.filter(date__range=(period.first, period.last))
         .values("province_id")
         .annotate(**sums, n=Count("pk"))
         .order_by("-collected", "province_id")
@@ -248,7 +255,7 @@ def logistics_dashboard(festival: Festival, *, now=None) -> LogisticsDashboard:
     ]
 
     # 5. coverage as of the festival's last day
-    coverage = latest_coverage(period.last)
+    coverage = latest_coverage(period.last, coverage_rows)
 
     return LogisticsDashboard(
         festival=festival,

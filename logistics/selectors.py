@@ -1,14 +1,24 @@
 """Reads of parcel figures: totals per day (national) and per day and province, never
 per carrier except a carrier's own rows. Each read is one aggregate query, so the
-cost does not grow with the number of reports."""
+cost does not grow with the number of reports.
+
+Who sees which rows in the admin (issue 14): the scoping selectors below, registered in
+festival/scoping.py's registry. Parcel data is per province, not per festival: the national
+teams (an organiser without a province: 商务部, 国家邮政局) see every province's, a provincial
+team (浙江省商务厅) only its province's reports, replaced versions and coverage; carriers are a
+reference table every team reads (festival/roles.py keeps the provincial teams read-only).
+"""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, Q, QuerySet, Sum
 
-from .models import COUNT_FIELDS, ParcelReport
+from festival import scoping
+from festival.models import Organiser, Province
+
+from .models import COUNT_FIELDS, Carrier, Coverage, ParcelReport, ParcelReportVersion
 from .periods import Period, baseline_before, festival_period
 
 SHARE = Decimal("0.1")
@@ -53,12 +63,61 @@ class DayTotal:
         return data
 
 
+# Scoping (festival/scoping.py) ---------------------------------------------------------------
+
+
+def province_q(user, *, perm=None, field="province") -> Q | None:
+    """Q for rows whose ``field`` (a province foreign key path) is a province the user's teams
+    see: every province for a national team, its own for a provincial one; None means no bound
+    (a superuser). Subqueries only, so a scoped list costs what an unscoped one does."""
+    ids = scoping.organiser_ids(user, perm)
+    if ids is scoping.ALL:
+        return None
+    ids = list(ids)
+    if not ids:
+        return Q(pk__in=[])
+    national = Exists(Organiser.objects.filter(pk__in=ids, province__isnull=True))
+    own = Organiser.objects.filter(pk__in=ids, province__isnull=False).values("province_id")
+    return national | Q(**{f"{field}__in": own})
+
+
+def visible_parcel_reports(user, *, perm=None, queryset=None) -> QuerySet[ParcelReport]:
+    base = ParcelReport.objects.all() if queryset is None else queryset
+    return scoping.scope(base, province_q(user, perm=perm))
+
+
+def visible_parcel_report_versions(user, *, perm=None, queryset=None) -> QuerySet[ParcelReportVersion]:
+    base = ParcelReportVersion.objects.all() if queryset is None else queryset
+    return scoping.scope(base, province_q(user, perm=perm, field="report__province"))
+
+
+def visible_coverage(user, *, perm=None, queryset=None) -> QuerySet[Coverage]:
+    base = Coverage.objects.all() if queryset is None else queryset
+    return scoping.scope(base, province_q(user, perm=perm))
+
+
+def parcel_provinces(user) -> QuerySet[Province]:
+    """The provinces whose parcel data the user sees (the admin's province filter offers these)."""
+    return scoping.scope(Province.objects.all(), province_q(user, field="pk"))
+
+
+scoping.register(Carrier, scoping.visible_reference(Carrier))
+scoping.register(ParcelReport, visible_parcel_reports)
+scoping.register(ParcelReportVersion, visible_parcel_report_versions)
+scoping.register(Coverage, visible_coverage)
+
+
+# Figures -------------------------------------------------------------------------------------
+
+
 def _sums():
     return {name: Sum(name) for name in COUNT_FIELDS}
 
 
-def reports_in(period: Period | None = None, *, day=None, province=None, carrier=None):
-    reports = ParcelReport.objects.all()
+def reports_in(period: Period | None = None, *, day=None, province=None, carrier=None, reports=None):
+    """Reports of a period, day, province or carrier; ``reports`` is the starting queryset
+    (the user's scoped reports in the admin), every report by default."""
+    reports = ParcelReport.objects.all() if reports is None else reports
     if period is not None:
         reports = reports.filter(date__range=(period.first, period.last))
     if day is not None:
@@ -70,10 +129,11 @@ def reports_in(period: Period | None = None, *, day=None, province=None, carrier
     return reports
 
 
-def daily_totals(period: Period | None = None, *, day=None, province=None) -> list[DayTotal]:
-    """National totals per day (one query): the sums of every carrier's reports, and how many carriers reported."""
+def daily_totals(period: Period | None = None, *, day=None, province=None, reports=None) -> list[DayTotal]:
+    """National totals per day (one query): the sums of every carrier's reports, and how many carriers reported
+    (``reports``: only those, e.g. a team's scoped reports)."""
     rows = (
-        reports_in(period, day=day, province=province)
+        reports_in(period, day=day, province=province, reports=reports)
         .values("date")
         .annotate(**_sums(), carriers=Count("carrier_id", distinct=True))
         .order_by("date")

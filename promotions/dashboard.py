@@ -2,18 +2,26 @@
 
 Every figure is one aggregate query (GROUP BY in the database), so the page
 costs the same handful of queries for 10 merchants or 10,000.
+
+An edition's figures roll its sub-festivals up (issue 14): every query reads the
+festival and its sub-festivals that the user's teams see (``festival.scoping``'s
+``visible_festivals``, one subquery), and the rows are grouped by festival as well, so the
+per-sub-festival breakdown costs one query more (the festivals' names), never one per row.
+A national team opening the edition sees the sum of the edition and both sub-festivals
+with a row for each; a provincial team sees only its own sub-festival.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from festival.models import Festival
+from festival.scoping import visible_festivals
 from merchants.models import (
     Certificate,
     CertificateStatus,
@@ -44,6 +52,24 @@ class Series:
 
 
 @dataclass
+class FestivalRow:
+    """One festival's share of a rolled-up dashboard (the edition itself, or a sub-festival)."""
+
+    festival: Festival
+    approved_participants: int = 0
+    participations_waiting: int = 0
+    promotions: int = 0
+    pending_promotions: int = 0
+    public_promotions: int = 0
+    gmv: Decimal = Decimal("0")
+    orders: int = 0
+
+    @property
+    def is_sub_festival(self) -> bool:
+        return self.festival.parent_id is not None
+
+
+@dataclass
 class FestivalDashboard:
     festival: Festival
     participations_by_status: dict[str, int]
@@ -58,6 +84,18 @@ class FestivalDashboard:
     pending_certificates: int
     total_gmv: Decimal
     total_orders: int
+    # The festivals summed (the edition and its sub-festivals the user sees), one row each.
+    breakdown: list[FestivalRow] = field(default_factory=list)
+
+    @property
+    def festival_ids(self) -> str:
+        """The summed festivals' ids, for a changelist link (``festival__id__in``)."""
+        return ",".join(str(row.festival.pk) for row in self.breakdown) or str(self.festival.pk)
+
+    @property
+    def rolls_up(self) -> bool:
+        """Whether the figures sum more than one festival (show the breakdown)."""
+        return len(self.breakdown) > 1
 
     @property
     def items_pass_share(self) -> Decimal | None:
@@ -94,18 +132,38 @@ def _category_label(row):
     return f"{parent} / {name}" if parent else name
 
 
-def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
-    """All dashboard figures of one festival (eight aggregate queries); ``user`` bounds the
-    certificates waiting (they belong to no festival) to the merchants their teams see."""
-    participations = Participation.objects.filter(festival=festival)
-    promotions = Promotion.objects.filter(festival=festival)
+def dashboard_festivals(festival: Festival, user=None):
+    """The festivals a dashboard of ``festival`` sums: it and its sub-festivals, bounded by what
+    ``user``'s teams see (everything without a user). A queryset, used as a subquery."""
+    festivals = Festival.objects.filter(Q(pk=festival.pk) | Q(parent_id=festival.pk))
+    return festivals if user is None else visible_festivals(user, queryset=festivals)
 
-    # 1. participations by status and merchant kind
-    by_kind_status = participations.values("merchant__kind", "status").annotate(n=Count("pk")).order_by()
+
+def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
+    """All dashboard figures of one festival and its sub-festivals (nine aggregate queries);
+    ``user`` bounds them to the festivals their teams see, and the certificates waiting
+    (they belong to no festival) to the merchants their teams see."""
+    scope = dashboard_festivals(festival, user)
+    festivals = list(
+        scope.only("pk", "name", "parent_id", "starts_at").order_by(
+            F("parent_id").asc(nulls_first=True), "starts_at", "pk"
+        )
+    )
+    rows = {f.pk: FestivalRow(f) for f in festivals}
+    ids = list(rows)
+    participations = Participation.objects.filter(festival_id__in=ids)
+    promotions = Promotion.objects.filter(festival_id__in=ids)
+
+    # 1. participations by status and merchant kind (and festival, for the breakdown)
+    by_kind_status = participations.values("festival_id", "merchant__kind", "status").annotate(n=Count("pk")).order_by()
     participations_by_status = dict.fromkeys(ParticipationStatus.values, 0)
     kind_counts = {status: dict.fromkeys(MerchantKind.values, 0) for status in COUNTED_PARTICIPATIONS}
     for row in by_kind_status:
         participations_by_status[row["status"]] += row["n"]
+        if row["status"] == ParticipationStatus.APPROVED:
+            rows[row["festival_id"]].approved_participants += row["n"]
+        elif row["status"] == ParticipationStatus.APPLIED:
+            rows[row["festival_id"]].participations_waiting += row["n"]
         if row["status"] in kind_counts:
             kind_counts[row["status"]][row["merchant__kind"]] += row["n"]
     kind_labels = dict(MerchantKind.choices)
@@ -118,7 +176,7 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
     # 2. participating merchants by claimed category
     category_rows = (
         Participation.categories.through.objects.filter(
-            participation__festival=festival, participation__status__in=COUNTED_PARTICIPATIONS
+            participation__festival_id__in=ids, participation__status__in=COUNTED_PARTICIPATIONS
         )
         .values(
             "category_id", "category__name", "category__name_en", "category__parent__name", "category__parent__name_en"
@@ -131,8 +189,16 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         [_category_label(row) for row in category_rows], {_("Merchants"): [row["n"] for row in category_rows]}
     )
 
-    # 3. promotions by status
-    status_counts = dict(promotions.values_list("status").annotate(n=Count("pk")).order_by())
+    # 3. promotions by status (and festival)
+    status_counts = {}
+    for festival_id, status, n in promotions.values_list("festival_id", "status").annotate(n=Count("pk")).order_by():
+        status_counts[status] = status_counts.get(status, 0) + n
+        row = rows[festival_id]
+        row.promotions += n
+        if status == PromotionStatus.SUBMITTED:
+            row.pending_promotions += n
+        if status in PUBLIC_STATUSES:
+            row.public_promotions += n
     promotions_by_status = Series(
         [str(label) for label in PromotionStatus.labels],
         {_("Promotions"): [status_counts.get(s, 0) for s in PromotionStatus.values]},
@@ -160,7 +226,7 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
 
     # 6. honest-price check of the items of submitted (and later) promotions
     check_counts = dict(
-        PromotionItem.objects.filter(promotion__festival=festival)
+        PromotionItem.objects.filter(promotion__festival_id__in=ids)
         .exclude(promotion__status=PromotionStatus.DRAFT)
         .values_list("check_status")
         .annotate(n=Count("pk"))
@@ -171,14 +237,20 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         {_("Items"): [*(check_counts.get(s, 0) for s in CheckStatus.values), check_counts.get("", 0)]},
     )
 
-    # 7. reported sales per day
-    sales = {
-        row["date"]: {**row, "gmv": Decimal(row["gmv"]).quantize(FEN)}  # SQLite sums decimals loosely
-        for row in SalesReport.objects.filter(festival=festival)
-        .values("date")
+    # 7. reported sales per day (and festival)
+    sales = {}
+    for row in (
+        SalesReport.objects.filter(festival_id__in=ids)
+        .values("date", "festival_id")
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
         .order_by()
-    }
+    ):
+        gmv = Decimal(row["gmv"]).quantize(FEN)  # SQLite sums decimals loosely
+        day = sales.setdefault(row["date"], {"gmv": Decimal("0"), "orders": 0})
+        day["gmv"] += gmv
+        day["orders"] += row["orders"]
+        rows[row["festival_id"]].gmv += gmv
+        rows[row["festival_id"]].orders += row["orders"]
     # A day nobody reported yet is a gap in the chart (None), not a day of zero sales.
     daily_sales = Series(
         [d.isoformat() for d in days],
@@ -208,4 +280,5 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         pending_certificates=pending_certificates,
         total_gmv=sum((row["gmv"] for row in sales.values()), Decimal("0")),
         total_orders=sum(row["orders"] for row in sales.values()),
+        breakdown=list(rows.values()),
     )

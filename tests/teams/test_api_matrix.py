@@ -144,3 +144,21 @@ def test_merchant_resources_refuse_staff_sessions_and_organiser_keys(world):
             response = client.get(url)
             assert response.status_code == 403, (caller, url)
             assert response.json()["code"] == "permission_denied"
+
+
+def test_parcel_totals_are_public_and_read_the_same_for_every_caller(world):
+    """GET /api/v1/parcels/ holds the national and per-province totals the public results show
+    (never a carrier's rows, unless the caller is that carrier's key): public data, so a
+    provincial organiser's key reads what an anonymous caller reads, 四川's province included.
+    The per-carrier rows are the admin's, scoped there (tests/teams/test_admin_matrix.py)."""
+    day = {"date": world.sides["zj"].objects["parcelreport"].date.isoformat()}
+    bodies = {}
+    for caller in CALLERS:
+        response = _client(world, caller).get("/api/v1/parcels/", day)
+        assert response.status_code == 200, caller
+        bodies[caller] = response.content
+    data = _client(world, "zj_key").get("/api/v1/parcels/", day).json()
+
+    assert len(set(bodies.values())) == 1
+    assert "own" not in data
+    assert {row["province"] for row in data["provinces"]} == {"330000", "510000"}

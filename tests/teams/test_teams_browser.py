@@ -1,5 +1,6 @@
 """In headless Chromium: logged in as 浙江's reviewer, nothing of 四川分会场 shows — not in
-the queue, its filters, a search, the dashboard's festival menu, nor by typing its URL."""
+the queue, its filters, a search, the dashboard's festival menu, nor by typing its URL; and
+of the Post Bureau's data only 浙江省's (parcel reports, their dashboard, coverage)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -36,6 +37,15 @@ def test_zhejiangs_reviewer_sees_nothing_of_sichuan(browser_page, live_server):
     page.goto(live_server.url + "/admin/promotions/promotion/dashboard/")
     dashboard = page.locator("#content").inner_text()
     missing = page.goto(live_server.url + f"/admin/promotions/promotion/{sc_promotion.pk}/change/")
+    page.goto(live_server.url + "/admin/logistics/parcelreport/")
+    parcels = page.locator("#content").inner_text()
+    page.goto(live_server.url + "/admin/logistics/parcelreport/dashboard/")
+    parcel_dashboard = page.locator("#content").inner_text()
+    page.goto(live_server.url + "/admin/logistics/coverage/")
+    coverage = page.locator("#content").inner_text()
+    sc_parcels = page.goto(
+        live_server.url + f"/admin/logistics/parcelreport/{world.sides['sc'].objects['parcelreport'].pk}/change/"
+    )
 
     assert "ZJMARK" in queue and "SCMARK" not in queue
     assert "SCMARK" not in index
@@ -43,3 +53,7 @@ def test_zhejiangs_reviewer_sees_nothing_of_sichuan(browser_page, live_server):
     assert "Merchant ZJMARK" in merchants and "SCMARK" not in merchants
     assert "SCMARK" not in dashboard
     assert missing.status == 404
+    assert "浙江省" in parcels and "四川省" not in parcels
+    assert "四川省" not in parcel_dashboard and "SCMARK" not in parcel_dashboard
+    assert "浙江省" in coverage and "四川省" not in coverage
+    assert sc_parcels.status == 404

@@ -3,6 +3,10 @@
 浙江 (marker ZJMARK) is "own" for the provincial actors, 四川 (SCMARK) is "other's". Every
 name that a page could show carries its sub-festival's marker, so a body check finds any
 leak: a list row, a filter choice, an inline row, a count's label, a select option.
+
+The Post Bureau's data is per province, not per festival: each side has a parcel report (with a
+replaced version) and a coverage row of its province, marked by the province's name
+(PROVINCE_MARKS), and one carrier reports in both (carriers are a shared reference table).
 """
 
 from dataclasses import dataclass, field
@@ -14,13 +18,17 @@ from django.utils import timezone
 from api.models import WebhookDelivery
 from api.services import create_api_key, create_webhook_subscription
 from festival.models import DailyResult, Organiser, Province, TeamRole
+from logistics.models import ParcelReportVersion
 from merchants.models import Membership, MembershipRole
 from merchants.uscc import make_uscc
 from tests.admin_support import role_group
 from tests.factories import (
+    CarrierFactory,
     CertificateFactory,
+    CoverageFactory,
     FestivalFactory,
     MerchantFactory,
+    ParcelReportFactory,
     ParticipationFactory,
     PricePointFactory,
     PriceReportFactory,
@@ -35,6 +43,7 @@ from tests.factories import (
 )
 
 MARKS = {"zj": "ZJMARK", "sc": "SCMARK"}
+PROVINCE_MARKS = {"zj": "浙江省", "sc": "四川省"}
 ACTORS = (
     "superuser",
     "national_admin",
@@ -61,9 +70,10 @@ class World:
     edition: object
     sides: dict
     users: dict
+    carrier: object = None
 
 
-def _side(key, edition, province_code, uscc_region, n):
+def _side(key, edition, province_code, uscc_region, n, carrier):
     mark = MARKS[key]
     province = Province.objects.get(code=province_code)
     organiser = Organiser.objects.create(
@@ -101,7 +111,25 @@ def _side(key, edition, province_code, uscc_region, n):
     delivery = WebhookDelivery.objects.create(
         subscription=webhook, event_type="promotion.approved", payload={"mark": mark}
     )
+    parcel = ParcelReportFactory(
+        carrier=carrier, province_id=province_code, collected=1000 * n, reporter=f"bureau {mark}"
+    )
+    version = ParcelReportVersion.objects.create(
+        report=parcel,
+        collected=100 * n,
+        delivered=90 * n,
+        rural_collected=10 * n,
+        rural_delivered=9 * n,
+        channel="import",
+        reporter=f"bureau {mark}",
+        replaced_through="api",
+        replaced_by=f"carrier {mark}",
+    )
+    coverage = CoverageFactory(province_id=province_code)
     side.objects.update(
+        parcelreport=parcel,
+        parcelreportversion=version,
+        coverage=coverage,
         festival=festival,
         organiser=organiser,
         merchant=merchant,
@@ -129,7 +157,11 @@ def build_world() -> World:
         role_group(group)
     national = national_organiser()
     edition = FestivalFactory(name="National edition", slug="edition", organisers=[national])
-    sides = {"zj": _side("zj", edition, "330000", "330106", 1), "sc": _side("sc", edition, "510000", "510107", 2)}
+    carrier = CarrierFactory(code="LOGI", name="Carrier LOGI", name_en="Carrier LOGI")
+    sides = {
+        "zj": _side("zj", edition, "330000", "330106", 1, carrier),
+        "sc": _side("sc", edition, "510000", "510107", 2, carrier),
+    }
 
     def member(username, organiser, role):
         return TeamMembershipFactory(
@@ -150,7 +182,7 @@ def build_world() -> World:
     # A team membership of each side, for the team pages (the provincial reviewers' own).
     sides["zj"].objects["teammembership"] = users["provincial_reviewer"].team_memberships.get()
     sides["sc"].objects["teammembership"] = users["other_reviewer"].team_memberships.get()
-    return World(edition=edition, sides=sides, users=users)
+    return World(edition=edition, sides=sides, users=users, carrier=carrier)
 
 
 def sees(actor: str) -> set[str]:
