@@ -7,7 +7,7 @@ promotions.services (locked, checked against ALLOWED_TRANSITIONS, recorded).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -127,12 +127,13 @@ class CheckResultFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
+        # EXISTS per row, not counts over every item of every promotion: the page's 50 rows
+        # are found without aggregating millions of items first (issue 17).
+        items = PromotionItem.objects.filter(promotion=OuterRef("pk"))
         if self.value() == "pass":
-            return queryset.filter(items_total__gt=0, items_pass=F("items_total"))
-        if self.value() == "warning":
-            return queryset.filter(items_warning__gt=0)
-        if self.value() == "fail":
-            return queryset.filter(items_fail__gt=0)
+            return queryset.filter(Exists(items)).exclude(Exists(items.exclude(check_status=CheckStatus.PASS)))
+        if self.value() in (CheckStatus.WARNING, CheckStatus.FAIL):
+            return queryset.filter(Exists(items.filter(check_status=self.value())))
         return queryset
 
 
@@ -207,13 +208,7 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.Mo
             super()
             .get_queryset(request)
             .select_related("merchant", "festival", "reviewed_by")
-            .annotate(
-                items_total=Count("items"),
-                items_pass=Count("items", filter=Q(items__check_status=CheckStatus.PASS)),
-                items_warning=Count("items", filter=Q(items__check_status=CheckStatus.WARNING)),
-                items_fail=Count("items", filter=Q(items__check_status=CheckStatus.FAIL)),
-            )
-            # The items behind the badges and their tooltips: one query per page.
+            # The items behind the badges, their counts and tooltips: one query per page.
             .prefetch_related(
                 Prefetch("items", queryset=PromotionItem.objects.select_related("product").order_by("pk"))
             )
