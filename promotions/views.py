@@ -335,8 +335,10 @@ def promotion_price_hint(request, festival_pk):
 
 def _price_verdict(festival, promotion, item, reference, before, computed, price, own_price):
     minimum = festival.min_discount_percent
-    deeper = own_price is not None and computed is not None and computed - pricing.to_fen(own_price) > (
-        pricing.DECLARED_PRICE_TOLERANCE
+    deeper = (
+        own_price is not None
+        and computed is not None
+        and computed - pricing.to_fen(own_price) > (pricing.DECLARED_PRICE_TOLERANCE)
     )
     # What consumers pay for the item under this promotion alone: the terms, or the
     # merchant's own price when it is lower (the final price applies it too).

@@ -61,7 +61,9 @@ def test_a_deeper_price_than_the_terms_is_allowed_and_explained(shop):
     assert body["deeper_than_terms"] is True
     assert body["discount_percent"] == "30"
     assert body["verdict"] == "pass"
-    assert body["notes"] == ["Lower than the ¥80.00 the terms give: allowed. Consumers pay ¥70.00, a real discount of 30%."]
+    assert body["notes"] == [
+        "Lower than the ¥80.00 the terms give: allowed. Consumers pay ¥70.00, a real discount of 30%."
+    ]
 
 
 def test_the_deeper_price_note_in_chinese(shop):
@@ -74,7 +76,9 @@ def test_a_deeper_price_that_still_misses_the_minimum_fails_the_minimum_only(sho
     assert (body["computed_price"], body["consumer_price"], body["deeper_than_terms"]) == ("98.00", "95.00", True)
     assert body["verdict"] == "fail"
     assert "below the festival's minimum of 10%" in body["message"]
-    assert body["notes"] == ["Lower than the ¥98.00 the terms give: allowed. Consumers pay ¥95.00, a real discount of 5%."]
+    assert body["notes"] == [
+        "Lower than the ¥98.00 the terms give: allowed. Consumers pay ¥95.00, a real discount of 5%."
+    ]
 
 
 def test_a_deeper_price_that_is_no_discount_is_explained_without_one(shop):
