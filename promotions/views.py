@@ -335,11 +335,9 @@ def promotion_price_hint(request, festival_pk):
 
 def _price_verdict(festival, promotion, item, reference, before, computed, price, own_price):
     minimum = festival.min_discount_percent
-    deeper = (
-        own_price is not None
-        and computed is not None
-        and computed - pricing.to_fen(own_price) > (pricing.DECLARED_PRICE_TOLERANCE)
-    )
+    # Lower than the terms give by more than the check's tolerance: allowed, explained.
+    deeper = own_price is not None and computed is not None
+    deeper = deeper and computed - pricing.to_fen(own_price) > pricing.DECLARED_PRICE_TOLERANCE
     # What consumers pay for the item under this promotion alone: the terms, or the
     # merchant's own price when it is lower (the final price applies it too).
     pays = min(pricing.to_fen(price), computed) if price is not None and computed is not None else price

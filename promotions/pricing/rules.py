@@ -252,7 +252,7 @@ class DeclaredPriceReasons:
 
 
 def terms_in_words(promotion) -> str:
-    """ "20% off" or "¥10.00 off": a percent-off or amount-off promotion's terms."""
+    """A percent-off or amount-off promotion's terms in words: "20% off", "¥10.00 off"."""
     if promotion.kind == PromotionKind.PERCENT_OFF:
         return pgettext("taken off a price", "%(percent)s%% off") % {
             "percent": format_percent(Decimal(promotion.percent_off))
