@@ -288,8 +288,11 @@ def promotion_price_hint(request, festival_pk):
     GET product, kind, starts_at (festival local time, optional: the festival's start),
     percent_off / amount_off (the terms) and promo_price (the merchant's own, optional).
     Answers the reference price and its source (the honest-price engine's), for
-    percent-off and amount-off the price the terms give, and the minimum-discount verdict
-    of the price in the row (the merchant's, else the computed one)."""
+    percent-off and amount-off the price the terms give, the minimum-discount verdict
+    of the price in the row (the merchant's, else the computed one), and what consumers
+    pay. A price of the merchant's lower than the terms give is allowed (it is the
+    item's price, which the final price applies) and explained in a note; a higher
+    one gets the stored check's warning."""
     participation = get_object_or_404(
         request.merchant.participations.select_related("festival"), festival_id=festival_pk
     )
@@ -332,30 +335,60 @@ def promotion_price_hint(request, festival_pk):
 
 def _price_verdict(festival, promotion, item, reference, before, computed, price, own_price):
     minimum = festival.min_discount_percent
+    # Lower than the terms give by more than the check's tolerance: allowed, explained.
+    deeper = own_price is not None and computed is not None
+    deeper = deeper and computed - pricing.to_fen(own_price) > pricing.DECLARED_PRICE_TOLERANCE
+    # What consumers pay for the item under this promotion alone: the terms, or the
+    # merchant's own price when it is lower (the final price applies it too).
+    pays = min(pricing.to_fen(price), computed) if price is not None and computed is not None else price
     answer = {
         "reference_price": str(reference.price) if reference.price is not None else None,
         "reference_source": reference.source,
         "reference_source_label": str(ReferenceSource(reference.source).label),
         "computed_price": str(computed) if computed is not None else None,
         "price": str(pricing.to_fen(price)) if price is not None else None,
+        "consumer_price": str(pricing.to_fen(pays)) if pays is not None else None,
+        "deeper_than_terms": deeper,
         "min_discount_percent": pricing.format_percent(Decimal(minimum)),
         "discount_percent": None,
         "verdict": "unknown",
         "message": "",
         "notes": [],
     }
+    _judge_discount(answer, reference, price, minimum)
+    if own_price is None or computed is None:
+        return answer
+    price = pricing.to_fen(price)
+    if deeper:
+        values = {"given": computed, "price": price, "discount": answer["discount_percent"]}
+        if answer["discount_percent"] not in (None, "0"):
+            note = _(
+                "Lower than the ¥%(given)s the terms give: allowed. Consumers pay ¥%(price)s, "
+                "a real discount of %(discount)s%%."
+            )
+        else:
+            note = _("Lower than the ¥%(given)s the terms give: allowed. Consumers pay ¥%(price)s.")
+        answer["notes"].append(note % values)
+    else:
+        reasons = pricing.declared_price_reasons(item, price, before)
+        answer["notes"].extend(str(reason) for reason in reasons.warnings)
+    return answer
+
+
+def _judge_discount(answer, reference, price, minimum):
+    """The minimum-discount verdict of ``price`` against the reference, into ``answer``."""
     if reference.price is None:
         answer["message"] = _("No price history before the start: the discount cannot be checked.")
-        return answer
+        return
     if price is None:
         answer["message"] = _("Enter the promotional price to see the discount.")
-        return answer
+        return
     price = pricing.to_fen(price)
     values = {"minimum": answer["min_discount_percent"], "reference": reference.price}
     if price >= reference.price:
         answer.update(verdict="fail", discount_percent="0")
         answer["message"] = _("Not a discount: the price is not below the reference price ¥%(reference)s.") % values
-        return answer
+        return
     discount = pricing.real_discount_percent(reference.price, price)
     values["discount"] = pricing.format_percent(discount)
     answer["discount_percent"] = values["discount"]
@@ -369,18 +402,3 @@ def _price_verdict(festival, promotion, item, reference, before, computed, price
         answer["message"] = (
             _("%(discount)s%% off the reference price: below the festival's minimum of %(minimum)s%%.") % values
         )
-    if own_price is not None and computed is not None:
-        reasons = pricing.declared_price_reasons(item, price, before)
-        if price < computed:
-            answer["notes"].append(
-                _(
-                    "Your price is lower than the terms give (¥%(given)s). A deeper discount is welcome, "
-                    "but the terms must say so: raise the percentage or the amount off to match, "
-                    "or the check will ask you to declare ¥%(given)s."
-                )
-                % {"given": computed}
-            )
-        answer["notes"].extend(str(reason) for reason in reasons.failures + reasons.warnings if price >= computed)
-        if reasons.failures:
-            answer["verdict"] = "fail"
-    return answer

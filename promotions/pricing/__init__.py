@@ -40,12 +40,16 @@ for display can never turn a failing item into a passing one. A promotional
 price equal to (or above) the reference is never a discount, even when the
 festival's minimum is 0 %. Money is Decimal rounded half-up to the fen.
 
-**Declared price against what consumers pay.** For percent-off and amount-off
+**Declared price against the terms.** For percent-off and amount-off
 promotions, the declared promotional price (used by the rules above, the API and
-the public badge) is compared with what the promotion really gives off the last
-price before the start (``price_the_promotion_gives``): declared lower by more
-than a fen fails (the badge would advertise a discount nobody gets), declared
-higher is a warning. Without a price before the start there is nothing to compare.
+the public badge) is the merchant's commitment for the item, and the final price
+applies it: a percent-off or amount-off step never leaves more than the item's
+own price. It is compared with what the terms give off the last price before
+the start (``price_the_promotion_gives``, the terms alone): declared lower by
+more than a fen is a deeper discount, allowed and explained in a note (the check
+stays a pass; consumers pay the declared price and the real discount is measured
+on it); declared higher is a warning (consumers pay less than advertised).
+Without a price before the start there is nothing to compare.
 
 **Raise-then-cut.** The *earlier level* of an item is the lowest price in
 effect in the part of the raise window (``max(raise_lookback_days,

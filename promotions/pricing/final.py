@@ -44,7 +44,9 @@ class Offer:
     kind: str
     title: str = ""
     promotion_id: int | None = None
-    item_price: Decimal | None = None  # flash sale / livestream
+    # The item's own promotional price: what a flash sale or livestream sells at; for
+    # percent off and amount off the merchant's commitment for the item (see _after_offer).
+    item_price: Decimal | None = None
     percent_off: Decimal | None = None
     amount_off: Decimal | None = None  # amount off, or the "get Y off" of a threshold
     threshold: Decimal | None = None  # threshold "spend X", or a coupon's minimum spend
@@ -154,6 +156,17 @@ def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
         # a configuration mistake, never a free (or negative-priced) item.
         after = ONE_FEN
         note = _("Limited to ¥0.01: the price can never reach zero.")
+    if offer.step in (StackingStep.PERCENT_OFF, StackingStep.AMOUNT_OFF) and offer.item_price is not None:
+        # The item's own promotional price is the merchant's commitment: a price lower
+        # than the terms give is what the item sells for (and what its badge and real
+        # discount show); a higher one changes nothing, the terms give more.
+        own = positive_fen(offer.item_price, what=gettext_lazy("The promotional price"))
+        if own < after:
+            note = _("The item's own promotional price ¥%(price)s is lower than the terms give (¥%(given)s).") % {
+                "price": own,
+                "given": after,
+            }
+            after = own
     return min(after, amount), label, note
 
 
@@ -178,6 +191,10 @@ def compute_final_price(
       applies (they do not combine, and the consumer gets the lower price).
     - A step never raises the amount and never takes it below ¥0.01 (floored
       and noted): the result is always > 0 and ≤ ``undiscounted``.
+    - A percent-off or amount-off offer with an ``item_price`` (``Offer.for_item``:
+      the item's declared promotional price) never leaves more than that price:
+      a merchant who declared a deeper price than the terms give sells the item
+      at the declared price (noted on the step).
     - Every amount is rounded half-up to the fen after each step.
     Steps that did not change the amount (threshold not reached, a better
     offer chosen) are returned with ``applied=False`` so a UI can explain them.

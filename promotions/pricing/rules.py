@@ -10,7 +10,7 @@ docs/honest-pricing.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -72,7 +72,7 @@ class ItemCheck:
     reference: Reference
     real_discount_percent: Decimal | None
     status: str
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # failures, then warnings, then notes (a pass may have notes)
     earlier_level: Decimal | None = None
     raised: bool = False
     overlaps: list[Overlap] = field(default_factory=list)
@@ -165,10 +165,11 @@ def evaluate_item(
                     }
                 )
 
+    notes: list[str] = []  # explanations that do not change the status
     if price_ok and history.price_at_start is not None:
         declared = declared_price_reasons(item, promo_price, history.price_at_start)
-        failures += declared.failures
         warnings += declared.warnings
+        notes += declared.notes
 
     raised = is_raised(reference.price, history.earlier_level, festival.raise_tolerance_percent)
     if raised:
@@ -212,7 +213,7 @@ def evaluate_item(
         reference=reference,
         real_discount_percent=discount,
         status=status,
-        reasons=failures + warnings,
+        reasons=failures + warnings + notes,
         earlier_level=history.earlier_level,
         raised=raised,
         overlaps=overlaps,
@@ -224,7 +225,8 @@ def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decima
     starts (the same step as the final price, rounded half-up to the fen); None for
     other kinds, without a price, or for an incomplete draft.
 
-    The stored check compares it with the item's declared promotional price (see
+    The terms alone: the item's own promotional price, which the final price also
+    applies when it is lower, is left out. The stored check compares the two (see
     ``declared_price_reasons``); ``PriceHistory.price_at_start`` carries the price
     it needs for every item."""
     # The step is the final price's own arithmetic (pure). Imported here because
@@ -235,45 +237,61 @@ def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decima
     promotion = item.promotion
     if price_before_start is None or promotion.kind not in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
         return None
+    terms = replace(Offer.for_item(item), item_price=None)
     try:
-        return compute_final_price(price_before_start, [Offer.for_item(item)]).final
+        return compute_final_price(price_before_start, [terms]).final
     except PricingError:  # an incomplete draft (no percentage yet): nothing to compare
         return None
 
 
 @dataclass(frozen=True)
 class DeclaredPriceReasons:
-    failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Explanations that hold nothing up: the item's check stays a pass.
+    notes: list[str] = field(default_factory=list)
+
+
+def terms_in_words(promotion) -> str:
+    """A percent-off or amount-off promotion's terms in words: "20% off", "¥10.00 off"."""
+    if promotion.kind == PromotionKind.PERCENT_OFF:
+        return pgettext("taken off a price", "%(percent)s%% off") % {
+            "percent": format_percent(Decimal(promotion.percent_off))
+        }
+    return pgettext("taken off a price", "¥%(amount)s off") % {"amount": to_fen(promotion.amount_off)}
 
 
 def declared_price_reasons(item: PromotionItem, promo_price: Decimal, price_before_start) -> DeclaredPriceReasons:
-    """For percent-off and amount-off promotions: does the declared promotional price
-    (the one the check, the API and the public badge use) match what consumers
-    really pay, the percentage or amount off the last price before the start?
+    """For percent-off and amount-off promotions: the declared promotional price (the
+    one the check, the API and the public badge use) against what the terms give, the
+    percentage or amount off the last price before the start.
 
-    Declared lower than what consumers pay (by more than DECLARED_PRICE_TOLERANCE)
-    fails: the badge would advertise a discount consumers never get, the trick
-    pricing the festival forbids. Declared higher is a warning: consumers pay less
-    than advertised, which deceives nobody and makes no rule easier to pass, but the
-    published price is wrong and the reviewer should have it corrected."""
+    The declared price is the merchant's commitment for the item, and the final price
+    applies it (``final.compute_final_price`` never leaves more than it), so nothing
+    advertises a price consumers do not pay:
+
+    - declared lower than the terms give (by more than DECLARED_PRICE_TOLERANCE): a
+      deeper discount, allowed. A note says so (the check stays a pass, so neither
+      the submission nor "approve all that pass" is held up): consumers pay the
+      declared price, and the real discount is measured on it like any other.
+    - declared higher: a warning. Consumers pay less than advertised, which deceives
+      nobody and makes no rule easier to pass, but the published price is wrong and
+      the reviewer should have it corrected."""
     given = price_the_promotion_gives(item, price_before_start)
     if given is None:
         return DeclaredPriceReasons()
-    promotion = item.promotion
-    if promotion.kind == PromotionKind.PERCENT_OFF:
-        offer = pgettext("taken off a price", "%(percent)s%% off") % {
-            "percent": format_percent(Decimal(promotion.percent_off))
-        }
-    else:
-        offer = pgettext("taken off a price", "¥%(amount)s off") % {"amount": to_fen(promotion.amount_off)}
-    values = {"promo": promo_price, "offer": offer, "before": to_fen(price_before_start), "given": given}
+    values = {
+        "promo": promo_price,
+        "offer": terms_in_words(item.promotion),
+        "before": to_fen(price_before_start),
+        "given": given,
+    }
     if given - promo_price > DECLARED_PRICE_TOLERANCE:
         return DeclaredPriceReasons(
-            failures=[
+            notes=[
                 _(
-                    "The promotion advertises ¥%(promo)s, but %(offer)s the price before it starts "
-                    "(¥%(before)s) is ¥%(given)s: declare ¥%(given)s."
+                    "A deeper discount than the terms give: %(offer)s the price before it starts (¥%(before)s) "
+                    "is ¥%(given)s, and the item's own price is ¥%(promo)s. Allowed: the item sells for "
+                    "¥%(promo)s, and its discount is measured on that price."
                 )
                 % values
             ]

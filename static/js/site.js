@@ -58,7 +58,8 @@
   // Promotion form: the arithmetic of each item row. Asks the portal (a small JSON
   // endpoint over the honest-price engine) for the reference price, the price the
   // terms give (percent off / amount off) and the minimum-discount verdict. A price
-  // the script filled in follows the terms; one the merchant typed is kept.
+  // the script filled in follows the terms; one the merchant typed is kept. A typed
+  // price lower than the terms give is allowed: the note says what consumers pay.
   document.querySelectorAll("form[data-price-hint-url]").forEach(function (form) {
     var url = form.getAttribute("data-price-hint-url");
     var body = form.querySelector("[data-formset-body]");
@@ -105,7 +106,8 @@
           verdict.appendChild(main);
           (data.notes || []).forEach(function (note) {
             var p = document.createElement("small");
-            p.className = "verdict-note";
+            // A deeper price than the terms is explained, not warned about.
+            p.className = data.deeper_than_terms ? "verdict-note verdict-note-info" : "verdict-note";
             p.textContent = note;
             verdict.appendChild(p);
           });

@@ -31,9 +31,9 @@ def shop(client):
     return signed
 
 
-def _hint(shop, **params):
+def _hint(shop, HTTP_ACCEPT_LANGUAGE="en", **params):
     url = reverse("merchant:promotion_price_hint", args=[shop.festival.pk])
-    return shop.client.get(url, {"product": shop.product.pk, **params})
+    return shop.client.get(url, {"product": shop.product.pk, **params}, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
 
 
 def test_percent_off_fills_the_price_from_the_terms_and_passes(shop):
@@ -53,12 +53,52 @@ def test_amount_off_too_small_fails_the_minimum(shop):
     assert "below the festival's minimum of 10%" in body["message"]
 
 
-def test_the_merchants_own_price_is_judged_and_a_deeper_one_is_explained(shop):
+def test_a_deeper_price_than_the_terms_is_allowed_and_explained(shop):
     body = _hint(shop, kind="percent_off", percent_off="20", promo_price="70").json()
     assert body["price"] == "70.00"
     assert body["computed_price"] == "80.00"
+    assert body["consumer_price"] == "70.00"  # the item's own price is what it sells for
+    assert body["deeper_than_terms"] is True
     assert body["discount_percent"] == "30"
-    assert any("lower than the terms give (¥80.00)" in note for note in body["notes"])
+    assert body["verdict"] == "pass"
+    assert body["notes"] == [
+        "Lower than the ¥80.00 the terms give: allowed. Consumers pay ¥70.00, a real discount of 30%."
+    ]
+
+
+def test_the_deeper_price_note_in_chinese(shop):
+    body = _hint(shop, kind="amount_off", amount_off="15", promo_price="70", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert body["notes"] == ["低于按条款计算的 ¥85.00：允许，消费者按 ¥70.00 付款，实际折扣 30%。"]
+
+
+def test_a_deeper_price_that_still_misses_the_minimum_fails_the_minimum_only(shop):
+    body = _hint(shop, kind="percent_off", percent_off="2", promo_price="95").json()
+    assert (body["computed_price"], body["consumer_price"], body["deeper_than_terms"]) == ("98.00", "95.00", True)
+    assert body["verdict"] == "fail"
+    assert "below the festival's minimum of 10%" in body["message"]
+    assert body["notes"] == [
+        "Lower than the ¥98.00 the terms give: allowed. Consumers pay ¥95.00, a real discount of 5%."
+    ]
+
+
+def test_a_deeper_price_that_is_no_discount_is_explained_without_one(shop):
+    # Raised the day before: 20 % off ¥150 is ¥120; ¥110 is deeper but not below the reference ¥100.
+    raised = ProductFactory(merchant=shop.merchant, sku="TEA-2")
+    PricePointFactory(product=raised, price=Decimal("100.00"), recorded_at=shop.festival.starts_at - timedelta(days=5))
+    PricePointFactory(product=raised, price=Decimal("150.00"), recorded_at=shop.festival.starts_at - timedelta(days=1))
+    body = _hint(shop, product=raised.pk, kind="percent_off", percent_off="20", promo_price="110").json()
+    assert (body["reference_price"], body["computed_price"], body["consumer_price"]) == ("100.00", "120.00", "110.00")
+    assert body["verdict"] == "fail"
+    assert body["notes"] == ["Lower than the ¥120.00 the terms give: allowed. Consumers pay ¥110.00."]
+
+
+def test_a_higher_price_than_the_terms_keeps_the_checks_warning(shop):
+    body = _hint(shop, kind="percent_off", percent_off="20", promo_price="85").json()
+    assert (body["consumer_price"], body["deeper_than_terms"]) == ("80.00", False)
+    assert body["notes"] == [
+        "The promotion advertises ¥85.00, but 20% off the price before it starts (¥100.00) is ¥80.00: consumers "
+        "pay less than advertised, so the advertised discount understates the real one; declare ¥80.00."
+    ]
 
 
 def test_other_kinds_show_the_reference_only(shop):

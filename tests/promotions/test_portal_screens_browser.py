@@ -2,13 +2,14 @@
 withdraw's confirmation, and phones (390×844) without horizontal scroll. No page
 visited logs a console error."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from promotions.models import PromotionStatus
+from promotions.models import CheckStatus, PromotionItem, PromotionStatus
 from tests.factories import (
     FestivalFactory,
     MembershipFactory,
@@ -87,10 +88,36 @@ def test_the_promotion_form_fills_the_price_and_the_verdict_live(browser_page, l
 
     # The merchant's own price is kept and judged.
     price.fill("85")
-    verdict.get_by_text("lower than the terms give").wait_for()
+    verdict.get_by_text("Lower than the ¥95.00 the terms give: allowed. Consumers pay ¥85.00").wait_for()
     page.locator("#id_percent_off").fill("15")
     verdict.get_by_text("meets the festival's minimum").wait_for()
     assert price.input_value() == "85"
+
+    # A deeper price than the terms give is allowed, and the note says what consumers pay.
+    page.locator("#id_percent_off").fill("20")
+    price.fill("70")
+    expect(verdict.locator(".verdict-note-info")).to_have_text(
+        "Lower than the ¥80.00 the terms give: allowed. Consumers pay ¥70.00, a real discount of 30%."
+    )
+    expect(verdict).to_have_class(re.compile(r"\bverdict-pass\b"))
+
+    # ... and the promotion is submitted with it; the check keeps the explanation for the reviewer.
+    start = festival.local(festival.starts_at).replace(second=0, microsecond=0) + timedelta(days=1)
+    page.get_by_label("Title").fill("Longjing, 20% off and the gift box for ¥70")
+    page.locator("#id_starts_at").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_ends_at").fill((start + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Save the draft").click()
+    page.get_by_role("link", name="Check prices and submit").click()
+    expect(page.locator("#price-check")).to_contain_text("A deeper discount than the terms give")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#promotion-status")).to_have_text("Submitted")
+    item = PromotionItem.objects.get()
+    assert (item.promo_price, item.check_status, item.real_discount_percent) == (
+        Decimal("70.00"),
+        CheckStatus.PASS,
+        Decimal("30.00"),
+    )
+    assert item.check_reasons[0].startswith("A deeper discount than the terms give: 20% off")
 
 
 def test_phones_have_no_horizontal_scroll(browser_page, live_server, shop, console_errors):

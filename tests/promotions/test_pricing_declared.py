@@ -1,14 +1,24 @@
-"""The declared promotional price against what a percent-off or amount-off promotion really gives."""
+"""The declared promotional price against what a percent-off or amount-off promotion's terms give.
+
+The declared price is the merchant's commitment for the item: lower than the terms give is
+a deeper discount, allowed and explained (a note; the check stays a pass), and the final
+price, the badge and the API all use it; higher is a warning (consumers pay less than
+advertised)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
+from api.serializers.promotions import promotion_representation
+from festival.roles import REVIEWER
 from promotions import pricing, services
 from promotions.models import CheckStatus, PromotionItem, PromotionKind, PromotionStatus
+from tests.admin_support import client_for, staff_user
 from tests.factories import ParticipationFactory, ProductFactory, PromotionFactory, PromotionItemFactory
 from tests.portal import sign_in
 from tests.promotions.pricing_helpers import START, days_before, festival, item, price
@@ -28,51 +38,54 @@ def _check(it):
 
 
 def _declared_reasons(check):
-    return [reason for reason in check.reasons if reason.startswith("The promotion advertises")]
+    return [reason for reason in check.reasons if reason.startswith(("The promotion advertises", "A deeper discount"))]
 
 
-# Declared lower than what consumers pay: fail -------------------------------------------
+def _deeper(offer, before, given, promo):
+    return (
+        f"A deeper discount than the terms give: {offer} the price before it starts (¥{before}) is ¥{given}, "
+        f"and the item's own price is ¥{promo}. Allowed: the item sells for ¥{promo}, and its discount is "
+        "measured on that price."
+    )
 
 
-def test_amount_off_advertising_less_than_consumers_pay_fails():
-    # The demo's old inconsistency: "¥10 off" declared as ¥2,102.30 on a ¥2,841.00 product.
+# Declared lower than the terms give: a deeper discount, allowed and explained --------------
+
+
+def test_amount_off_declared_deeper_than_the_terms_passes_with_a_note():
+    # "¥10 off" declared as ¥2,102.30 on a ¥2,841.00 product: the item sells for ¥2,102.30.
     it = item("2102.30", amount_off=Decimal("10"), **AMOUNT_OFF)
     _history(it, (3, "2841.00"))
 
     check = _check(it)
 
-    assert check.status == CheckStatus.FAIL
-    assert check.reasons == [
-        "The promotion advertises ¥2102.30, but ¥10.00 off the price before it starts (¥2841.00) is ¥2831.00: "
-        "declare ¥2831.00."
-    ]
-    assert check.real_discount_percent == Decimal("26.00")  # what the badge would have claimed
+    assert check.status == CheckStatus.PASS
+    assert check.reasons == [_deeper("¥10.00 off", "2841.00", "2831.00", "2102.30")]
+    assert check.real_discount_percent == Decimal("26.00")  # measured on the declared price
 
 
-def test_percent_off_advertising_less_than_consumers_pay_fails():
+def test_percent_off_declared_deeper_than_the_terms_passes_with_a_note():
     it = item("70.00", percent_off=Decimal("20"))
     _history(it, (3, "100.00"))
 
     check = _check(it)
 
-    assert check.status == CheckStatus.FAIL
-    assert check.reasons == [
-        "The promotion advertises ¥70.00, but 20% off the price before it starts (¥100.00) is ¥80.00: declare ¥80.00."
-    ]
+    assert check.status == CheckStatus.PASS
+    assert check.reasons == [_deeper("20% off", "100.00", "80.00", "70.00")]
+    assert check.real_discount_percent == Decimal("30.00")
 
 
 def test_the_price_just_before_the_start_counts_not_the_reference():
-    # Raised the day before: the reference stays ¥100, but 20 % off ¥120 is ¥96, not the declared ¥80.
+    # Raised the day before: the reference stays ¥100, 20 % off ¥120 is ¥96; the declared ¥80 is deeper.
     it = item("80.00", percent_off=Decimal("20"))
     _history(it, (5, "100.00"), (1, "120.00"))
 
     check = _check(it)
 
     assert check.reference.price == Decimal("100.00")
-    assert check.status == CheckStatus.FAIL
-    assert _declared_reasons(check) == [
-        "The promotion advertises ¥80.00, but 20% off the price before it starts (¥120.00) is ¥96.00: declare ¥96.00."
-    ]
+    assert check.status == CheckStatus.PASS
+    assert _declared_reasons(check) == [_deeper("20% off", "120.00", "96.00", "80.00")]
+    assert check.real_discount_percent == Decimal("20.00")  # against the reference, as for any item
 
 
 def test_a_price_recorded_at_the_start_is_not_the_price_before_it():
@@ -148,7 +161,7 @@ def test_declaring_exactly_what_the_promotion_gives_passes(fields, declared):
         ("28.33", CheckStatus.PASS),  # 15 % off ¥33.33 = ¥28.3305, half-up to ¥28.33
         ("28.32", CheckStatus.PASS),  # a fen lower (rounded down): tolerated
         ("28.34", CheckStatus.PASS),  # a fen higher: tolerated
-        ("28.31", CheckStatus.FAIL),  # two fen lower than consumers pay
+        ("28.31", CheckStatus.PASS),  # two fen lower: a deeper discount, explained in a note
         ("28.35", CheckStatus.WARNING),  # two fen higher
     ],
 )
@@ -159,12 +172,12 @@ def test_the_comparison_is_to_the_fen_with_one_fen_of_tolerance(declared, status
     assert _check(it).status == status
 
 
-def test_one_fen_less_than_what_consumers_pay_is_tolerated_not_two():
+def test_one_fen_less_than_the_terms_is_tolerated_two_are_explained():
     ok = pricing.declared_price_reasons(item("89.99", **AMOUNT_OFF, amount_off=Decimal("10")), Decimal("89.99"), "100")
     off = pricing.declared_price_reasons(item("89.98", **AMOUNT_OFF, amount_off=Decimal("10")), Decimal("89.98"), "100")
 
-    assert (ok.failures, ok.warnings) == ([], [])
-    assert len(off.failures) == 1 and off.warnings == []
+    assert (ok.warnings, ok.notes) == ([], [])
+    assert off.warnings == [] and off.notes == [_deeper("¥10.00 off", "100.00", "90.00", "89.98")]
 
 
 # Nothing to compare ------------------------------------------------------------------------
@@ -207,27 +220,93 @@ def test_check_item_and_the_bulk_path_agree():
     single, bulk = pricing.check_item(it), _check(it)
 
     assert (single.status, single.reasons) == (bulk.status, bulk.reasons)
-    assert single.status == CheckStatus.FAIL
+    assert single.status == CheckStatus.PASS and len(single.reasons) == 1
 
 
-def test_submission_is_refused_with_the_reason():
+# End to end: submitted, stored, reviewed, sold at the declared price ---------------------------
+
+DEEPER_NOTE = _deeper("20% off", "100.00", "80.00", "70.00")
+
+
+def _submitted_deeper_item():
     it = item("70.00", percent_off=Decimal("20"))
     _history(it, (3, "100.00"))
+    services.submit_promotion(it.promotion, now=START - timedelta(days=10))
+    it.refresh_from_db()
+    return it
 
-    with pytest.raises(services.SubmissionRefused) as refused:
-        services.submit_promotion(it.promotion, now=START - timedelta(days=10))
 
-    assert refused.value.details == {
-        it.product.sku: [
-            "The promotion advertises ¥70.00, but 20% off the price before it starts (¥100.00) is ¥80.00: "
-            "declare ¥80.00."
-        ]
+def test_a_deeper_price_is_submitted_and_its_stored_check_explains_it():
+    it = _submitted_deeper_item()
+
+    assert it.promotion.status == PromotionStatus.SUBMITTED
+    assert (it.check_status, it.check_reasons) == (CheckStatus.PASS, [DEEPER_NOTE])
+    assert (it.reference_price, it.real_discount_percent) == (Decimal("100.00"), Decimal("30.00"))
+    assert services.why_not_all_pass(it.promotion) == ""  # a note does not hold the review up
+
+
+def test_approve_all_that_pass_approves_a_deeper_price():
+    it = _submitted_deeper_item()
+
+    approved, skipped = services.approve_promotions_that_pass([it.promotion], by=staff_user(REVIEWER))
+
+    assert [p.pk for p in approved] == [it.promotion.pk] and skipped == []
+
+
+def test_the_final_price_badge_and_api_all_sell_at_the_deeper_price():
+    it = _submitted_deeper_item()
+    services.approve_promotion(it.promotion, by=staff_user(REVIEWER), now=START - timedelta(days=5))
+
+    final = pricing.final_price(it.product, at=START + timedelta(days=1))
+    badge = pricing.honest_price_badge(it)
+    data = promotion_representation(it.promotion)
+
+    assert (final.undiscounted, final.final) == (Decimal("100.00"), Decimal("70.00"))
+    assert final.discount_percent == Decimal("30.00")  # the real discount: the item's own price
+    assert final.steps[0].note == "The item's own promotional price ¥70.00 is lower than the terms give (¥80.00)."
+    assert (badge.price, badge.discount_percent) == (Decimal("70.00"), Decimal("30.00"))
+    assert badge.text == "7-day low ¥100.00 → now ¥70.00 · 30% off"
+    assert data["items"][0] | {"product": None, "sku": None} == {
+        "product": None,
+        "sku": None,
+        "promo_price": "70.00",
+        "reference_price": "100.00",
+        "reference_source": "lookback",
+        "real_discount_percent": "30.00",
+        "check_status": "pass",
+        "check_reasons": [DEEPER_NOTE],
     }
-    it.promotion.refresh_from_db()
-    assert it.promotion.status == PromotionStatus.DRAFT
 
 
-def test_the_portal_preview_and_submission_show_the_reason(client):
+def test_the_public_page_and_the_reviewer_show_one_price(client):
+    it = _submitted_deeper_item()
+    reviewer = staff_user(REVIEWER)
+    admin_page = client_for(reviewer).get(reverse("admin:promotions_promotion_change", args=[it.promotion.pk]))
+    services.approve_promotion(it.promotion, by=reviewer, now=START - timedelta(days=5))
+    cache.clear()  # the public page cache
+
+    page = client.get(reverse("public:promotion", args=[it.promotion.pk])).content.decode()
+
+    assert escape(DEEPER_NOTE) in admin_page.content.decode()
+    assert "Final price: ¥70.00" in page
+    assert "¥100.00 → <strong>¥70.00</strong>" in page
+    assert "Final price: ¥80.00" not in page
+
+
+# Declared higher: consumers pay the terms, as before ---------------------------------------------
+
+
+def test_a_higher_declared_price_sells_at_the_terms():
+    it = item("90.00", percent_off=Decimal("20"), status=PromotionStatus.APPROVED)
+    _history(it, (3, "100.00"))
+
+    assert pricing.final_price(it.product, at=START + timedelta(days=1)).final == Decimal("80.00")
+
+
+# The portal -------------------------------------------------------------------------------------
+
+
+def test_the_portal_preview_and_submission_explain_a_deeper_price(client):
     shop = sign_in(client)
     fest = festival()
     ParticipationFactory(merchant=shop.merchant, festival=fest)
@@ -242,24 +321,29 @@ def test_the_portal_preview_and_submission_show_the_reason(client):
         amount_off=Decimal("10"),
     )
     PromotionItemFactory(promotion=promotion, product=product, promo_price=Decimal("2102.30"))
-    reason = "The promotion advertises ¥2102.30, but ¥10.00 off the price before it starts (¥2841.00) is ¥2831.00"
+    note = _deeper("¥10.00 off", "2841.00", "2831.00", "2102.30")
 
     preview = client.get(reverse("merchant:promotion_preview", args=[promotion.pk]))
-    submitted = client.post(reverse("merchant:promotion_submit", args=[promotion.pk]))
+    submitted = client.post(reverse("merchant:promotion_submit", args=[promotion.pk]), follow=True)
 
-    assert preview.context["can_submit"] is False
-    assert reason in preview.content.decode()
-    assert submitted.status_code == 400
-    assert reason in submitted.content.decode()
+    assert preview.context["can_submit"] is True
+    assert escape(note) in preview.content.decode()
+    assert submitted.redirect_chain[-1][0] == reverse("merchant:promotion_detail", args=[promotion.pk])
+    assert escape(note) in submitted.content.decode()  # the detail page shows the stored check
     promotion.refresh_from_db()
-    assert promotion.status == PromotionStatus.DRAFT
+    assert promotion.status == PromotionStatus.SUBMITTED
 
 
-def test_the_reason_is_translated():
+def test_the_note_is_translated():
     it = item("70.00", percent_off=Decimal("20"))
     _history(it, (3, "100.00"))
 
     with translation.override("zh-hans"):
         check = _check(it)
+        step = pricing.compute_final_price(Decimal("100.00"), [pricing.Offer.for_item(it)]).steps[0]
 
-    assert check.reasons == ["活动宣传价为 ¥70.00，但活动开始前的价格 ¥100.00 减 20% 后为 ¥80.00：请申报 ¥80.00。"]
+    assert check.reasons == [
+        "优惠力度超过条款：活动开始前的价格 ¥100.00 减 20% 后为 ¥80.00，而该商品自己的活动价为 ¥70.00。"
+        "允许：该商品按 ¥70.00 出售，折扣按此价格计算。"
+    ]
+    assert step.note == "该商品自己的活动价 ¥70.00 低于按条款计算的价格（¥80.00）。"

@@ -105,6 +105,29 @@ def test_item_price_above_the_current_amount_does_not_raise_it():
     assert (result.final, result.steps[0].applied) == (D("80.00"), False)
 
 
+@pytest.mark.parametrize(
+    ("offer", "given"),
+    [
+        (Offer(kind=PromotionKind.PERCENT_OFF, title="Tea", percent_off=D("20"), item_price=D("70.00")), "80.00"),
+        (Offer(kind=PromotionKind.AMOUNT_OFF, title="Tea", amount_off=D("10"), item_price=D("70.00")), "90.00"),
+    ],
+)
+def test_an_items_own_price_deeper_than_the_terms_is_what_it_sells_for(offer, given):
+    result = compute_final_price(D("100.00"), [offer, coupon("5", "60")])
+
+    assert [(s.before, s.after) for s in result.steps] == [(D("100.00"), D("70.00")), (D("70.00"), D("65.00"))]
+    assert result.steps[0].note == (f"The item's own promotional price ¥70.00 is lower than the terms give (¥{given}).")
+    assert result.final == D("65.00")  # the coupon's minimum is measured on the item's own price
+
+
+def test_an_items_own_price_above_the_terms_changes_nothing():
+    offer = Offer(kind=PromotionKind.PERCENT_OFF, percent_off=D("20"), item_price=D("90.00"))
+
+    result = compute_final_price(D("100.00"), [offer])
+
+    assert (result.final, result.steps[0].note) == (D("80.00"), "")
+
+
 def test_of_two_offers_that_do_not_stack_the_better_applies():
     result = compute_final_price(D("100.00"), [percent("10", "Small"), percent("30", "Big")])
 

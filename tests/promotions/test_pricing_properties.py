@@ -1,5 +1,6 @@
 """Property-based tests (hypothesis) of the reference price and the final price."""
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -73,10 +74,10 @@ def test_reference_never_exceeds_any_price_in_the_window_and_paths_agree(promoti
 def _offer(kind, data):
     if kind in (PromotionKind.FLASH_SALE, PromotionKind.LIVESTREAM):
         return Offer(kind=kind, item_price=data.draw(money))
-    if kind == PromotionKind.PERCENT_OFF:
-        return Offer(kind=kind, percent_off=data.draw(percents))
+    if kind == PromotionKind.PERCENT_OFF:  # with or without the item's own (declared) price
+        return Offer(kind=kind, percent_off=data.draw(percents), item_price=data.draw(st.none() | money))
     if kind == PromotionKind.AMOUNT_OFF:
-        return Offer(kind=kind, amount_off=data.draw(money))
+        return Offer(kind=kind, amount_off=data.draw(money), item_price=data.draw(st.none() | money))
     if kind == PromotionKind.THRESHOLD:
         spend = data.draw(money.filter(lambda m: m > Decimal("0.01")))
         off = data.draw(st.decimals(min_value=Decimal("0.01"), max_value=spend - Decimal("0.01"), places=2))
@@ -105,3 +106,15 @@ def test_final_price_is_positive_and_never_above_the_undiscounted_price(undiscou
         assert step.before == amount and step.after <= step.before and step.after >= Decimal("0.01")
         amount = step.after
     assert amount == result.final
+
+
+@settings(max_examples=100, deadline=None)
+@given(undiscounted=money, kind=st.sampled_from([PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF]), data=st.data())
+def test_an_items_own_price_is_the_most_a_percent_or_amount_off_item_sells_for(undiscounted, kind, data):
+    offer = _offer(kind, data)
+    terms = pricing.compute_final_price(undiscounted, [replace(offer, item_price=None)]).final
+
+    result = pricing.compute_final_price(undiscounted, [offer])
+
+    own = offer.item_price if offer.item_price is not None else terms
+    assert result.final == min(terms, own)
