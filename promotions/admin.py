@@ -7,7 +7,7 @@ promotions.services (locked, checked against ALLOWED_TRANSITIONS, recorded).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Value, When
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -42,6 +42,7 @@ from .models import (
     PromotionItem,
     PromotionStatus,
     fields_for_kind,
+    review_queue_order,
 )
 
 S = PromotionStatus
@@ -227,8 +228,7 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.Mo
         )
 
     def get_ordering(self, request):
-        waiting_first = Case(When(status=S.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())
-        return [waiting_first.asc(), F("submitted_at").asc(nulls_last=True), "created_at", "pk"]
+        return review_queue_order()
 
     # Read-only everywhere: only the decisions change a promotion.
 
