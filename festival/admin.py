@@ -249,7 +249,7 @@ class DailyResultAdmin(ScopedAdminMixin, ReadOnlyAdmin):
 class SentNotificationAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ("sent_at", "recipient", "subject", "key")
     search_fields = ("recipient", "subject", "key")
-    date_hierarchy = "sent_at"
+    list_filter = ("sent_at",)  # not date_hierarchy, which reads every row's date (one row per email)
 
 
 @admin.register(Province)

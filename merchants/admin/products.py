@@ -23,9 +23,10 @@ class PricePointAdmin(ScopedAdminMixin, ReadOnlyAdmin):
 
     list_display = ("product", "merchant", "price", "recorded_at", "source")
     list_select_related = ("product__merchant",)
-    list_filter = ("source",)
+    # A date filter, not date_hierarchy: the hierarchy reads every row's date to draw its
+    # links (1.7 s over 5 million price points, issue 17); the filter's choices are fixed.
+    list_filter = ("source", "recorded_at")
     search_fields = ("product__sku", "product__merchant__name")
-    date_hierarchy = "recorded_at"
 
     @admin.display(description=gettext_lazy("merchant"))
     def merchant(self, point):

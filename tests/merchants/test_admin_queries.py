@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from festival.roles import ORGANISER_ADMIN
 from tests.admin_support import client_for, populate_festival, staff_user
-from tests.factories import FestivalFactory
+from tests.factories import FestivalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +38,27 @@ def test_changelist_queries_do_not_grow_with_the_merchants(url_name, params, dja
     assert small.status_code == large.status_code == 200
     assert large.context["cl"].result_count > small.context["cl"].result_count
     assert len(few) <= 20, [q["sql"][:120] for q in few.captured_queries]
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:merchants_pricepoint_changelist",
+        "admin:merchants_salesreport_changelist",
+        "admin:festival_sentnotification_changelist",
+    ],
+)
+def test_changelists_of_records_never_read_every_rows_date(url_name):
+    """date_hierarchy draws its links from every row's date (SELECT DISTINCT over the whole
+    table: 1.7 s over 5 million price points); these tables get a fixed date filter instead."""
+    client = client_for(UserFactory(is_staff=True, is_superuser=True))  # the mail log is superusers' only
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(url_name))
+
+    assert response.status_code == 200
+    whole_table_dates = [
+        q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"] and "TRUNC" in q["sql"].upper()
+    ]
+    assert whole_table_dates == []
+    assert response.context["cl"].has_filters
