@@ -362,7 +362,9 @@ class Product(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        ordering = ["merchant", "sku"]
+        # By the merchant's id, not "merchant" (its name): the unique (merchant, sku) index
+        # serves the order; by name every product would be joined and sorted (issue 17).
+        ordering = ["merchant_id", "sku"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
         constraints = [
@@ -432,9 +434,12 @@ class SalesReport(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        ordering = ["festival", "date", "merchant"]
+        # By ids, not the festival's and merchant's own orders (a join and a sort of every
+        # report); the index below serves it.
+        ordering = ["festival_id", "date", "merchant_id"]
         verbose_name = _("sales report")
         verbose_name_plural = _("sales reports")
+        indexes = [models.Index(fields=["festival", "date", "merchant"], name="sales_report_in_order")]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "festival", "date"], name="sales_report_once_per_day"),
             models.CheckConstraint(condition=Q(gmv__gte=0), name="sales_report_gmv_not_negative"),
