@@ -133,3 +133,36 @@ def test_a_promotion_the_walk_passed_over_moves_in_the_last_pass(
         (S.APPROVED, S.LIVE)
     ]
     assert [ids["promotion_ids"] for _type, ids in published][-1] == [straggler_pk]
+
+
+def test_a_batch_writes_its_notification_and_webhook_chunks_in_one_insert_each(window, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from api import webhooks
+    from api.models import WebhookSubscription
+    from core.models import OutboxMessage
+    from promotions import tasks
+
+    now, due, _untouched = window
+    WebhookSubscription.objects.create(url="https://partner.example/hooks", events=["promotion.live"])
+    monkeypatch.setattr(tasks, "NOTIFY_BATCH", 4)
+    monkeypatch.setattr(webhooks, "PUBLISH_BATCH", 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.start_due_promotions(now=now, batch_size=DUE)
+
+    rows = list(OutboxMessage.objects.order_by("pk").values_list("task", "kwargs"))
+    assert [(task, kwargs["event_type"], len(kwargs["object_ids"])) for task, kwargs in rows] == [
+        ("promotions.notify", "promotion.live", 4),
+        ("promotions.notify", "promotion.live", 4),
+        ("promotions.notify", "promotion.live", 3),
+        ("api.publish_webhook_event", "promotion.live", 5),
+        ("api.publish_webhook_event", "promotion.live", 5),
+        ("api.publish_webhook_event", "promotion.live", 1),
+    ]
+    notified = [pk for _task, kwargs in rows[:3] for pk in kwargs["object_ids"]]
+    published = [pk for _task, kwargs in rows[3:] for pk in kwargs["object_ids"]]
+    assert notified == published and sorted(notified) == sorted(p.pk for p in due)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "core_outboxmessage"')]
+    assert len(inserts) == 2
