@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.outbox import enqueue_many
-from core.tasks import enqueue_on_commit
+from core.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from .models import (
     DeliveryStatus,
@@ -216,10 +216,13 @@ def on_domain_event(event_type, **ids):
     if object_ids is None:
         object_ids = [ids.get("promotion_id") or ids.get("festival_id") or ids.get("report_id")]
     object_ids = [pk for pk in object_ids if pk is not None]
-    for start in range(0, len(object_ids), PUBLISH_BATCH):
-        enqueue_on_commit(
-            task_publish_webhook_event, event_type=str(event_type), object_ids=object_ids[start : start + PUBLISH_BATCH]
-        )
+    enqueue_many_on_commit(
+        task_publish_webhook_event,
+        [
+            {"event_type": str(event_type), "object_ids": object_ids[start : start + PUBLISH_BATCH]}
+            for start in range(0, len(object_ids), PUBLISH_BATCH)
+        ],
+    )
 
 
 def publish_event(event_type: str, object_ids: list[int], *, now=None) -> list[int]:

@@ -49,6 +49,14 @@ def enqueue_on_commit(task, **kwargs) -> None:
     outbox.enqueue(task, **kwargs)
 
 
+def enqueue_many_on_commit(task, kwargs_list) -> None:
+    """``enqueue_on_commit`` for many calls of one task, written in one INSERT
+    (a clock batch's notification chunks, its webhook chunks)."""
+    from . import outbox
+
+    outbox.enqueue_many(task, list(kwargs_list))
+
+
 @shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
 def relay_outbox():
     """Periodic (beat, every few seconds): send to the broker what the outbox still holds."""

@@ -14,7 +14,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from core.events import DomainEvent
-from core.tasks import enqueue_on_commit
+from core.tasks import enqueue_many_on_commit
 from festival.models import Festival, FestivalStatus
 from festival.notifications import already_sent, send_once, staff_with_permission
 from merchants.models import MembershipRole, Participation, ParticipationEvent, ParticipationStatus
@@ -220,5 +220,10 @@ def on_domain_event(event_type, **ids):
 
     object_ids = ids.get("promotion_ids") or [ids.get("promotion_id") or ids.get("participation_id")]
     object_ids = [pk for pk in object_ids if pk is not None]
-    for start in range(0, len(object_ids), NOTIFY_BATCH):
-        enqueue_on_commit(task_notify, event_type=str(event_type), object_ids=object_ids[start : start + NOTIFY_BATCH])
+    enqueue_many_on_commit(
+        task_notify,
+        [
+            {"event_type": str(event_type), "object_ids": object_ids[start : start + NOTIFY_BATCH]}
+            for start in range(0, len(object_ids), NOTIFY_BATCH)
+        ],
+    )

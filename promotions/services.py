@@ -396,19 +396,37 @@ def _move_due(queryset, to, *, now, batch_size, **changes):
     record one PromotionEvent each (a unique constraint backs the "once"), and
     publish one batch event after commit. Memory stays bounded by the batch.
     Returns how many rows moved.
+
+    When the first batch comes back full, many rows are due at once (a festival
+    opening, a catch-up): the rest are taken in primary-key order instead
+    (``pk > last moved``), so each batch touches neighbouring rows and the tick
+    walks the table once, rather than every batch scattering over the whole table
+    when the index order is unrelated to where the rows live (bench/clock.py:
+    2.1 × a one-statement baseline in index order, about 1.2 × in key order).
+    A last pass in index order then picks up whatever that walk passed over (a row
+    another worker held, one approved meanwhile).
     """
     move_batch = _move_batch_postgresql if transaction.get_connection().vendor == "postgresql" else _move_batch
     moved = 0
+    after = None  # the primary key the walk in key order has reached, while it runs
+    walked = False
     while True:
         with transaction.atomic():
-            due = queryset.select_for_update(skip_locked=True)
-            ids = move_batch(due.values_list("pk", "status")[:batch_size], to, now=now, changes=changes)
-            if not ids:
-                break
-            # One event per batch, not per promotion: 200,000 promotions going
-            # live enqueue a few hundred tasks, not 200,000.
-            publish_on_commit(DomainEvent.of_status("promotion", to), promotion_ids=ids)
+            due = queryset if after is None else queryset.filter(pk__gt=after).order_by("pk")
+            due = due.select_for_update(skip_locked=True).values_list("pk", "status")[:batch_size]
+            ids = move_batch(due, to, now=now, changes=changes)
+            if ids:
+                # One event per batch, not per promotion: 200,000 promotions going
+                # live enqueue a few hundred tasks, not 200,000.
+                publish_on_commit(DomainEvent.of_status("promotion", to), promotion_ids=ids)
         moved += len(ids)
+        if after is not None:
+            # ids come back in key order; a short batch means the walk reached the end.
+            after = max(ids) if len(ids) == batch_size else None
+        elif not ids:
+            break
+        elif len(ids) == batch_size and not walked:
+            after, walked = 0, True
     return moved
 
 
@@ -432,8 +450,8 @@ def _move_batch(due, to, *, now, changes) -> list[int]:
 def _move_batch_postgresql(due, to, *, now, changes) -> list[int]:
     """The same batch as ``_move_batch`` in one statement: lock, update and record
     in a data-modifying CTE. Measured with bench/clock.py: no Python objects per
-    row and one round trip per batch make the tick a small multiple of a bare
-    UPDATE over the same rows, records included."""
+    row and one round trip per batch keep the tick within 1.2–2 × of one
+    hand-written statement writing the same rows and records."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     promotion, event = Promotion._meta, PromotionEvent._meta
