@@ -208,6 +208,8 @@ class Promotion(models.Model):
         permissions = [("review_promotion", _("Can review promotions (approve, request changes, cancel)"))]
         indexes = [
             models.Index(*review_queue_order(), name="promotion_review_queue"),
+            # The API's list order (start, then id), deep pages included.
+            models.Index(fields=["starts_at", "id"], name="promotion_start_order"),
             models.Index(fields=["status", "starts_at"], name="promotion_status_start"),
             models.Index(fields=["status", "ends_at"], name="promotion_status_end"),
             models.Index(fields=["festival", "status"], name="promotion_festival_status"),
