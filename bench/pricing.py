@@ -173,8 +173,9 @@ def generate(args):
         starts_at=start,
         ends_at=start + timedelta(days=13),
     )
-    # Promotion j belongs to merchant j % merchants and is that merchant's q-th (q = j / merchants).
-    # Its products are the merchant's k-th products for k = q × 7 … q × 7 + per_promotion - 1
+    # A promotion's items are created together (consecutive ids): item n is the k-th
+    # (k = n % per_promotion) of promotion j = n / per_promotion, which belongs to merchant
+    # j % merchants and is that merchant's q-th (q = j / merchants). Its products are the merchant's k-th products for k = q × 7 … q × 7 + per_promotion - 1
     # (mod per_merchant): a merchant's neighbouring promotions share most of their products
     # and start a day apart, so they overlap when one of them is approved or live.
     steps = [
@@ -236,9 +237,9 @@ def generate(args):
             "promotion items",
             """INSERT INTO promotions_promotionitem (promotion_id, product_id, promo_price, check_status,
                    reference_source, check_reasons)
-               SELECT pm.first + n %% %(promotions)s,
-                      pr.first + (n %% %(promotions)s) %% %(merchants)s
-                        + %(merchants)s * ((n / %(promotions)s + 7 * ((n %% %(promotions)s) / %(merchants)s))
+               SELECT pm.first + n / %(per_promotion)s,
+                      pr.first + (n / %(per_promotion)s) %% %(merchants)s
+                        + %(merchants)s * ((n %% %(per_promotion)s + 7 * ((n / %(per_promotion)s) / %(merchants)s))
                                            %% %(per_merchant)s),
                       50.00, '', '', '[]'::jsonb
                FROM generate_series(0, %(items)s - 1) n
@@ -253,6 +254,7 @@ def generate(args):
         "per_product": per_product,
         "promotions": promotions,
         "per_merchant": per_merchant,
+        "per_promotion": per_promotion,
         "items": promotions * per_promotion,
         "festival": festival.pk,
         "start": start,

@@ -179,6 +179,11 @@ def delete_promotion(promotion: Promotion, *, by=None) -> None:
 # The engine (promotions.pricing) computes the checks; these store them on the items.
 
 
+# Rows per UPDATE when storing checks: bulk_update writes one CASE per field over the
+# batch, whose cost grows with the square of its length.
+STORE_BATCH_SIZE = 2000
+
+
 def _store_checks(checks: list[pricing.ItemCheck], now) -> None:
     for check in checks:
         item = check.item
@@ -191,7 +196,7 @@ def _store_checks(checks: list[pricing.ItemCheck], now) -> None:
     PromotionItem.objects.bulk_update(
         [c.item for c in checks],
         ["check_status", "reference_price", "reference_source", "real_discount_percent", "check_reasons", "checked_at"],
-        batch_size=pricing.CHECK_CHUNK_SIZE,
+        batch_size=STORE_BATCH_SIZE,
     )
 
 

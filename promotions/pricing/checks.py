@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from festival.models import Festival
 
@@ -81,7 +81,43 @@ def overlaps_for_items(items: Sequence[PromotionItem]) -> dict[int | None, list[
     return result
 
 
+def overlaps_of_stored_items(items: QuerySet, loaded: dict[int, PromotionItem]) -> dict[int, list[Overlap]]:
+    """``overlaps_for_items`` for stored items, set-based: the database pairs each item
+    of ``items`` with the binding promotions of its merchant that cover its product at
+    an overlapping time (one self-join), so only real overlaps come back; ``loaded``
+    (the same items by pk, their promotions and festivals attached) decides the
+    rest (not the item's own promotion, the festival's stackable kinds)."""
+    other = "product__promotion_items__promotion__"
+    pairs = (
+        items.filter(
+            **{
+                f"{other}status__in": BINDING_STATUSES,
+                f"{other}merchant_id": F("promotion__merchant_id"),
+                f"{other}starts_at__lt": F("promotion__ends_at"),
+                f"{other}ends_at__gt": F("promotion__starts_at"),
+            }
+        )
+        .values_list("pk", f"{other}id", f"{other}title", f"{other}kind", f"{other}starts_at", f"{other}ends_at")
+        .order_by("pk", f"{other}starts_at", f"{other}id")
+    )
+    result = defaultdict(list)
+    for pk, promotion_id, title, kind, starts_at, ends_at in pairs:
+        promotion = loaded[pk].promotion
+        if promotion_id != promotion.pk and not _stack(promotion.kind, kind, promotion.festival.stackable_kinds or []):
+            result[pk].append(Overlap(promotion_id, title, kind, starts_at, ends_at))
+    return result
+
+
 # Checks (nothing is stored) --------------------------------------------------------------
+
+STORED_CHECK_FIELDS = (
+    "check_status",
+    "reference_price",
+    "reference_source",
+    "real_discount_percent",
+    "check_reasons",
+    "checked_at",
+)
 
 
 def check_item(item: PromotionItem) -> ItemCheck:
@@ -115,8 +151,15 @@ def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
     promotions: dict[int, Promotion] = {}
     festivals: dict[int, Festival] = {}
     for offset in range(0, len(ids), CHECK_CHUNK_SIZE):
-        chunk = PromotionItem.objects.filter(pk__in=ids[offset : offset + CHECK_CHUNK_SIZE])
-        loaded = load_items_with_histories(chunk.select_related("product").order_by("pk"))
+        chunk_ids = ids[offset : offset + CHECK_CHUNK_SIZE]
+        # The chunk as a range of ids within ``items``, so no query carries thousands of ids.
+        chunk = items.filter(pk__gte=chunk_ids[0], pk__lte=chunk_ids[-1])
+        loaded = load_items_with_histories(
+            # The stored check is what this computes: not loaded (services overwrite it).
+            chunk.select_related("product")
+            .defer(*STORED_CHECK_FIELDS, "product__description", "product__created_at", "product__updated_at")
+            .order_by("pk")
+        )
         # One instance per promotion and per festival, not one per item (select_related
         # would copy them on every row); kept for the next chunk, whose items are
         # mostly of the same promotions, and forgotten once no item of theirs is left.
@@ -133,9 +176,9 @@ def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
         promotions = {pk: promotions[pk] for pk in needed}
         for item, _history in loaded:
             item.promotion = promotions[item.promotion_id]
-        overlaps = overlaps_for_items([item for item, _history in loaded])
+        overlaps = overlaps_of_stored_items(chunk, {item.pk: item for item, _history in loaded})
         yield [
-            evaluate_item(item, history, overlaps[item.pk], festival=item.promotion.festival)
+            evaluate_item(item, history, overlaps.get(item.pk, ()), festival=item.promotion.festival)
             for item, history in loaded
         ]
 

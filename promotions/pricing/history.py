@@ -35,7 +35,7 @@ from .money import to_fen
 from .rules import PriceHistory, Reference, lookback_window, raise_window_start
 
 # Items are checked in chunks, so memory stays flat however many are refreshed.
-CHECK_CHUNK_SIZE = 2000
+CHECK_CHUNK_SIZE = 5000
 
 
 # One product --------------------------------------------------------------------------
