@@ -236,7 +236,7 @@ def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decima
     if price_before_start is None or promotion.kind not in (PromotionKind.PERCENT_OFF, PromotionKind.AMOUNT_OFF):
         return None
     try:
-        return compute_final_price(price_before_start, [Offer.for_item(item)]).final
+        return compute_final_price(price_before_start, [Offer.for_item(item)], explain=False).final
     except PricingError:  # an incomplete draft (no percentage yet): nothing to compare
         return None
 
