@@ -15,10 +15,11 @@ days; neighbouring promotions of a merchant share most of their products and
 start a day apart, and 1 in 10 is approved or live, so items overlap.
 
 Then, in this one process and alternating, it times
-- ours: ``promotions.pricing.iter_item_checks(PromotionItem.objects.all())``,
-  the check ``services.refresh_checks_for_items`` stores (``refresh_item_checks``
-  for a promotion, ``refresh_checks_for_products`` when prices are recorded): every
-  rule, items as model instances, nothing stored; and
+- ours: ``promotions.pricing.iter_item_checks(PromotionItem.objects.all(), products=False)``,
+  the check ``services.refresh_checks_for_items(…, keep=False)`` stores (the bulk
+  recheck ``refresh_checks_for_products`` runs when prices are recorded; with
+  ``keep``, as for ``refresh_item_checks`` of one promotion, the products are loaded
+  too: ``--with-products``): every rule, items as model instances, nothing stored; and
 - the baseline: one hand-written query giving, per item, the reference price and
   its source, the earlier level and the raise-then-cut flag, the price at the
   start (for the declared-price rule) and the overlapping promotions (LATERAL
@@ -114,6 +115,9 @@ def parse_args():
     parser.add_argument("--reuse", action="store_true", help="use the data already in --database")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the baseline query")
     parser.add_argument("--profile", action="store_true", help="profile one run of ours (cProfile, top 25)")
+    parser.add_argument(
+        "--with-products", action="store_true", help="load the items' products too, as refresh_item_checks does"
+    )
     parser.add_argument(
         "--store", action="store_true", help="also time refresh_checks_for_items storing every check (rolled back)"
     )
@@ -271,13 +275,16 @@ def generate(args):
         print(f"  VACUUM ANALYZE in {time.perf_counter() - began:.1f} s", flush=True)
 
 
+PRODUCTS = False
+
+
 def ours():
     """The production check of every item, reduced to the compared outputs."""
     from promotions import pricing
     from promotions.models import PromotionItem
 
     result = {}
-    for chunk in pricing.iter_item_checks(PromotionItem.objects.all()):
+    for chunk in pricing.iter_item_checks(PromotionItem.objects.all(), products=PRODUCTS):
         for check in chunk:
             result[check.item.pk] = (
                 check.reference.price,
@@ -353,7 +360,9 @@ def time_store():
 
 
 def main():
+    global PRODUCTS
     args = parse_args()
+    PRODUCTS = args.with_products
     began = time.perf_counter()
     prepare_database(args)
     if not args.reuse:

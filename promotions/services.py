@@ -209,7 +209,8 @@ def refresh_checks_for_items(items: QuerySet, *, now=None, keep=True) -> list[pr
     """
     now = now or timezone.now()
     kept: list[pricing.ItemCheck] = []
-    for chunk in pricing.iter_item_checks(items):
+    # Without keep nobody reads the items' products: not loaded.
+    for chunk in pricing.iter_item_checks(items, products=keep):
         _store_checks(chunk, now)
         if keep:
             kept.extend(chunk)

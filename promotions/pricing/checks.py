@@ -138,14 +138,16 @@ def check_item(item: PromotionItem) -> ItemCheck:
     return evaluate_item(item, history, overlaps, festival=festival)
 
 
-def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
+def iter_item_checks(items: QuerySet, *, products: bool = True) -> Iterator[list[ItemCheck]]:
     """Check many stored items, one chunk of CHECK_CHUNK_SIZE at a time, and only one
     chunk in memory.
 
     Per chunk, set-based: one query loads the items with their price histories
     (reference, raise-then-cut level, price at the start) computed by the database,
     one the promotions not met in the chunk before (with their festivals, one
-    instance each), one the overlapping binding promotions of all the chunk's items.
+    instance each), one pairs the items with the binding promotions they overlap.
+    ``products=False`` leaves the items' products unloaded (a bulk recheck that only
+    stores the checks never reads them).
     """
     ids = list(items.order_by("pk").values_list("pk", flat=True))
     promotions: dict[int, Promotion] = {}
@@ -156,9 +158,13 @@ def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
         chunk = items.filter(pk__gte=chunk_ids[0], pk__lte=chunk_ids[-1])
         loaded = load_items_with_histories(
             # The stored check is what this computes: not loaded (services overwrite it).
-            chunk.select_related("product")
-            .defer(*STORED_CHECK_FIELDS, "product__description", "product__created_at", "product__updated_at")
-            .order_by("pk")
+            (
+                chunk.select_related("product").defer(
+                    *STORED_CHECK_FIELDS, "product__description", "product__created_at", "product__updated_at"
+                )
+                if products
+                else chunk.defer(*STORED_CHECK_FIELDS)
+            ).order_by("pk")
         )
         # One instance per promotion and per festival, not one per item (select_related
         # would copy them on every row); kept for the next chunk, whose items are
