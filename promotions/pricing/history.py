@@ -214,8 +214,8 @@ def without_jit():
 def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) -> dict[int, Reference]:
     """Every item's reference price, computed by the database in one query (streamed in chunks).
 
-    This is the path ``services.refresh_item_checks`` and the benchmark use; no price
-    point is ever loaded into Python.
+    The reference part alone (the checks read whole histories with
+    ``load_items_with_histories``); no price point is ever loaded into Python.
     """
     with without_jit():
         rows = (
