@@ -8,14 +8,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+
+from festival.models import Festival
 
 from ..models import Promotion, PromotionItem
 from .history import (
     CHECK_CHUNK_SIZE,
     earlier_price_level,
     last_price_before,
-    price_histories_for_items,
+    load_items_with_histories,
     reference_price,
 )
 from .rules import BINDING_STATUSES, ItemCheck, Overlap, PriceHistory, evaluate_item
@@ -61,11 +63,15 @@ def overlaps_for_items(items: Sequence[PromotionItem]) -> dict[int | None, list[
         by_product[product_id].append((merchant_id, Overlap(promotion_id, title, kind, starts_at, ends_at)))
     result = {}
     for item in items:
+        candidates = by_product.get(item.product_id)
+        if not candidates:  # most items: nothing binding on the product at all
+            result[item.pk] = []
+            continue
         promotion = item.promotion
         stackable = promotion.festival.stackable_kinds or []
         result[item.pk] = [
             other
-            for merchant_id, other in by_product.get(item.product_id, [])
+            for merchant_id, other in candidates
             if merchant_id == promotion.merchant_id
             and other.promotion_id != promotion.pk
             and other.starts_at < promotion.ends_at
@@ -75,7 +81,43 @@ def overlaps_for_items(items: Sequence[PromotionItem]) -> dict[int | None, list[
     return result
 
 
+def overlaps_of_stored_items(items: QuerySet, loaded: dict[int, PromotionItem]) -> dict[int, list[Overlap]]:
+    """``overlaps_for_items`` for stored items, set-based: the database pairs each item
+    of ``items`` with the binding promotions of its merchant that cover its product at
+    an overlapping time (one self-join), so only real overlaps come back; ``loaded``
+    (the same items by pk, their promotions and festivals attached) decides the
+    rest (not the item's own promotion, the festival's stackable kinds)."""
+    other = "product__promotion_items__promotion__"
+    pairs = (
+        items.filter(
+            **{
+                f"{other}status__in": BINDING_STATUSES,
+                f"{other}merchant_id": F("promotion__merchant_id"),
+                f"{other}starts_at__lt": F("promotion__ends_at"),
+                f"{other}ends_at__gt": F("promotion__starts_at"),
+            }
+        )
+        .values_list("pk", f"{other}id", f"{other}title", f"{other}kind", f"{other}starts_at", f"{other}ends_at")
+        .order_by("pk", f"{other}starts_at", f"{other}id")
+    )
+    result = defaultdict(list)
+    for pk, promotion_id, title, kind, starts_at, ends_at in pairs:
+        promotion = loaded[pk].promotion
+        if promotion_id != promotion.pk and not _stack(promotion.kind, kind, promotion.festival.stackable_kinds or []):
+            result[pk].append(Overlap(promotion_id, title, kind, starts_at, ends_at))
+    return result
+
+
 # Checks (nothing is stored) --------------------------------------------------------------
+
+STORED_CHECK_FIELDS = (
+    "check_status",
+    "reference_price",
+    "reference_source",
+    "real_discount_percent",
+    "check_reasons",
+    "checked_at",
+)
 
 
 def check_item(item: PromotionItem) -> ItemCheck:
@@ -96,21 +138,55 @@ def check_item(item: PromotionItem) -> ItemCheck:
     return evaluate_item(item, history, overlaps, festival=festival)
 
 
-def iter_item_checks(items: QuerySet) -> Iterator[list[ItemCheck]]:
-    """Check many stored items, one chunk of CHECK_CHUNK_SIZE at a time: four
-    queries per chunk (items, their promotions, price histories, overlaps),
-    and only one chunk in memory."""
+def iter_item_checks(items: QuerySet, *, products: bool = True) -> Iterator[list[ItemCheck]]:
+    """Check many stored items, one chunk of CHECK_CHUNK_SIZE at a time, and only one
+    chunk in memory.
+
+    Per chunk, set-based: one query loads the items with their price histories
+    (reference, raise-then-cut level, price at the start) computed by the database,
+    one the promotions not met in the chunk before (with their festivals, one
+    instance each), one pairs the items with the binding promotions they overlap.
+    ``products=False`` leaves the items' products unloaded (a bulk recheck that only
+    stores the checks never reads them).
+    """
     ids = list(items.order_by("pk").values_list("pk", flat=True))
+    promotions: dict[int, Promotion] = {}
+    festivals: dict[int, Festival] = {}
     for offset in range(0, len(ids), CHECK_CHUNK_SIZE):
-        chunk = PromotionItem.objects.filter(pk__in=ids[offset : offset + CHECK_CHUNK_SIZE])
-        loaded = list(chunk.select_related("product").order_by("pk"))
-        # One instance per promotion, not one per item (select_related would copy it per row).
-        promotions = Promotion.objects.select_related("festival").in_bulk({item.promotion_id for item in loaded})
-        for item in loaded:
+        chunk_ids = ids[offset : offset + CHECK_CHUNK_SIZE]
+        # The chunk as a range of ids within ``items``, so no query carries thousands of ids.
+        chunk = items.filter(pk__gte=chunk_ids[0], pk__lte=chunk_ids[-1])
+        loaded = load_items_with_histories(
+            # The stored check is what this computes: not loaded (services overwrite it).
+            (
+                chunk.select_related("product").defer(
+                    *STORED_CHECK_FIELDS, "product__description", "product__created_at", "product__updated_at"
+                )
+                if products
+                else chunk.defer(*STORED_CHECK_FIELDS)
+            ).order_by("pk")
+        )
+        # One instance per promotion and per festival, not one per item (select_related
+        # would copy them on every row); kept for the next chunk, whose items are
+        # mostly of the same promotions, and forgotten once no item of theirs is left.
+        needed = {item.promotion_id for item, _history in loaded}
+        missing = needed - promotions.keys()
+        if missing:
+            fetched = list(Promotion.objects.filter(pk__in=missing).order_by())
+            festival_ids = {p.festival_id for p in fetched} - festivals.keys()
+            if festival_ids:
+                festivals.update(Festival.objects.in_bulk(festival_ids))
+            for promotion in fetched:
+                promotion.festival = festivals[promotion.festival_id]
+                promotions[promotion.pk] = promotion
+        promotions = {pk: promotions[pk] for pk in needed}
+        for item, _history in loaded:
             item.promotion = promotions[item.promotion_id]
-        histories = price_histories_for_items(chunk)
-        overlaps = overlaps_for_items(loaded)
-        yield [evaluate_item(item, histories[item.pk], overlaps.get(item.pk, ())) for item in loaded]
+        overlaps = overlaps_of_stored_items(chunk, {item.pk: item for item, _history in loaded})
+        yield [
+            evaluate_item(item, history, overlaps.get(item.pk, ()), festival=item.promotion.festival)
+            for item, history in loaded
+        ]
 
 
 def check_items(items: QuerySet) -> list[ItemCheck]:

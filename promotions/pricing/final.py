@@ -101,52 +101,63 @@ class FinalPrice:
         return (self.saving / self.undiscounted * HUNDRED).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
-    """(amount after, label, note) of one offer applied to ``amount``; never below one fen, never above ``amount``."""
-    title = offer.title or PromotionKind(offer.kind).label
+def _after_offer(offer: Offer, amount: Decimal, explain: bool = True) -> tuple[Decimal, str, str]:
+    """(amount after, label, note) of one offer applied to ``amount``; never below one fen, never above ``amount``.
+
+    With ``explain=False`` the label and note are left empty (not translated nor
+    formatted): the amount alone, for checks that need only the arithmetic."""
+    title = (offer.title or PromotionKind(offer.kind).label) if explain else ""
     note = ""
     if offer.step == StackingStep.ITEM_PRICE:
         price = positive_fen(offer.item_price, what=gettext_lazy("The promotional price"))
-        label = _("%(title)s: promotional price ¥%(price)s") % {"title": title, "price": price}
+        label = _("%(title)s: promotional price ¥%(price)s") % {"title": title, "price": price} if explain else ""
         after = min(amount, price)
         if price >= amount:
-            note = _("Not lower than the price so far.")
+            note = _("Not lower than the price so far.") if explain else ""
     elif offer.step == StackingStep.PERCENT_OFF:
         percent = Decimal(offer.percent_off or 0)
         if not 0 < percent < 100:
             raise PricingError(_("A percentage off must be between 0 and 100."), code="percent")
-        label = _("%(title)s: %(percent)s%% off") % {"title": title, "percent": format_percent(percent)}
+        label = (
+            _("%(title)s: %(percent)s%% off") % {"title": title, "percent": format_percent(percent)} if explain else ""
+        )
         after = to_fen(amount * (HUNDRED - percent) / HUNDRED)
     elif offer.step == StackingStep.AMOUNT_OFF:
         off = positive_fen(offer.amount_off, what=gettext_lazy("The amount off"))
-        label = _("%(title)s: ¥%(amount)s off") % {"title": title, "amount": off}
+        label = _("%(title)s: ¥%(amount)s off") % {"title": title, "amount": off} if explain else ""
         after = amount - off
     elif offer.step == StackingStep.THRESHOLD:
         threshold = positive_fen(offer.threshold, what=gettext_lazy("The spend threshold"))
         off = positive_fen(offer.amount_off, what=gettext_lazy("The amount off"))
-        label = _("%(title)s: ¥%(off)s off every ¥%(threshold)s") % {"title": title, "off": off, "threshold": threshold}
+        label = (
+            _("%(title)s: ¥%(off)s off every ¥%(threshold)s") % {"title": title, "off": off, "threshold": threshold}
+            if explain
+            else ""
+        )
         # 满减 counts every full multiple of the threshold ("满200减30": ¥30 off every ¥200),
         # measured on what the earlier steps left.
         times = int((amount / threshold).to_integral_value(rounding=ROUND_DOWN))
         after = amount - off * times
         if times == 0:
-            note = _("Spend threshold ¥%(threshold)s not reached.") % {"threshold": threshold}
+            note = _("Spend threshold ¥%(threshold)s not reached.") % {"threshold": threshold} if explain else ""
         elif times > 1:
-            note = _("Applied %(times)d times.") % {"times": times}
+            note = _("Applied %(times)d times.") % {"times": times} if explain else ""
     elif offer.step == StackingStep.COUPON:
         value = positive_fen(offer.coupon_value, what=gettext_lazy("The coupon's face value"))
         threshold = to_fen(offer.threshold) if offer.threshold is not None else None
-        if threshold is not None:
+        if not explain:
+            label = ""
+        elif threshold is not None:
             label = _("%(title)s: coupon ¥%(value)s for a spend of ¥%(threshold)s") % {
                 "title": title,
                 "value": value,
                 "threshold": threshold,
             }
         else:
-            label = _("%(title)s: coupon ¥%(value)s") % {"title": title, "value": value}
+            label = _("%(title)s: coupon ¥%(value)s") % {"title": title, "value": value} if explain else ""
         if threshold is not None and amount < threshold:
             after = amount
-            note = _("Spend threshold ¥%(threshold)s not reached.") % {"threshold": threshold}
+            note = _("Spend threshold ¥%(threshold)s not reached.") % {"threshold": threshold} if explain else ""
         else:
             after = amount - value
     else:  # pragma: no cover - STEP_FOR_KIND covers every kind
@@ -155,17 +166,18 @@ def _after_offer(offer: Offer, amount: Decimal) -> tuple[Decimal, str, str]:
         # A payment is at least one fen: offers that would wipe out the price are
         # a configuration mistake, never a free (or negative-priced) item.
         after = ONE_FEN
-        note = _("Limited to ¥0.01: the price can never reach zero.")
+        note = _("Limited to ¥0.01: the price can never reach zero.") if explain else ""
     if offer.step in (StackingStep.PERCENT_OFF, StackingStep.AMOUNT_OFF) and offer.item_price is not None:
         # The item's own promotional price is the merchant's commitment: a price lower
         # than the terms give is what the item sells for (and what its badge and real
         # discount show); a higher one changes nothing, the terms give more.
         own = positive_fen(offer.item_price, what=gettext_lazy("The promotional price"))
         if own < after:
-            note = _("The item's own promotional price ¥%(price)s is lower than the terms give (¥%(given)s).") % {
-                "price": own,
-                "given": after,
-            }
+            if explain:
+                note = _("The item's own promotional price ¥%(price)s is lower than the terms give (¥%(given)s).") % {
+                    "price": own,
+                    "given": after,
+                }
             after = own
     return min(after, amount), label, note
 
@@ -176,6 +188,7 @@ def compute_final_price(
     *,
     stacking_order: Sequence[str] | None = None,
     stackable_kinds: Iterable[str] | None = None,
+    explain: bool = True,
 ) -> FinalPrice:
     """What a consumer really pays for one unit: the offers combined step by step.
 
@@ -198,6 +211,8 @@ def compute_final_price(
     - Every amount is rounded half-up to the fen after each step.
     Steps that did not change the amount (threshold not reached, a better
     offer chosen) are returned with ``applied=False`` so a UI can explain them.
+    With ``explain=False`` the steps' labels and notes are left empty: the same
+    amounts without translating and formatting text nobody reads (the checks).
     """
     amount = start = positive_fen(undiscounted, what=gettext_lazy("The undiscounted price"))
     order = list(stacking_order or default_stacking_order())
@@ -208,7 +223,7 @@ def compute_final_price(
         group = [o for o in offers if o.step == step]
         exclusive = [o for o in group if o.kind not in stackable]
         if exclusive:
-            outcomes = [(o, *_after_offer(o, amount)) for o in exclusive]
+            outcomes = [(o, *_after_offer(o, amount, explain)) for o in exclusive]
             best = min(outcomes, key=lambda outcome: outcome[1])
             for offer, _after, label, _note in outcomes:
                 if offer is best[0]:
@@ -220,7 +235,7 @@ def compute_final_price(
                         amount,
                         amount,
                         applied=False,
-                        note=_("Does not combine with a better offer of the same kind."),
+                        note=_("Does not combine with a better offer of the same kind.") if explain else "",
                         promotion_id=offer.promotion_id,
                     )
                 )
@@ -228,7 +243,7 @@ def compute_final_price(
             steps.append(PriceStep(step, label, amount, after, after < amount, note, offer.promotion_id))
             amount = after
         for offer in (o for o in group if o.kind in stackable):
-            after, label, note = _after_offer(offer, amount)
+            after, label, note = _after_offer(offer, amount, explain)
             steps.append(PriceStep(step, label, amount, after, after < amount, note, offer.promotion_id))
             amount = after
     return FinalPrice(undiscounted=start, final=amount, steps=steps)

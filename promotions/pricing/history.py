@@ -35,7 +35,7 @@ from .money import to_fen
 from .rules import PriceHistory, Reference, lookback_window, raise_window_start
 
 # Items are checked in chunks, so memory stays flat however many are refreshed.
-CHECK_CHUNK_SIZE = 2000
+CHECK_CHUNK_SIZE = 5000
 
 
 # One product --------------------------------------------------------------------------
@@ -214,8 +214,8 @@ def without_jit():
 def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) -> dict[int, Reference]:
     """Every item's reference price, computed by the database in one query (streamed in chunks).
 
-    This is the path ``services.refresh_item_checks`` and the benchmark use; no price
-    point is ever loaded into Python.
+    The reference part alone (the checks read whole histories with
+    ``load_items_with_histories``); no price point is ever loaded into Python.
     """
     with without_jit():
         rows = (
@@ -226,27 +226,45 @@ def reference_prices_for_items(items: QuerySet, *, chunk_size=CHECK_CHUNK_SIZE) 
         return {pk: _reference_from_row(signed) for pk, signed in rows}
 
 
-def price_histories_for_items(items: QuerySet) -> dict[int, PriceHistory]:
-    """Reference price and raise-then-cut baseline for every item, in one query."""
+def _annotate_histories(items: QuerySet) -> QuerySet:
+    """Annotate everything a ``PriceHistory`` holds (see ``_history_from_row``)."""
     last_before_start = Subquery(
         PricePoint.objects.filter(product_id=OuterRef("product_id"), recorded_at__lt=OuterRef("promotion__starts_at"))
         .order_by("-recorded_at")
         .values("price")[:1]
     )
-    rows = (
-        annotate_earlier_levels(annotate_reference_prices(items.order_by()))
-        .annotate(pricing_price_at_start=last_before_start)
-        .values_list(
-            "pk", "pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in", "pricing_price_at_start"
-        )
+    return annotate_earlier_levels(annotate_reference_prices(items)).annotate(pricing_price_at_start=last_before_start)
+
+
+_HISTORY_COLUMNS = ("pricing_signed_reference", "pricing_lowest_before", "pricing_carried_in", "pricing_price_at_start")
+
+
+def _history_from_row(signed, lowest_before, carried_in, at_start) -> PriceHistory:
+    return PriceHistory(
+        _reference_from_row(signed),
+        _earlier_level(lowest_before, carried_in),
+        to_fen(at_start) if at_start is not None else None,
     )
+
+
+def price_histories_for_items(items: QuerySet) -> dict[int, PriceHistory]:
+    """Reference price and raise-then-cut baseline for every item, in one query."""
+    rows = _annotate_histories(items.order_by()).values_list("pk", *_HISTORY_COLUMNS)
     with without_jit():
         rows = list(rows)
-    return {
-        pk: PriceHistory(
-            _reference_from_row(signed),
-            _earlier_level(lowest_before, carried_in),
-            to_fen(at_start) if at_start is not None else None,
-        )
-        for pk, signed, lowest_before, carried_in, at_start in rows
-    }
+    return {pk: _history_from_row(*values) for pk, *values in rows}
+
+
+def load_items_with_histories(items: QuerySet) -> list[tuple]:
+    """``(item, PriceHistory)`` for every item of ``items``, in its order: the items and
+    their histories in one query (the windows and aggregates computed by the database,
+    no price point loaded); the items carry no extra attributes."""
+    with without_jit():
+        loaded = list(_annotate_histories(items))
+    result = []
+    for item in loaded:
+        values = vars(item)
+        result.append((item, _history_from_row(*[values.pop(name) for name in _HISTORY_COLUMNS])))
+        for name in ("pricing_window_start", "pricing_raise_start"):
+            values.pop(name, None)
+    return result

@@ -239,7 +239,7 @@ def price_the_promotion_gives(item: PromotionItem, price_before_start) -> Decima
         return None
     terms = replace(Offer.for_item(item), item_price=None)
     try:
-        return compute_final_price(price_before_start, [terms]).final
+        return compute_final_price(price_before_start, [terms], explain=False).final
     except PricingError:  # an incomplete draft (no percentage yet): nothing to compare
         return None
 
