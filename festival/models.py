@@ -465,10 +465,10 @@ class DailyResult(models.Model):
 class SentNotification(models.Model):
     """One row per notification sent, keyed by its event, so nothing is sent twice."""
 
-    key = models.CharField(max_length=200, unique=True)
-    recipient = models.CharField(max_length=254)
-    subject = models.CharField(max_length=255)
-    sent_at = models.DateTimeField(default=timezone.now)
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=255)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         ordering = ["-sent_at"]
