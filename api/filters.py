@@ -119,3 +119,27 @@ class PromotionFilter(filters.FilterSet):
 class SalesReportFilter(filters.FilterSet):
     festival = SlugFilter(field_name="festival__slug", help_text=_("Festival slug."))
     date = filters.DateFilter()
+
+
+def stated_limits(filterset_class):
+    """OpenAPI parameters stating the limits each filter of ``filterset_class`` enforces
+    (maximum length, whole-number range), so the schema refuses what the server refuses.
+
+    drf-spectacular reads each filter's type and choices but not these limits; without
+    them a client (or schemathesis) takes ``country=CHN`` or ``merchant=0`` for valid.
+    """
+    from drf_spectacular.utils import OpenApiParameter
+
+    parameters = []
+    for name, filter_ in filterset_class.base_filters.items():
+        extra = filter_.extra
+        if "max_length" in extra:
+            schema = {"type": "string", "maxLength": extra["max_length"]}
+        elif isinstance(filter_, IdFilter):
+            schema = {"type": "integer", "minimum": extra["min_value"], "maximum": extra["max_value"]}
+        else:
+            continue
+        parameters.append(
+            OpenApiParameter(name, type=schema, location=OpenApiParameter.QUERY, description=str(extra.get("help_text", "")))
+        )
+    return parameters

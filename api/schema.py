@@ -20,6 +20,7 @@ ERROR_DESCRIPTIONS = {
     "404": "Not found, or not visible to you.",
     "409": "The promotion's status does not allow this.",
     "413": "The request body is too large.",
+    "415": "The body is not JSON (send `Content-Type: application/json`).",
     "429": "Throttled: retry after `Retry-After` seconds.",
 }
 READ_ONLY_ERRORS = ("400", "401", "403", "404", "429")
@@ -31,7 +32,7 @@ PUBLIC_READ_PREFIXES = (
     "/api/v1/promotions/",
     "/api/v1/parcels/",
 )
-WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "415", "429")
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
