@@ -55,3 +55,20 @@ def test_an_id_with_a_newline_is_a_json_404(client):
     response = client.get("/api/v1/festivals/a%0Ab/results/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(("path", "name"), [("/api/v1/promotions/", "active_at"), ("/api/v1/sales-reports/", "date")])
+def test_an_empty_date_filter_is_refused_not_ignored(path, name, client_a):
+    response = client_a.get(path, {name: ""})
+    assert response.status_code == 400
+    assert name in response.json()["errors"]
+
+
+def test_an_empty_category_slug_is_refused_and_null_clears_it(spec, client_a):
+    schema = spec["components"]["schemas"]["ProductRequest"]["properties"]["category"]
+    assert schema["minLength"] == 1
+    body = {"sku": "S-1", "name": "Tea", "category": ""}
+    response = client_a.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 400
+    assert "category" in response.json()["errors"]
+    assert client_a.post("/api/v1/products/", {**body, "category": None}, format="json").status_code == 201
