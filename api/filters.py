@@ -155,6 +155,8 @@ def stated_limits(filterset_class):
         else:
             continue
         parameters.append(
-            OpenApiParameter(name, type=schema, location=OpenApiParameter.QUERY, description=str(extra.get("help_text", "")))
+            OpenApiParameter(
+                name, type=schema, location=OpenApiParameter.QUERY, description=str(extra.get("help_text", ""))
+            )
         )
     return parameters

@@ -33,7 +33,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 # Statuses a schema-valid request may get besides schemathesis's defaults (2xx, 3xx, 401,
 # 403, 404, 409, 429). Only where the honest answer is that the schema cannot say more:
 REFERENCES_REFUSED = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
@@ -128,13 +128,18 @@ def carrier_key():
 def test_all_checks_are_run():
     names = {check.__name__ for check in all_checks()}
     assert {"positive_data_acceptance", "negative_data_rejection", "use_after_free", "ignored_auth"} <= names
-    assert len(schema.get_all_operations().__iter__().__next__().ok().path) > 0
+    assert len(list(schema.get_all_operations())) >= 20
 
 
 @pytest.mark.parametrize("caller", ["merchant key", "carrier key", "anonymous"])
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,  # the same examples in every CI run
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_matches_its_schema_and_never_fails(case, caller, api_data, carrier_key, keep_test_connection):
     keys = {"merchant key": api_data, "carrier key": carrier_key}
     headers = {"Authorization": f"Api-Key {keys[caller]}"} if caller in keys else {}
