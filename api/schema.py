@@ -74,3 +74,24 @@ def add_error_responses(result, generator, request, public):
             if method == "get" and "304" not in responses:
                 responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
     return result
+
+
+# core.validators refuses C0/C1 control characters (tab, newline and carriage return
+# aside) and the bidirectional controls in every text field; stated as a pattern.
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"
+
+
+def state_text_rule(result, generator, request, public):
+    """Postprocessing hook: request bodies' free-text properties (strings without a
+    format, choices or pattern of their own) carry the control-character rule."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if (
+                prop.get("type") == "string"
+                and not ({"format", "enum", "pattern"} & set(prop))
+                and not prop.get("readOnly")
+            ):
+                prop["pattern"] = NO_CONTROL_CHARACTERS
+    return result

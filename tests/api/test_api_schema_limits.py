@@ -72,3 +72,15 @@ def test_an_empty_category_slug_is_refused_and_null_clears_it(spec, client_a):
     assert response.status_code == 400
     assert "category" in response.json()["errors"]
     assert client_a.post("/api/v1/products/", {**body, "category": None}, format="json").status_code == 201
+
+
+def test_text_fields_state_the_control_character_rule_the_server_enforces(spec, client_a):
+    import re
+
+    title = spec["components"]["schemas"]["ProductRequest"]["properties"]["name"]
+    assert re.fullmatch(title["pattern"], "Longjing\ttea")
+    assert not re.fullmatch(title["pattern"], "Sale\u202egpj.exe")
+    assert "maxLength" in title
+    response = client_a.post("/api/v1/products/", {"sku": "S-2", "name": "Sale\u202egpj.exe"}, format="json")
+    assert response.status_code == 400
+    assert "U+202E" in response.json()["errors"]["name"][0]
