@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -100,6 +101,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # only ever answers a JSON 404; without this an unsafe method got the HTML CSRF 403
 def unmatched_path(request, path=""):
     """Any address under /api/v1/ that names no endpoint (an unknown resource, an id that
     is not a number, a slug in Chinese): the API's JSON 404, never the site's HTML page."""

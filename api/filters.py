@@ -27,6 +27,8 @@ class SaneDateTimeField(forms.DateTimeField):
     """An ISO 8601 moment between the years 1970 and 2999 (far dates overflow time-zone maths)."""
 
     def to_python(self, value):
+        if value == "":  # ?active_at= is a malformed moment, not "no filter" (the schema says date-time)
+            raise forms.ValidationError(_("Enter a valid date/time."), code="invalid")
         result = super().to_python(value)
         if result is None:
             return None
@@ -34,6 +36,19 @@ class SaneDateTimeField(forms.DateTimeField):
             raise forms.ValidationError(_("Enter a moment between the years 1970 and 2999."), code="out_of_range")
         # In UTC: Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59.
         return result.astimezone(datetime.UTC)
+
+
+class GivenDateField(forms.DateField):
+    """A date; ``?date=`` (empty) is refused, not read as "no filter" (the schema says format date)."""
+
+    def to_python(self, value):
+        if value == "":
+            raise forms.ValidationError(_("Enter a valid date."), code="invalid")
+        return super().to_python(value)
+
+
+class DateFilter(filters.DateFilter):
+    field_class = GivenDateField
 
 
 class MomentFilter(filters.IsoDateTimeFilter):
@@ -118,4 +133,30 @@ class PromotionFilter(filters.FilterSet):
 
 class SalesReportFilter(filters.FilterSet):
     festival = SlugFilter(field_name="festival__slug", help_text=_("Festival slug."))
-    date = filters.DateFilter()
+    date = DateFilter()
+
+
+def stated_limits(filterset_class):
+    """OpenAPI parameters stating the limits each filter of ``filterset_class`` enforces
+    (maximum length, whole-number range), so the schema refuses what the server refuses.
+
+    drf-spectacular reads each filter's type and choices but not these limits; without
+    them a client (or schemathesis) takes ``country=CHN`` or ``merchant=0`` for valid.
+    """
+    from drf_spectacular.utils import OpenApiParameter
+
+    parameters = []
+    for name, filter_ in filterset_class.base_filters.items():
+        extra = filter_.extra
+        if "max_length" in extra:
+            schema = {"type": "string", "maxLength": extra["max_length"]}
+        elif isinstance(filter_, IdFilter):
+            schema = {"type": "integer", "minimum": extra["min_value"], "maximum": extra["max_value"]}
+        else:
+            continue
+        parameters.append(
+            OpenApiParameter(
+                name, type=schema, location=OpenApiParameter.QUERY, description=str(extra.get("help_text", ""))
+            )
+        )
+    return parameters

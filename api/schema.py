@@ -20,6 +20,7 @@ ERROR_DESCRIPTIONS = {
     "404": "Not found, or not visible to you.",
     "409": "The promotion's status does not allow this.",
     "413": "The request body is too large.",
+    "415": "The body is not JSON (send `Content-Type: application/json`).",
     "429": "Throttled: retry after `Retry-After` seconds.",
 }
 READ_ONLY_ERRORS = ("400", "401", "403", "404", "429")
@@ -31,7 +32,7 @@ PUBLIC_READ_PREFIXES = (
     "/api/v1/promotions/",
     "/api/v1/parcels/",
 )
-WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "415", "429")
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -72,4 +73,25 @@ def add_error_responses(result, generator, request, public):
                     }
             if method == "get" and "304" not in responses:
                 responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
+    return result
+
+
+# core.validators refuses C0/C1 control characters (tab, newline and carriage return
+# aside) and the bidirectional controls in every text field; stated as a pattern.
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"
+
+
+def state_text_rule(result, generator, request, public):
+    """Postprocessing hook: request bodies' free-text properties (strings without a
+    format, choices or pattern of their own) carry the control-character rule."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if (
+                prop.get("type") == "string"
+                and not ({"format", "enum", "pattern"} & set(prop))
+                and not prop.get("readOnly")
+            ):
+                prop["pattern"] = NO_CONTROL_CHARACTERS
     return result

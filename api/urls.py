@@ -36,5 +36,5 @@ urlpatterns = [
     *router.urls,
     # Last: what nothing above matched. Only addresses ending in "/", so one without
     # its slash is still redirected to the address with it (APPEND_SLASH) first.
-    re_path(r"^(?P<path>.*/)?$", unmatched_path),
+    re_path(r"^(?P<path>(?s:.*)/)?$", unmatched_path),  # (?s): a newline in an id is not found too,
 ]

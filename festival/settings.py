@@ -296,11 +296,10 @@ REST_FRAMEWORK.update(
             "api.throttling.UserThrottle",
         ],
         "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
-        "DEFAULT_PARSER_CLASSES": [
-            "api.parsers.SafeJSONParser",
-            "rest_framework.parsers.FormParser",
-            "rest_framework.parsers.MultiPartParser",
-        ],
+        # JSON only, as docs/api.md documents: form encodings cannot carry the nested lists
+        # (items, prices, reports) and the schema would promise bodies the server refuses.
+        # Any other Content-Type is a 415.
+        "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
         "DATETIME_FORMAT": "iso-8601",
     }
 )
@@ -320,6 +319,7 @@ SPECTACULAR_SETTINGS.update(
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "api.schema.add_error_responses",
+            "api.schema.state_text_rule",
         ],
     }
 )

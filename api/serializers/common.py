@@ -43,6 +43,13 @@ class SlugLookupField(serializers.SlugRelatedField):
 
     SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for related fields; the schema says a slug (minLength 1) or
+        # null, so "" is refused like any other slug that names nothing (null clears).
+        if data == "":
+            self.fail("does_not_exist", slug_name=self.slug_field, value="")
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         if not isinstance(data, str) or not self.SLUG.fullmatch(data):
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])

@@ -5,14 +5,14 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from api import selectors
-from api.filters import MerchantFilter
+from api.filters import MerchantFilter, stated_limits
 from api.serializers.merchants import MerchantSerializer
 from api.views.base import ID_PATTERN, ApiView
 from merchants.selectors import visible_merchants
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Approved participants"),
+    list=extend_schema(summary="Approved participants", parameters=stated_limits(MerchantFilter)),
     retrieve=extend_schema(summary="An approved participant"),
 )
 class MerchantViewSet(ApiView, viewsets.ReadOnlyModelViewSet):

@@ -10,7 +10,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from api import selectors
-from api.filters import PromotionFilter
+from api.filters import PromotionFilter, stated_limits
 from api.permissions import PublicReadMerchantWrite
 from api.serializers.promotions import (
     PromotionCreateSerializer,
@@ -27,7 +27,7 @@ ITEM_REFUSED = OpenApiResponse(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Promotions you may see"),
+    list=extend_schema(summary="Promotions you may see", parameters=stated_limits(PromotionFilter)),
     retrieve=extend_schema(summary="A promotion with its items and their honest-price check"),
     create=extend_schema(
         summary="Create a draft",
