@@ -1,5 +1,5 @@
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from core.pagination import EXACT_COUNT_LIMIT, EstimatedCountPaginator
@@ -20,6 +20,13 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 100
     django_paginator_class = EstimatedCountPaginator
     exact_count_limit = EXACT_COUNT_LIMIT
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # An empty ``page=`` is not "page 1" (as DRF reads it) but no page number at all:
+        # answered like any other page that does not exist.
+        if request.query_params.get(self.page_query_param) == "":
+            raise NotFound(self.invalid_page_message)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

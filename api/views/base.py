@@ -9,7 +9,7 @@ from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 
 from api.authentication import actor_for
 from api.pagination import ApiPagination
@@ -41,6 +41,14 @@ class ApiView:
     # A carrier's key reports parcels and reads festivals; it is refused everywhere
     # else (merchants, promotions, products, prices, sales, reports, webhooks).
     carrier_keys_allowed = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Every query parameter of the API is one value: a repeated one (``?page=2&page=``)
+        # would be read as its last value, silently. Refused instead, as the schema says.
+        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise ValidationError({name: [_("Give this parameter once.")] for name in repeated})
 
     def check_permissions(self, request):
         if not self.carrier_keys_allowed and actor_for(request).carrier is not None:

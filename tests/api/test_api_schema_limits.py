@@ -84,3 +84,18 @@ def test_text_fields_state_the_control_character_rule_the_server_enforces(spec, 
     response = client_a.post("/api/v1/products/", {"sku": "S-2", "name": "Sale\u202egpj.exe"}, format="json")
     assert response.status_code == 400
     assert "U+202E" in response.json()["errors"]["name"][0]
+
+
+def test_a_repeated_query_parameter_is_refused_not_read_as_its_last_value(client):
+    """Schemathesis: ``?page=4.0&page=`` was answered as page 1 (200)."""
+    repeated = client.get("/api/v1/festivals/", {"page": ["2", ""]})
+    filters = client.get("/api/v1/promotions/", {"merchant": ["1", "2"]})
+
+    assert repeated.status_code == 400 and list(repeated.json()["errors"]) == ["page"]
+    assert filters.status_code == 400 and list(filters.json()["errors"]) == ["merchant"]
+    assert client.get("/api/v1/festivals/", {"page": "1"}).status_code == 200
+
+
+def test_an_empty_page_number_is_no_page(client):
+    assert client.get("/api/v1/festivals/", {"page": ""}).status_code == 404
+    assert client.get("/api/v1/festivals/", {"page": "abc"}).status_code == 404
