@@ -3,12 +3,14 @@ time-honoured brands, search a Chinese word, a promotion's badge and price
 chart, switch to English, an ended festival's results and its CSV, and a phone
 screen without horizontal scrolling. Screenshots go to tests/artifacts/."""
 
+import re
 import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import (
     CategoryFactory,
@@ -83,19 +85,20 @@ def test_a_consumer_finds_a_real_discount_and_reads_the_results(browser_page, li
     page.get_by_role("link", name="全部促销活动").click()
     page.get_by_label("认证类型").select_option("time_honoured")
     page.get_by_role("button", name="显示").click()
-    titles = page.locator(".promo-card h3").all_inner_texts()
-    assert titles == ["老字号龙井节"]
+    # expect() waits for the page the click loads; reading at once may catch the old one
+    expect(page.locator(".promo-card h3")).to_have_text(["老字号龙井节"])
 
     # search a Chinese word
     page.get_by_label("认证类型").select_option("")
     page.get_by_label("搜索").fill("龙井")
     page.get_by_role("button", name="显示").click()
-    assert page.locator(".promo-card h3").all_inner_texts() == ["老字号龙井节"]
+    expect(page).to_have_url(re.compile(r"q=%E9%BE%99%E4%BA%95"))
+    expect(page.locator(".promo-card h3")).to_have_text(["老字号龙井节"])
 
     # open the promotion, read its badge, open the "?" and see the chart
     page.get_by_role("link", name="老字号龙井节").click()
     badge = page.locator(".honest-badge .badge-text").first
-    assert badge.inner_text() == "近7天最低 ¥129.00 → 活动价 ¥105.70 · 约8.2折"
+    expect(badge).to_have_text("近7天最低 ¥129.00 → 活动价 ¥105.70 · 约8.2折")
     page.locator(".badge-help summary").first.click()
     assert page.locator(".badge-help p").first.is_visible()
     wait_until(page, "() => !!(window.Chart && Chart.getChart(document.querySelector('[data-price-chart]')))")
@@ -107,12 +110,12 @@ def test_a_consumer_finds_a_real_discount_and_reads_the_results(browser_page, li
 
     # switch to English
     page.get_by_role("link", name="English").click()
-    assert page.locator(".honest-badge .badge-text").first.inner_text() == "7-day low ¥129.00 → now ¥105.70 · 18% off"
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".honest-badge .badge-text").first).to_have_text("7-day low ¥129.00 → now ¥105.70 · 18% off")
 
     # an ended festival's results and its CSV
     page.goto(live_server.url + "/festivals/dp-2020/results/")
-    assert "Results" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Results")
     wait_until(page, "() => !!(window.Chart && Chart.getChart(document.querySelector('[data-sales-chart]')))")
     page.screenshot(path=str(ARTIFACTS / "public-results.png"), full_page=True)
     with page.expect_download() as download_info:
