@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.parcels import ParcelTotalSerializer
 from festival.models import Festival
 
 
@@ -106,19 +107,9 @@ class PromotionResultSerializer(serializers.Serializer):
     by_status = serializers.DictField(child=serializers.IntegerField())
 
 
-class ParcelDaySerializer(serializers.Serializer):
-    date = serializers.DateField()
-    collected = serializers.IntegerField()
-    delivered = serializers.IntegerField()
-    rural_collected = serializers.IntegerField()
-    rural_delivered = serializers.IntegerField()
-    rural_share = serializers.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        allow_null=True,
-        help_text=gettext_lazy("Percent of the parcels collected or delivered that were rural."),
-    )
-    carriers_reporting = serializers.IntegerField()
+class ParcelDaySerializer(ParcelTotalSerializer):
+    """A day of the festival's parcels: the same figures as ``GET /api/v1/parcels/`` gives
+    per day (its own name in the schema, as part of the results)."""
 
 
 class ParcelTotalResultSerializer(serializers.Serializer):
