@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -166,12 +165,6 @@ def seed(promotions: int):
     print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(port, workers):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings", "PYTHONPATH": str(ROOT)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -265,6 +258,8 @@ def main():
 
     setup_django()
     seed(args.promotions)
+    from bench.support import free_port
+
     port = free_port()
     server = start_gunicorn(port, args.workers)
     try:

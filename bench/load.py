@@ -40,7 +40,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -184,12 +183,6 @@ def plant_clock_promotions(festival, merchants, count, *, first, last) -> list[i
 # Processes --------------------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Stack:
     """gunicorn instances, Celery workers and beat, each in its own process group, logs in ART."""
 
@@ -207,6 +200,8 @@ class Stack:
         return process
 
     def add_gunicorn(self):
+        from bench.support import free_port
+
         port = free_port()
         name = f"gunicorn-{len(self.hosts) + 1}"
         process = self._start(

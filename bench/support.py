@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import socket
 from urllib.parse import urlsplit
 
 
@@ -22,3 +23,10 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    """A local port nothing listens on, for a server a benchmark starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -40,6 +40,7 @@ from tests.factories import (
     PromotionItemFactory,
 )
 from tests.festival.test_clock_worker import Processes, Receiver, wait_for
+from tests.outages import closed_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -92,12 +93,6 @@ class RedisServer:
             self.process.wait(5)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def stack(transactional_db, tmp_path):
     """redis-server, gunicorn, a Celery worker and beat (relaying the outbox every second)."""
@@ -114,7 +109,7 @@ def stack(transactional_db, tmp_path):
         ALLOWED_HOSTS="127.0.0.1",
         PUBLIC_PAGE_CACHE_SECONDS="300",
     )
-    web_port = free_port()
+    web_port = closed_port()
     processes.web_url = f"http://127.0.0.1:{web_port}"
     try:
         processes._start(
