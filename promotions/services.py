@@ -33,6 +33,7 @@ from .models import (
     PromotionStatus,
     fields_for_kind,
 )
+from .pricing.checks import STORED_CHECK_FIELDS
 
 S = PromotionStatus
 REVIEW_PERMISSION = "promotions.review_promotion"
@@ -182,7 +183,8 @@ def delete_promotion(promotion: Promotion, *, by=None) -> None:
 
 # Rows per UPDATE when storing checks where bulk_update is used (not PostgreSQL).
 STORE_BATCH_SIZE = 2000
-_STORED_FIELDS = ("check_status", "reference_price", "reference_source", "real_discount_percent", "check_reasons")
+# The stored check's fields but its time (written once for all, as a parameter).
+_STORED_FIELDS = tuple(name for name in STORED_CHECK_FIELDS if name != "checked_at")
 
 
 def _store_checks(checks: list[pricing.ItemCheck], now) -> None:
@@ -198,7 +200,7 @@ def _store_checks(checks: list[pricing.ItemCheck], now) -> None:
     if connections[PromotionItem.objects.db].vendor == "postgresql":
         _update_checks_from_arrays(items, now)
         return
-    PromotionItem.objects.bulk_update(items, [*_STORED_FIELDS, "checked_at"], batch_size=STORE_BATCH_SIZE)
+    PromotionItem.objects.bulk_update(items, STORED_CHECK_FIELDS, batch_size=STORE_BATCH_SIZE)
 
 
 def _update_checks_from_arrays(items: list[PromotionItem], now) -> None:

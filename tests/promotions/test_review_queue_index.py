@@ -52,8 +52,8 @@ def test_the_changelists_first_page_is_read_in_index_order_without_sorting_every
     assert all(p.status == PromotionStatus.SUBMITTED for p in first)
     assert [p.submitted_at for p in first] == sorted(p.submitted_at for p in first)
     in_order = plan_of(Promotion.objects.order_by(*review_queue_order()).values_list("pk", flat=True)[:50])
+    # The plans on PostgreSQL only (CI's database): SQLite matches an indexed expression
+    # only to literal SQL, never to a query's bound parameters, so it cannot use this index.
     if connection.vendor == "postgresql":
         assert "promotion_review_queue" in plan and "Sort" not in plan, plan
         assert "promotion_review_queue" in in_order and "Sort" not in in_order, in_order
-    else:  # SQLite matches an indexed expression only to literal SQL, not to the query's bound parameters
-        assert "SCAN promotions_promotion" in in_order
