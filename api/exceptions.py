@@ -19,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.outages import database_unavailable, mark_unavailable
+from core.outages import database_unavailable, mark_unavailable, unavailable_body
 from core.workflow import DomainError, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -77,9 +77,7 @@ def api_exception_handler(exc, context):
         return Response(_body(_("Bad request."), "bad_request"), status=status.HTTP_400_BAD_REQUEST)
 
     if database_unavailable(exc):
-        return mark_unavailable(
-            Response(_body(_("The service is unavailable for a moment; try again shortly."), "unavailable")), exc
-        )
+        return mark_unavailable(Response(unavailable_body()), exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:

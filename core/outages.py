@@ -10,6 +10,7 @@ the first request after the database is back is served normally.
 import logging
 
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("festival.outages")
 
@@ -17,6 +18,11 @@ RETRY_AFTER_SECONDS = 30
 # Only these: a lost or refused connection. An IntegrityError or a programming error
 # in a query is a bug (500, logged with its stack trace), not an outage.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def unavailable_body() -> dict:
+    """The API's body for the outage (its usual ``detail`` and ``code``)."""
+    return {"detail": str(_("The service is unavailable for a moment; try again shortly.")), "code": "unavailable"}
 
 
 def database_unavailable(exc) -> bool:

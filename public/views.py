@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.outages import database_unavailable, mark_unavailable
+from core.outages import database_unavailable, mark_unavailable, unavailable_body
 from core.templatetags.formatting import localname
 from festival.models import Category, CertificateKind, Festival
 from merchants.models import MerchantKind
@@ -259,6 +259,5 @@ def server_error(request, template_name="500.html"):
         response.status_code = 500
         return response
     if request.path.startswith("/api/"):
-        body = {"detail": _("The service is unavailable for a moment; try again shortly."), "code": "unavailable"}
-        return mark_unavailable(JsonResponse(body), exc)
+        return mark_unavailable(JsonResponse(unavailable_body()), exc)
     return mark_unavailable(render(request, "503.html", {"debug": settings.DEBUG}), exc)
