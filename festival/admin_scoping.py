@@ -89,13 +89,6 @@ class ScopedAdminMixin:
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
 
-    def get_scoped_object(self, request, object_id, queryset=None):
-        """The object if the user sees it, else 404 (for the apps' own views)."""
-        obj = self.get_object(request, object_id) if queryset is None else queryset.filter(pk=object_id).first()
-        if obj is None:
-            raise Http404(_("Not found."))
-        return obj
-
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another team's object is "not found", exactly like one that never existed.
         raise Http404(_("Not found."))

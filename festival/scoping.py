@@ -42,10 +42,6 @@ def visible(model, user, *, perm=None, queryset=None) -> QuerySet:
     return _SELECTORS[model._meta.label_lower](user, perm=perm, queryset=queryset)
 
 
-def scoped_models() -> list[str]:
-    return sorted(_SELECTORS)
-
-
 def organiser_ids(user, perm=None) -> frozenset[int] | None:
     """The organisers whose teams bound what ``user`` sees (``perm``: where the role holds it);
     None for a superuser (no bound). An API key bound to an organiser answers for itself."""

@@ -2,7 +2,8 @@
 
 Five aggregate queries whatever the number of reports: totals per day over the
 baseline and the festival, which carrier reported which day, totals per province,
-the carriers, and the latest coverage per province.
+the carriers, and the latest coverage per province; then the names of the provinces
+in those rows.
 
 A carrier that has not reported a day is a gap: the day's national total is then
 incomplete and is shown apart (never as a complete figure, and a missing report is
@@ -13,7 +14,7 @@ Given a ``user``, every figure is read from the reports and coverage that user's
 province's, a national team's the whole country's.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -75,7 +76,6 @@ class LogisticsDashboard:
     gaps: list[Gap]
     provinces: list[ProvinceRow]
     coverage: list[Coverage]
-    charts_data: dict = field(default_factory=dict)
 
     def _complete(self, in_festival):
         return [d for d in self.days if d["in_festival"] == in_festival and d["complete"]]
@@ -236,13 +236,14 @@ def logistics_dashboard(festival: Festival, *, user=None, now=None) -> Logistics
 
     # 4. totals per province over the festival's days
     sums = {name: Sum(name) for name in ("collected", "delivered", "rural_collected", "rural_delivered")}
-    province_rows = (
+    province_rows = list(
         reports.filter(date__range=(period.first, period.last))
         .values("province_id")
         .annotate(**sums, n=Count("pk"))
         .order_by("-collected", "province_id")
     )
-    names = {province.code: province for province in Province.objects.all()}
+    # Only the provinces in the rows (the team's own, for a provincial team).
+    names = Province.objects.in_bulk([row["province_id"] for row in province_rows])
     provinces = [
         ProvinceRow(
             names[row["province_id"]],

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Q, QuerySet, Sum
 
 from festival import scoping
-from festival.models import Organiser, Province
+from festival.models import Province
 
 from .models import COUNT_FIELDS, Carrier, Coverage, ParcelReport, ParcelReportVersion
 from .periods import Period, baseline_before, festival_period
@@ -76,8 +76,8 @@ def province_q(user, *, perm=None, field="province") -> Q | None:
     ids = list(ids)
     if not ids:
         return Q(pk__in=[])
-    national = Exists(Organiser.objects.filter(pk__in=ids, province__isnull=True))
-    own = Organiser.objects.filter(pk__in=ids, province__isnull=False).values("province_id")
+    national = Exists(scoping.national_organisers(ids))
+    own = scoping.provincial_organisers(ids).values("province_id")
     return national | Q(**{f"{field}__in": own})
 
 
