@@ -113,9 +113,16 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable server fails a request in seconds (a 503, core/outages.py) instead of
     # holding a web worker for the operating system's TCP timeout, minutes.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+    DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    # A kept connection whose network went silent fails as fast: sent data left
+    # unacknowledged this long closes it (libpq's tcp_user_timeout, milliseconds).
+    DATABASES["default"]["OPTIONS"].setdefault("tcp_user_timeout", DATABASE_CONNECT_TIMEOUT * 1000)
+    # Each web and Celery worker keeps its connection between requests, instead of paying
+    # PostgreSQL a new server process and its catalogue warm-up on every one; a kept
+    # connection is checked before it is reused, so a restarted server costs no error.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A worker process and the web server share the file: wait for locks
     # instead of failing, and give tests a file (not :memory:) so a real

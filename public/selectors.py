@@ -685,3 +685,11 @@ def grouped(promotions) -> OrderedDict:
 
 def now() -> datetime:
     return timezone.now()
+
+
+def sold_publicly(product_ids) -> bool:
+    """Whether any of the products is an item of a promotion the public may see (approved,
+    live or ended): only then can a price recorded for it change a public page."""
+    return PromotionItem.objects.filter(
+        product_id__in=product_ids, promotion__in=Promotion.objects.public().order_by()
+    ).exists()

@@ -369,6 +369,38 @@ def test_participation_changes_and_recorded_prices_drop_cached_pages(
     assert client.get(url)["X-Page-Cache"] == "miss"
 
 
+@pytest.mark.parametrize(
+    ("status", "dropped"), [("live", True), ("approved", True), ("ended", True), ("submitted", False), ("draft", False)]
+)
+def test_a_price_recorded_drops_cached_pages_only_when_a_public_promotion_sells_the_product(
+    client, running_festival, django_capture_on_commit_callbacks, status, dropped
+):
+    from merchants.services import record_price
+
+    item = live_item(running_festival, status=status)
+    url = reverse("public:index")
+    client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_price(item.product, price="77.00", recorded_at=timezone.now())
+
+    assert client.get(url)["X-Page-Cache"] == ("miss" if dropped else "hit")
+
+
+def test_a_price_for_a_product_no_promotion_sells_keeps_cached_pages(
+    client, running_festival, django_capture_on_commit_callbacks
+):
+    from merchants.services import record_prices
+
+    live_item(running_festival)
+    url = reverse("public:index")
+    client.get(url)
+    unsold = ProductFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        record_prices([(unsold, Decimal("9.90"), timezone.now())], source="api")
+
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
 def test_etag_and_last_modified_give_304(client, running_festival):
     url = reverse("public:index")
     first = client.get(url)
