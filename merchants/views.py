@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -37,6 +38,8 @@ from .models import ParticipationStatus, PriceSource, Product
 from .price_lists import price_list_template
 
 DEFAULT_ZONE = "Asia/Shanghai"
+# Rows per page of the portal's lists: a page never grows with the merchant's catalogue.
+PORTAL_PAGE_SIZE = 50
 
 
 def merchant_required(view):
@@ -175,11 +178,9 @@ def certificates(request):
 @merchant_required
 def products(request):
     search = request.GET.get("q", "").strip()
-    return render(
-        request,
-        "merchant/products.html",
-        {"products": selectors.products_with_latest_price(request.merchant, search=search), "search": search},
-    )
+    paginator = Paginator(selectors.products_with_latest_price(request.merchant, search=search), PORTAL_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "merchant/products.html", {"page_obj": page, "products": page.object_list, "search": search})
 
 
 @merchant_required

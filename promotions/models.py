@@ -213,6 +213,8 @@ class Promotion(models.Model):
             models.Index(fields=["status", "starts_at"], name="promotion_status_start"),
             models.Index(fields=["status", "ends_at"], name="promotion_status_end"),
             models.Index(fields=["festival", "status"], name="promotion_festival_status"),
+            # A merchant's own promotions of a status, latest change first (the portal's home and lists).
+            models.Index(fields=["merchant", "status", "-updated_at", "-id"], name="promotion_merchant_recent"),
             # The clock's "due now" queries read these in order and stop at the first
             # row not yet due: an idle tick costs a few index entries at any size.
             models.Index(fields=["starts_at", "id"], condition=Q(status="approved"), name="promotion_due_to_start"),

@@ -13,6 +13,7 @@ from . import views
 app_name = "merchant"
 
 promotion_patterns = [
+    path("", views.promotion_list, name="promotion_list"),
     path("new/", views.promotion_new, name="promotion_new"),
     path("new/<int:festival_pk>/", views.promotion_create, name="promotion_create"),
     path("new/<int:festival_pk>/price/", views.promotion_price_hint, name="promotion_price_hint"),

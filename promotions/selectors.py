@@ -1,8 +1,10 @@
 """Reads for promotions: a merchant's own (portal) and the public ones (consumer pages)."""
 
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from festival import scoping
@@ -39,12 +41,39 @@ def promotion_detail_for(merchant: Merchant) -> QuerySet[Promotion]:
     )
 
 
-def promotions_by_status(merchant: Merchant) -> "OrderedDict[str, list[Promotion]]":
-    """The merchant's promotions grouped by status, in STATUS_ORDER, empty groups left out."""
-    groups: OrderedDict[str, list[Promotion]] = OrderedDict((status, []) for status in STATUS_ORDER)
-    for promotion in promotions_for(merchant).order_by("-updated_at", "-pk"):
-        groups[promotion.status].append(promotion)
-    return OrderedDict((status, items) for status, items in groups.items() if items)
+# The portal's home shows this many of each status, latest first; the rest are a click
+# away on the status's own paginated list, so the page never grows with the merchant.
+HOME_PER_STATUS = 10
+# The order of a merchant's own lists (index promotion_merchant_recent serves it).
+RECENT_FIRST = ("-updated_at", "-pk")
+
+
+@dataclass
+class StatusGroup:
+    status: str
+    count: int
+    latest: list[Promotion] = field(default_factory=list)
+
+    @property
+    def has_more(self) -> bool:
+        return self.count > len(self.latest)
+
+
+def promotion_groups(merchant: Merchant, *, per_status: int = HOME_PER_STATUS) -> list[StatusGroup]:
+    """The merchant's promotions by status, in STATUS_ORDER, empty statuses left out: each
+    status's count and its ``per_status`` latest (two queries, whatever the merchant's size)."""
+    counts = dict(Promotion.objects.filter(merchant=merchant).values_list("status").annotate(n=Count("pk")).order_by())
+    rank = Window(RowNumber(), partition_by=F("status"), order_by=[F("updated_at").desc(), F("pk").desc()])
+    latest = promotions_for(merchant).annotate(rank=rank).filter(rank__lte=per_status).order_by(*RECENT_FIRST)
+    groups = {status: StatusGroup(status, counts[status]) for status in STATUS_ORDER if counts.get(status)}
+    for promotion in latest:
+        groups[promotion.status].latest.append(promotion)
+    return list(groups.values())
+
+
+def promotions_with_status(merchant: Merchant, status: str) -> QuerySet[Promotion]:
+    """One status's list of the merchant's promotions, latest first (the home's "all …" link)."""
+    return promotions_for(merchant).filter(status=status).order_by(*RECENT_FIRST)
 
 
 def preview_checks(promotion: Promotion) -> list:

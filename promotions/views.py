@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.forms import apply_validation_error
 from core.workflow import DomainError
 from merchants import selectors as merchant_selectors
-from merchants.views import merchant_required
+from merchants.views import PORTAL_PAGE_SIZE, merchant_required
 
 from . import pricing, selectors, services
 from .forms import FestivalChoiceForm, PromotionForm, PromotionItemFormSet, WithdrawForm, kinds_using
@@ -54,8 +55,15 @@ NEXT_STEPS = {
 def home(request):
     merchant = request.merchant
     groups = [
-        {"status": status, "label": S(status).label, "next_step": NEXT_STEPS[status], "promotions": promotions}
-        for status, promotions in selectors.promotions_by_status(merchant).items()
+        {
+            "status": group.status,
+            "count": group.count,
+            "promotions": group.latest,
+            "has_more": group.has_more,
+            "label": S(group.status).label,
+            "next_step": NEXT_STEPS[group.status],
+        }
+        for group in selectors.promotion_groups(merchant)
     ]
     fileable = set(merchant_selectors.festivals_open_for_promotions(merchant).values_list("pk", flat=True))
     context = {
@@ -66,6 +74,18 @@ def home(request):
         "fileable_festival_pks": fileable,  # filing is offered only in these festivals
     }
     return render(request, "merchant/home.html", context)
+
+
+@merchant_required
+def promotion_list(request):
+    """All the merchant's promotions of one status, latest first, a page at a time."""
+    status = request.GET.get("status", "")
+    if status not in S.values:
+        raise Http404(_("No such status."))
+    paginator = Paginator(selectors.promotions_with_status(request.merchant, status), PORTAL_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {"status": status, "label": S(status).label, "next_step": NEXT_STEPS[status], "page_obj": page}
+    return render(request, "merchant/promotion_list.html", context)
 
 
 @merchant_required

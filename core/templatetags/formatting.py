@@ -51,3 +51,12 @@ def duration(value):
     # timesince measures between two instants; any fixed instant works, the clock is never read.
     end = datetime(2000, 1, 1, tzinfo=UTC)
     return timesince(end - value, end, depth=2)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    """This list's page ``number``, keeping its other query parameters (filters, search)."""
+    params = context["request"].GET.copy()
+    params.pop("lang", None)  # the language is a cookie once chosen
+    params["page"] = number
+    return "?" + params.urlencode()

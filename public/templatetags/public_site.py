@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.templatetags import formatting
 from promotions.models import PromotionKind
 from promotions.pricing.badge import discount_words, zhe
 
@@ -159,13 +160,7 @@ def query_with(context, **changes) -> str:
     return "?" + urlencode(params, doseq=True) if params else "?"
 
 
-@register.simple_tag(takes_context=True)
-def page_url(context, number) -> str:
-    request = context.get("request")
-    params = request.GET.copy()
-    params.pop("lang", None)
-    params["page"] = number
-    return "?" + params.urlencode()
+register.simple_tag(formatting.page_url, takes_context=True)
 
 
 @register.simple_tag(takes_context=True)
