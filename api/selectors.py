@@ -10,7 +10,7 @@ from festival.models import Category, DailyResult, Festival
 from logistics import selectors as logistics_selectors
 from logistics.periods import festival_period
 from merchants.models import Merchant, Participation, ParticipationStatus, PricePoint, Product, SalesReport
-from promotions.models import PUBLIC_STATUSES, Promotion, PromotionItem
+from promotions.models import PUBLIC_STATUS_ORDER, Promotion, PromotionItem
 from promotions.selectors import visible_promotions as staff_visible_promotions
 
 
@@ -81,7 +81,7 @@ def visible_promotions(actor):
     every status of its teams' festivals (promotions.selectors.visible_promotions).
     Without categories and items: ``attach_promotion_details`` adds them to the
     promotions once fetched."""
-    visible = Q(status__in=PUBLIC_STATUSES)
+    visible = Q(status__in=PUBLIC_STATUS_ORDER)
     if actor.merchant is not None:
         visible |= Q(merchant=actor.merchant)
     if actor.is_organiser:
