@@ -25,3 +25,37 @@ def test_merchants_in_name_order_come_from_the_name_index():
         assert "merchant_name_order" in plan and "Sort" not in plan, plan
     else:
         assert "merchant_name_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_admin_merchant_list_counts_participations_for_its_page_only():
+    """The changelist's "approved / applied" badges are counted per shown merchant (a
+    subquery each), not by joining and grouping every merchant's participations, so its
+    page is read in name order from the index."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from tests.factories import FestivalFactory, ParticipationFactory, SuperuserFactory
+
+    Merchant.objects.bulk_create(
+        Merchant(name=f"商户{n:05d}", kind="brand", country="GB", uscc=None) for n in range(3000)
+    )
+    first, second = Merchant.objects.order_by("name", "pk")[:2]
+    for festival in FestivalFactory.create_batch(2):
+        ParticipationFactory(merchant=first, festival=festival, status="approved")
+    ParticipationFactory(merchant=second, status="applied")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    model_admin = admin.site._registry[Merchant]
+    request = RequestFactory().get("/admin/merchants/merchant/")
+    request.user = SuperuserFactory()
+
+    page = model_admin.get_queryset(request).order_by(*model_admin.get_ordering(request) or ("name", "pk"))[:50]
+    plan = plan_of(page)
+    rows = list(page)
+
+    assert [(m.approved_count, m.applied_count) for m in rows[:3]] == [(2, 0), (0, 1), (0, 0)]
+    assert page.query.group_by is None  # no grouping of the whole table
+    if connection.vendor == "postgresql":
+        assert "merchant_name_order" in plan and "Sort" not in plan.split("SubPlan")[0], plan
+    else:
+        assert "merchant_name_order" in plan, plan
