@@ -13,7 +13,9 @@ promotions and a full honest-price recheck of every submitted item (both rolled 
 
     .venv/bin/python bench/scale.py [--small xs] [--large medium] [--repeat 20]
 
-Pages are chosen to exist at both sizes (deep pages are page 15). Target (issue 17): p50 growth ≤ 1.5×, the same number of queries at both sizes, and
+Pages are chosen to exist at both sizes (deep pages are page 15); public pages are
+rendered on every request (the page cache is off in the measuring process).
+Target (issue 17): p50 growth ≤ 1.5×, the same number of queries at both sizes, and
 no response body that grows with the data. Databases: festival_scale_<preset> on
 127.0.0.1:5432 unless SCALE_DATABASE_URL_TEMPLATE (with ``{preset}``) says otherwise.
 """
@@ -40,6 +42,9 @@ PYTHON = sys.executable
 
 def child_env(url):
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "festival.settings", "LOG_LEVEL": "WARNING"}
+    # Public pages are measured rendered, not served from the page cache: a cached page
+    # says nothing of growth, and any change empties the cache (public/cache.py).
+    env["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
     env.pop("DEBUG", None)
     return env
 
