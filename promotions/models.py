@@ -223,6 +223,13 @@ class Promotion(models.Model):
                 condition=Q(status__in=PUBLIC_STATUS_ORDER),
                 name="promotion_public_start_order",
             ),
+            # A festival's public promotions in start order (the public site's lists): other
+            # festivals' promotions never sit in the way either.
+            models.Index(
+                fields=["festival", "starts_at", "id"],
+                condition=Q(status__in=PUBLIC_STATUS_ORDER),
+                name="promotion_public_fest_start",
+            ),
             # A merchant's own promotions of a status, latest change first (the portal's home and lists).
             models.Index(fields=["merchant", "status", "-updated_at", "-id"], name="promotion_merchant_recent"),
             # The clock's "due now" queries read these in order and stop at the first

@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.expressions import Col
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from festival.models import Category, CertificateKind, Festival, FestivalStatus
 from logistics.selectors import FestivalParcels, festival_parcels
@@ -385,35 +386,33 @@ def paginate(queryset, page_number, *, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(page_number)
 
 
+# A list counts its matches exactly up to here; beyond, it says "1,000+" and pages
+# through the first 1,000 (narrowing the filters finds the rest). Counting every live
+# promotion of a national festival on each view is what stopped the page answering.
+LIST_COUNT_LIMIT = 1_000
+
+
+class BoundedPaginator(Paginator):
+    """A Paginator over at most ``LIST_COUNT_LIMIT`` rows, counted with one query that
+    stops there (``is_bounded`` says there were more)."""
+
+    is_bounded = False
+
+    @cached_property
+    def count(self):
+        counted = self.object_list.order_by()[: LIST_COUNT_LIMIT + 1].count()
+        self.is_bounded = counted > LIST_COUNT_LIMIT
+        return min(counted, LIST_COUNT_LIMIT)
+
+
 def paginate_counted(queryset: QuerySet, page_number, *, per_page=None) -> Page:
-    """``paginate`` with the rows fetched, and counted in the same query (a window
-    count over the filtered rows) instead of a COUNT query first. The rules are
-    Django's (``Paginator.get_page``): a page that is not a number is the first;
-    one out of range is the last, found with a COUNT as before."""
-    per_page = per_page or PAGE_SIZE
-    number = _page_number(page_number)
-    # A window count counts rows before DISTINCT: a distinct queryset is counted apart.
-    if number >= 1 and not queryset.query.distinct:
-        rows = list(queryset.annotate(page_total=Window(Count("pk")))[(number - 1) * per_page : number * per_page])
-        if rows or number == 1:
-            paginator = Paginator(queryset, per_page)
-            paginator.count = rows[0].page_total if rows else 0  # a cached_property, set here
-            page = paginator.page(number)
-            page.object_list = rows
-            return page
-    page = paginate(queryset, page_number, per_page=per_page)
+    """``paginate`` with a bounded count (``BoundedPaginator``) and the page's rows
+    fetched: two queries, whatever the number of matches. The rules are Django's
+    (``Paginator.get_page``): a page that is not a number is the first; one out of
+    range is the last."""
+    page = BoundedPaginator(queryset, per_page or PAGE_SIZE).get_page(page_number)
     page.object_list = list(page.object_list)
     return page
-
-
-def _page_number(value) -> int:
-    """``value`` as Paginator.get_page reads a page number: 1 when it is not a number."""
-    try:
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        return int(value)
-    except (TypeError, ValueError):
-        return 1
 
 
 # Promotion page ------------------------------------------------------------------------

@@ -91,3 +91,10 @@ def fresh_get(client, url, data=None, **extra):
 
     cache.clear()
     return client.get(url, data, **extra)
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """Every request renders its page (a page-cache miss); the card cache stays on."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    settings.PUBLIC_CARD_CACHE_SECONDS = 300

@@ -442,3 +442,45 @@ def test_merchant_and_festival_pages_show_the_consumer_report_counts(client, run
     assert '<dd data-count="received">2</dd>' in festival_page
     assert '<dd data-count="upheld">1</dd>' in festival_page
     assert '<dd data-count="dismissed">1</dd>' in festival_page
+
+
+def test_a_list_longer_than_the_count_limit_says_more_than_and_pages_through_the_first(
+    client, running_festival, monkeypatch, no_page_cache
+):
+    from public import selectors
+
+    for n in range(7):
+        live_item(running_festival, title=f"Sale {n}")
+    monkeypatch.setattr(selectors, "LIST_COUNT_LIMIT", 5)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    url = reverse("public:promotions", args=[running_festival.slug])
+
+    first = client.get(url)
+    last = client.get(url, {"page": 3})
+    beyond = client.get(url, {"page": 4})
+
+    assert first.context["page_obj"].paginator.count == 5 and first.context["page_obj"].paginator.num_pages == 3
+    assert "More than 5 promotions" in first.content.decode()
+    assert "These are the first 5" in last.content.decode() and len(last.context["page_obj"].object_list) == 1
+    assert beyond.context["page_obj"].number == 3  # out of range: the last page, as before
+    counted = [q["sql"] for q in _queries_of(client, url) if "COUNT(" in q["sql"]]
+    assert len(counted) == 1 and "LIMIT 6" in counted[0]
+
+
+def test_a_list_within_the_limit_is_counted_exactly(client, running_festival, no_page_cache):
+    for n in range(3):
+        live_item(running_festival, title=f"Sale {n}")
+
+    page = client.get(reverse("public:promotions", args=[running_festival.slug]))
+
+    assert page.context["page_obj"].paginator.count == 3 and "3 promotions" in page.content.decode()
+    assert "More than" not in page.content.decode()
+
+
+def _queries_of(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return queries.captured_queries
