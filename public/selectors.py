@@ -4,7 +4,7 @@ merchants with an approved participation only, failed items never."""
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +12,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -50,8 +50,14 @@ from merchants.models import (
 from promotions.models import CheckStatus, Promotion, PromotionItem, PromotionKind
 from promotions.pricing.final import Offer, compute_final_price
 from promotions.pricing.money import PricingError
+from promotions.results import LATE_REPORT_DAYS
+
+from .models import ResultsSnapshot
 
 PAGE_SIZE = 24
+# A closed festival's published results are recounted at most this often while merchants
+# may still correct their sales (promotions.results.LATE_REPORT_DAYS), then kept.
+RESULTS_RECOUNT_AFTER = timedelta(hours=1)
 PRODUCE_CERTIFICATES = (
     CertificateKind.GREEN_FOOD,
     CertificateKind.ORGANIC,
@@ -629,7 +635,33 @@ class Results:
 
 
 def festival_results(festival: Festival) -> Results:
-    """The figures of a festival; an edition's include its sub-festivals' (a merchant in both counts once)."""
+    """The figures of a festival counted now from the raw rows; an edition's include its
+    sub-festivals' (a merchant in both counts once). Pages read ``published_results``."""
+    return _results_from(festival, _counted_figures(festival))
+
+
+def published_results(festival: Festival, *, now: datetime) -> Results:
+    """A closed festival's figures from its snapshot (public.models.ResultsSnapshot),
+    counted on first view and recounted when older than ``RESULTS_RECOUNT_AFTER`` while
+    late sales reports are still accepted (``LATE_REPORT_DAYS`` after the end); the
+    parcels come from the logistics roll-up as they are."""
+    snapshot = ResultsSnapshot.objects.filter(festival=festival).first()
+    still_open = now - festival.ends_at < timedelta(days=LATE_REPORT_DAYS)
+    if snapshot is None or (still_open and now - snapshot.computed_at >= RESULTS_RECOUNT_AFTER):
+        figures = _counted_figures(festival)
+        try:
+            with transaction.atomic():
+                ResultsSnapshot.objects.update_or_create(
+                    festival=festival, defaults={"figures": figures, "computed_at": now}
+                )
+        except IntegrityError:  # another request stored the same count first
+            pass
+        return _results_from(festival, figures)
+    return _results_from(festival, snapshot.figures)
+
+
+def _counted_figures(festival: Festival) -> dict:
+    """The counts of ``festival_results`` as plain data (what a snapshot stores)."""
     family = festival_family(festival)
     merchants = Merchant.objects.filter(
         Exists(
@@ -638,21 +670,13 @@ def festival_results(festival: Festival) -> Results:
             )
         )
     )
-    kinds = Counter(dict(merchants.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
-    merchants_by_kind = [(k, label, kinds[k]) for k, label in MerchantKind.choices if kinds.get(k)]
     per_category: dict[int, set[int]] = {}
     for merchant_id, category_id, parent_id in Participation.objects.filter(
         festival_id__in=family, status=ParticipationStatus.APPROVED
     ).values_list("merchant_id", "categories__id", "categories__parent_id"):
         if category_id is not None:
             per_category.setdefault(parent_id or category_id, set()).add(merchant_id)
-    merchants_by_category = [
-        (category, len(per_category[category.pk]))
-        for category in Category.objects.filter(pk__in=per_category.keys()).order_by("position", "pk")
-    ]
     promotions = visible_promotions().filter(festival_id__in=family)
-    by_kind = dict(promotions.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    promotions_by_kind = [(k, label, by_kind[k]) for k, label in PromotionKind.choices if by_kind.get(k)]
     checks = PromotionItem.objects.filter(promotion__in=promotions, checked_at__isnull=False).aggregate(
         checked=Count("pk"), passed=Count("pk", filter=Q(check_status=CheckStatus.PASS))
     )
@@ -663,14 +687,30 @@ def festival_results(festival: Festival) -> Results:
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
         .order_by("date")
     )
+    return {
+        "merchants_by_kind": dict(merchants.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")),
+        "merchants_by_category": {str(pk): len(ids) for pk, ids in per_category.items()},
+        "promotions_by_kind": dict(promotions.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")),
+        "items_checked": checks["checked"],
+        "items_passed": checks["passed"],
+        "sales_by_day": [[row["date"].isoformat(), f"{row['gmv']:.2f}", row["orders"]] for row in sales],
+    }
+
+
+def _results_from(festival: Festival, figures: dict) -> Results:
+    by_kind, by_category = figures["merchants_by_kind"], figures["merchants_by_category"]
+    promotion_kinds = figures["promotions_by_kind"]
+    categories = Category.objects.filter(pk__in=[int(pk) for pk in by_category]).order_by("position", "pk")
     return Results(
         festival=festival,
-        merchants_by_kind=merchants_by_kind,
-        merchants_by_category=merchants_by_category,
-        promotions_by_kind=promotions_by_kind,
-        items_checked=checks["checked"],
-        items_passed=checks["passed"],
-        sales_by_day=[(row["date"], row["gmv"], row["orders"]) for row in sales],
+        merchants_by_kind=[(k, label, by_kind[k]) for k, label in MerchantKind.choices if by_kind.get(k)],
+        merchants_by_category=[(category, by_category[str(category.pk)]) for category in categories],
+        promotions_by_kind=[
+            (k, label, promotion_kinds[k]) for k, label in PromotionKind.choices if promotion_kinds.get(k)
+        ],
+        items_checked=figures["items_checked"],
+        items_passed=figures["items_passed"],
+        sales_by_day=[(date.fromisoformat(day), Decimal(gmv), orders) for day, gmv, orders in figures["sales_by_day"]],
         parcels=festival_parcels(festival),
     )
 

@@ -191,7 +191,7 @@ def results(request, slug):
     context = {"festival": festival, "closed": closed, "now": now}
     context["report_counts"] = report_selectors.public_report_counts(festival)
     if closed:
-        figures = selectors.festival_results(festival)
+        figures = selectors.published_results(festival, now=now)
         context["results"] = figures
         context["sales_chart"] = {
             "labels": [day.isoformat() for day, _gmv, _orders in figures.sales_by_day],
@@ -207,24 +207,27 @@ def results(request, slug):
 @require_safe
 @public_page
 def results_csv(request, slug):
-    festival, closed = _closed_festival(slug, now=timezone.now())
+    now = timezone.now()
+    festival, closed = _closed_festival(slug, now=now)
     if not closed:
         raise Http404(_("Results are published when the festival closes."))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{festival.slug}-results.csv"'
     writer = csv.writer(response)
     writer.writerow(["section", "key", "value"])
-    writer.writerows(selectors.festival_results(festival).as_rows())
+    writer.writerows(selectors.published_results(festival, now=now).as_rows())
     return response
 
 
 @require_safe
 @public_page
 def results_json(request, slug):
-    festival, closed = _closed_festival(slug, now=timezone.now())
+    now = timezone.now()
+    festival, closed = _closed_festival(slug, now=now)
     if not closed:
         raise Http404(_("Results are published when the festival closes."))
-    response = JsonResponse(selectors.festival_results(festival).as_json(), json_dumps_params={"ensure_ascii": False})
+    results = selectors.published_results(festival, now=now)
+    response = JsonResponse(results.as_json(), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{festival.slug}-results.json"'
     return response
 
