@@ -95,7 +95,6 @@ class PromotionSerializer(serializers.ModelSerializer):
     flash_quantity = serializers.IntegerField(
         min_value=1, max_value=2**31 - 1, required=False, allow_null=True, help_text=KIND_FIELD_HELP
     )
-    stream_host = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text=KIND_FIELD_HELP)
     stream_url = serializers.URLField(required=False, allow_blank=True, help_text=KIND_FIELD_HELP)
     stream_starts_at = MomentField(required=False, allow_null=True, help_text=KIND_FIELD_HELP)
     starts_at = MomentField()
@@ -122,7 +121,12 @@ class PromotionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "merchant", "merchant_name", "status", "submitted_at", "created_at", "updated_at"]
-        extra_kwargs = {"description": {"required": False}}
+        # stream_host is the model's field, so it keeps the model's validators (length,
+        # control characters) and the schema states them.
+        extra_kwargs = {
+            "description": {"required": False},
+            "stream_host": {"required": False, "help_text": KIND_FIELD_HELP},
+        }
 
     def to_representation(self, promotion):
         # Lists of 100 promotions are the API's hottest path: build the dict
@@ -223,7 +227,7 @@ class PromotionCreateSerializer(PromotionSerializer):
     """POST: ``festival``, ``title``, ``kind``, ``starts_at`` and ``ends_at`` are required."""
 
     class Meta(PromotionSerializer.Meta):
-        extra_kwargs = {"description": {"required": False}}
+        pass
 
 
 class PromotionUpdateSerializer(PromotionSerializer):
