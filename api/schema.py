@@ -142,6 +142,26 @@ class TextRuleField(OpenApiSerializerFieldExtension):
         return schema
 
 
+class NestedListBounds(OpenApiSerializerFieldExtension):
+    """A nested ``many=True`` serializer's ``min_length``/``max_length`` (and ``allow_empty``),
+    which DRF enforces and drf-spectacular leaves out, as ``minItems``/``maxItems``."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction != "request" or schema.get("type") != "array":
+            return schema
+        field = self.target
+        low = field.min_length if field.min_length is not None else (0 if field.allow_empty else 1)
+        if low:
+            schema["minItems"] = low
+        if field.max_length is not None:
+            schema["maxItems"] = field.max_length
+        return schema
+
+
 class DecimalBoundsField(OpenApiSerializerFieldExtension):
     """Request decimals state the bounds their validators enforce: ``minimum``/``maximum``
     and, as decimals travel as strings (which JSON Schema's numeric keywords do not
@@ -162,3 +182,66 @@ class DecimalBoundsField(OpenApiSerializerFieldExtension):
         if schema.get("type") == "string" and self.target.max_whole_digits is not None:
             schema["pattern"] = decimal_pattern(self.target)
         return schema
+
+
+# OpenAPI links: how a client (and schemathesis' stateful tests) goes from one answer to
+# the next call: the id a create answers, or the id in the path of a call, opens the
+# object's read, edit, delete and transitions. Link name -> (target operationId, id).
+CREATED_ID = "$response.body#/id"
+SAME_ID = "$request.path.id"
+PROMOTION_NEXT = {
+    "GetPromotion": ("promotions_retrieve", CREATED_ID),
+    "EditPromotion": ("promotions_partial_update", CREATED_ID),
+    "SubmitPromotion": ("promotions_submit_create", CREATED_ID),
+    "WithdrawPromotion": ("promotions_withdraw_create", CREATED_ID),
+    "DeletePromotion": ("promotions_destroy", CREATED_ID),
+}
+PRODUCT_NEXT = {
+    "GetProduct": ("products_retrieve", CREATED_ID),
+    "EditProduct": ("products_partial_update", CREATED_ID),
+    "RecordPrice": ("products_prices_create", CREATED_ID),
+    "ListPrices": ("products_prices_list", CREATED_ID),
+}
+LINKS = {
+    ("/api/v1/products/", "post", "201"): PRODUCT_NEXT,
+    ("/api/v1/products/{id}/", "patch", "200"): PRODUCT_NEXT,
+    ("/api/v1/products/{id}/prices/", "post", "201"): {
+        "ListPrices": ("products_prices_list", SAME_ID),
+        "RecordPrice": ("products_prices_create", SAME_ID),
+        "GetProduct": ("products_retrieve", SAME_ID),
+    },
+    ("/api/v1/promotions/", "post", "201"): PROMOTION_NEXT,
+    ("/api/v1/promotions/{id}/", "patch", "200"): PROMOTION_NEXT,
+    ("/api/v1/promotions/{id}/submit/", "post", "200"): PROMOTION_NEXT,
+    ("/api/v1/promotions/{id}/withdraw/", "post", "200"): PROMOTION_NEXT,
+    # After a delete the object is gone: its read, edit and delete answer 404.
+    ("/api/v1/promotions/{id}/", "delete", "204"): {
+        "GetPromotion": ("promotions_retrieve", SAME_ID),
+        "EditPromotion": ("promotions_partial_update", SAME_ID),
+        "DeletePromotion": ("promotions_destroy", SAME_ID),
+    },
+    ("/api/v1/sales-reports/", "post", "201"): {"GetSalesReport": ("sales_reports_retrieve", CREATED_ID)},
+    ("/api/v1/sales-reports/", "post", "200"): {"GetSalesReport": ("sales_reports_retrieve", CREATED_ID)},
+    ("/api/v1/webhooks/", "post", "201"): {
+        "GetWebhook": ("webhooks_retrieve", CREATED_ID),
+        "DeleteWebhook": ("webhooks_destroy", CREATED_ID),
+    },
+    ("/api/v1/webhooks/{id}/", "delete", "204"): {
+        "GetWebhook": ("webhooks_retrieve", SAME_ID),
+        "DeleteWebhook": ("webhooks_destroy", SAME_ID),
+    },
+}
+
+
+def add_links(result, generator, request, public):
+    """Postprocessing hook: the links of LINKS on the answers they follow."""
+    paths = result.get("paths", {})
+    operation_ids = {op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op}
+    for (path, method, status), links in LINKS.items():
+        if path not in paths:  # a schema generated for part of the API
+            continue
+        response = paths[path][method]["responses"][status]
+        for name, (operation_id, value) in links.items():
+            assert operation_id in operation_ids, f"link {name}: no operation {operation_id}"
+            response.setdefault("links", {})[name] = {"operationId": operation_id, "parameters": {"id": value}}
+    return result

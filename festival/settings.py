@@ -319,6 +319,7 @@ SPECTACULAR_SETTINGS.update(
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "api.schema.add_error_responses",
+            "api.schema.add_links",
         ],
     }
 )

@@ -247,6 +247,9 @@ class SubmissionRefusedItemSerializer(serializers.Serializer):
 
 
 class SubmissionRefusedSerializer(serializers.Serializer):
+    """A refused submission: ``items`` when the honest-price check refused it
+    (``items_fail_check``); any other refusal (no items, deadline passed) is a plain error."""
+
     detail = serializers.CharField()
     code = serializers.CharField()
-    items = SubmissionRefusedItemSerializer(many=True)
+    items = SubmissionRefusedItemSerializer(many=True, required=False)

@@ -197,3 +197,35 @@ def test_a_decimal_pattern_wants_a_digit(spec):
     pattern = spec["components"]["schemas"]["SalesReportRequest"]["properties"]["gmv"]["pattern"]
     assert all(re.fullmatch(pattern, text) for text in ("0", "0.5", ".5", "5.", "125000.00"))
     assert not any(re.fullmatch(pattern, text) for text in ("", ".", "-1", "1.234"))
+
+
+def test_a_submission_refused_before_the_check_matches_the_stated_refusal(spec, client_a, merchant_a, festival):
+    """Stateful schemathesis: submitting a draft without items answered a 400 without
+    ``items``, which the schema's refusal required."""
+    from tests.factories import PromotionFactory
+
+    draft = PromotionFactory(merchant=merchant_a, festival=festival)
+    stated = spec["components"]["schemas"]["SubmissionRefused"]
+
+    response = client_a.post(f"/api/v1/promotions/{draft.pk}/submit/")
+
+    assert response.status_code == 400 and response.json()["code"] == "no_items"
+    assert set(stated["required"]) <= set(response.json())
+
+
+def test_list_lengths_the_server_enforces_are_stated(spec, client_a):
+    """Stateful schemathesis: ``{"events": []}`` was schema-valid and refused (400); nested
+    lists' lengths (promotion items, parcel rows) were not stated at all."""
+    from api.serializers import MAX_PROMOTION_ITEMS
+    from logistics.services import MAX_ROWS
+
+    schemas = spec["components"]["schemas"]
+    events = schemas["WebhookSubscriptionRequest"]["properties"]["events"]
+    assert schemas["PromotionCreateRequest"]["properties"]["items"]["maxItems"] == MAX_PROMOTION_ITEMS
+    assert schemas["ParcelBatchRequest"]["properties"]["reports"]["minItems"] == 1
+    assert schemas["ParcelBatchRequest"]["properties"]["reports"]["maxItems"] == MAX_ROWS
+    assert events["minItems"] == 1
+
+    response = client_a.post("/api/v1/webhooks/", {"url": "https://partner.example/hook", "events": []}, format="json")
+
+    assert response.status_code == 400 and "events" in response.json()["errors"]
