@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.selectors import PAGE_CATEGORY_SLUGS, PAGE_ITEM_ROWS, attach_promotion_details
-from api.serializers.common import CENT, MomentField, SlugLookupField, _money
+from api.serializers.common import CENT, MomentField, SlugLookupField, TextModelSerializer, _money
 from festival.models import Category, Festival
 from promotions.models import (
     KIND_FIELDS,
@@ -66,7 +66,7 @@ class PromotionItemSerializer(serializers.ModelSerializer):
 KIND_FIELD_HELP = gettext_lazy("Only for some kinds; see the partner guide. Omitted from output for other kinds.")
 
 
-class PromotionSerializer(serializers.ModelSerializer):
+class PromotionSerializer(TextModelSerializer):
     """A promotion with its items. Output carries only the kind fields of its kind."""
 
     festival = SlugLookupField(slug_field="slug", queryset=Festival.objects.all())

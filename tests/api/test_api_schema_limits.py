@@ -229,3 +229,13 @@ def test_list_lengths_the_server_enforces_are_stated(spec, client_a):
     response = client_a.post("/api/v1/webhooks/", {"url": "https://partner.example/hook", "events": []}, format="json")
 
     assert response.status_code == 400 and "events" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("value", [-18505768270713210, 12, 1.5, True])
+def test_text_that_is_not_a_json_string_is_refused(value, client_a):
+    """Stateful schemathesis: ``"sku": -1.85e16`` was stored as "-18505768270713210"
+    although the schema says ``type: string``."""
+    response = client_a.post("/api/v1/products/", {"sku": value, "name": "Tea"}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["sku"]
