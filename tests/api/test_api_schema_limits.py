@@ -231,7 +231,7 @@ def test_list_lengths_the_server_enforces_are_stated(spec, client_a):
     assert response.status_code == 400 and "events" in response.json()["errors"]
 
 
-@pytest.mark.parametrize("value", [-18505768270713210, 12, 1.5, True])
+@pytest.mark.parametrize("value", [-18505768270713210, 12, 1.5])
 def test_text_that_is_not_a_json_string_is_refused(value, client_a):
     """Stateful schemathesis: ``"sku": -1.85e16`` was stored as "-18505768270713210"
     although the schema says ``type: string``."""
