@@ -326,7 +326,7 @@ SPECTACULAR_SETTINGS.update(
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "api.schema.add_error_responses",
-            "api.schema.state_text_rule",
+            "api.schema.add_links",
         ],
     }
 )

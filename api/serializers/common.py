@@ -4,6 +4,7 @@ lookups, and the error body."""
 import re
 from decimal import Decimal
 
+from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -18,6 +19,26 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 
 def _money(**kwargs):
     return serializers.DecimalField(**MONEY, **kwargs)
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: DRF's CharField turns 12 or -1.5e16 into
+    "12", which the schema (``type: string``) says is refused."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose model text fields take strings only (StrictCharField)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class MomentField(serializers.DateTimeField):

@@ -4,14 +4,14 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from api.serializers.common import MomentField, SlugLookupField, _money
+from api.serializers.common import MomentField, SlugLookupField, TextModelSerializer, _money
 from festival.models import Category
 from merchants.models import PricePoint, Product
 
 MAX_BULK_PRICES = 10_000
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(TextModelSerializer):
     category = SlugLookupField(slug_field="slug", queryset=Category.objects.all(), allow_null=True, required=False)
 
     class Meta:

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.selectors import PAGE_CATEGORY_SLUGS, PAGE_ITEM_ROWS, attach_promotion_details
-from api.serializers.common import CENT, MomentField, SlugLookupField, _money
+from api.serializers.common import CENT, MomentField, SlugLookupField, TextModelSerializer, _money
 from festival.models import Category, Festival
 from promotions.models import (
     KIND_FIELDS,
@@ -66,7 +66,7 @@ class PromotionItemSerializer(serializers.ModelSerializer):
 KIND_FIELD_HELP = gettext_lazy("Only for some kinds; see the partner guide. Omitted from output for other kinds.")
 
 
-class PromotionSerializer(serializers.ModelSerializer):
+class PromotionSerializer(TextModelSerializer):
     """A promotion with its items. Output carries only the kind fields of its kind."""
 
     festival = SlugLookupField(slug_field="slug", queryset=Festival.objects.all())
@@ -95,7 +95,6 @@ class PromotionSerializer(serializers.ModelSerializer):
     flash_quantity = serializers.IntegerField(
         min_value=1, max_value=2**31 - 1, required=False, allow_null=True, help_text=KIND_FIELD_HELP
     )
-    stream_host = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text=KIND_FIELD_HELP)
     stream_url = serializers.URLField(required=False, allow_blank=True, help_text=KIND_FIELD_HELP)
     stream_starts_at = MomentField(required=False, allow_null=True, help_text=KIND_FIELD_HELP)
     starts_at = MomentField()
@@ -122,7 +121,12 @@ class PromotionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "merchant", "merchant_name", "status", "submitted_at", "created_at", "updated_at"]
-        extra_kwargs = {"description": {"required": False}}
+        # stream_host is the model's field, so it keeps the model's validators (length,
+        # control characters) and the schema states them.
+        extra_kwargs = {
+            "description": {"required": False},
+            "stream_host": {"required": False, "help_text": KIND_FIELD_HELP},
+        }
 
     def to_representation(self, promotion):
         # Lists of 100 promotions are the API's hottest path: build the dict
@@ -223,7 +227,7 @@ class PromotionCreateSerializer(PromotionSerializer):
     """POST: ``festival``, ``title``, ``kind``, ``starts_at`` and ``ends_at`` are required."""
 
     class Meta(PromotionSerializer.Meta):
-        extra_kwargs = {"description": {"required": False}}
+        pass
 
 
 class PromotionUpdateSerializer(PromotionSerializer):
@@ -243,6 +247,9 @@ class SubmissionRefusedItemSerializer(serializers.Serializer):
 
 
 class SubmissionRefusedSerializer(serializers.Serializer):
+    """A refused submission: ``items`` when the honest-price check refused it
+    (``items_fail_check``); any other refusal (no items, deadline passed) is a plain error."""
+
     detail = serializers.CharField()
     code = serializers.CharField()
-    items = SubmissionRefusedItemSerializer(many=True)
+    items = SubmissionRefusedItemSerializer(many=True, required=False)

@@ -11,7 +11,10 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
 
     url = serializers.URLField(max_length=500)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, max_length=len(WebhookEvent)
+        child=serializers.ChoiceField(choices=WebhookEvent.choices),
+        allow_empty=False,
+        min_length=1,  # what allow_empty=False enforces, in the form the schema states (minItems)
+        max_length=len(WebhookEvent),
     )
     active = serializers.BooleanField(read_only=True)
 

@@ -99,3 +99,143 @@ def test_a_repeated_query_parameter_is_refused_not_read_as_its_last_value(client
 def test_an_empty_page_number_is_no_page(client):
     assert client.get("/api/v1/festivals/", {"page": ""}).status_code == 404
     assert client.get("/api/v1/festivals/", {"page": "abc"}).status_code == 404
+
+
+# What the schema states, field by field, against what the serializers enforce ---------------
+
+
+@pytest.fixture(scope="module")
+def request_fields():
+    """(component, property, serializer field, property schema) of every request body field,
+    from the serializers drf-spectacular built the components of."""
+    from drf_spectacular.plumbing import ResolvedComponent
+    from rest_framework import serializers
+
+    generator = SchemaGenerator()
+    schemas = generator.get_schema(request=None, public=True)["components"]["schemas"]
+    rows = []
+    for (name, kind), component in generator.registry._components.items():
+        if kind != ResolvedComponent.SCHEMA or not name.endswith("Request"):
+            continue
+        for field_name, prop in schemas[name]["properties"].items():
+            field = component.object.fields[field_name]
+            if isinstance(field, serializers.ManyRelatedField):
+                field = field.child_relation
+            # Blank-allowed fields: the value's schema, beside the empty string's branch.
+            rows.append((name, field_name, field, prop["oneOf"][0] if "oneOf" in prop else prop))
+    assert len(rows) > 30
+    return rows
+
+
+def test_the_text_rule_is_stated_exactly_where_a_validator_enforces_it(request_fields):
+    from api.schema import NO_CONTROL_CHARACTERS, enforces_text_rule
+
+    stated = {(c, f) for c, f, _field, prop in request_fields if prop.get("pattern") == NO_CONTROL_CHARACTERS}
+    enforced = {(c, f) for c, f, field, _prop in request_fields if enforces_text_rule(field)}
+
+    assert stated == enforced
+    assert {("ProductRequest", "description"), ("PromotionCreateRequest", "stream_host")} <= stated
+    assert ("PromotionCreateRequest", "festival") not in stated  # a slug lookup, not text
+
+
+def test_the_stated_text_pattern_refuses_exactly_the_characters_the_validator_refuses():
+    import re
+
+    from api.schema import NO_CONTROL_CHARACTERS
+    from core.validators import _refused
+
+    for code in [*range(0x3000), *range(0xFEFF, 0xFF00)]:
+        char = chr(code)
+        assert bool(re.fullmatch(NO_CONTROL_CHARACTERS, f"a{char}b")) is not _refused(char), f"U+{code:04X}"
+
+
+def test_a_stream_host_with_a_text_direction_character_is_refused_by_the_serializer():
+    """The field was declared by hand without the model's validators: the schema stated a rule
+    that only the model's full_clean, deep in the service, happened to enforce."""
+    from api.serializers import PromotionUpdateSerializer
+
+    serializer = PromotionUpdateSerializer(data={"stream_host": "Host\u202egpj"}, partial=True)
+
+    assert not serializer.is_valid()
+    assert "U+202E" in str(serializer.errors["stream_host"][0])
+
+
+def test_every_decimal_bound_a_serializer_enforces_is_stated(request_fields):
+    import re
+    from decimal import Decimal
+
+    from rest_framework import serializers
+
+    from api.schema import value_bounds
+
+    decimals = [
+        (c, f, field, prop) for c, f, field, prop in request_fields if isinstance(field, serializers.DecimalField)
+    ]
+    bounded = 0
+    for component, name, field, prop in decimals:
+        low, high = value_bounds(field)
+        step = Decimal(1).scaleb(-field.decimal_places)
+        where = f"{component}.{name}"
+        assert prop.get("minimum") == low and prop.get("maximum") == high, where
+        if low is not None:
+            bounded += 1
+            below = f"{low - step:f}"
+            assert re.fullmatch(prop["pattern"], f"{low:f}"), where
+            assert not re.fullmatch(prop["pattern"], below), where
+            with pytest.raises(serializers.ValidationError):
+                field.run_validation(below)
+        if high is not None:
+            assert re.fullmatch(prop["pattern"], f"{high:f}"), where
+            assert not re.fullmatch(prop["pattern"], f"{high + step:f}"), where
+    # price, promo_price, bulk price, the four kind amounts (create and edit) and gmv
+    assert bounded >= 12
+
+
+def test_a_decimal_pattern_wants_a_digit(spec):
+    import re
+
+    pattern = spec["components"]["schemas"]["SalesReportRequest"]["properties"]["gmv"]["pattern"]
+    assert all(re.fullmatch(pattern, text) for text in ("0", "0.5", ".5", "5.", "125000.00"))
+    assert not any(re.fullmatch(pattern, text) for text in ("", ".", "-1", "1.234"))
+
+
+def test_a_submission_refused_before_the_check_matches_the_stated_refusal(spec, client_a, merchant_a, festival):
+    """Stateful schemathesis: submitting a draft without items answered a 400 without
+    ``items``, which the schema's refusal required."""
+    from tests.factories import PromotionFactory
+
+    draft = PromotionFactory(merchant=merchant_a, festival=festival)
+    stated = spec["components"]["schemas"]["SubmissionRefused"]
+
+    response = client_a.post(f"/api/v1/promotions/{draft.pk}/submit/")
+
+    assert response.status_code == 400 and response.json()["code"] == "no_items"
+    assert set(stated["required"]) <= set(response.json())
+
+
+def test_list_lengths_the_server_enforces_are_stated(spec, client_a):
+    """Stateful schemathesis: ``{"events": []}`` was schema-valid and refused (400); nested
+    lists' lengths (promotion items, parcel rows) were not stated at all."""
+    from api.serializers import MAX_PROMOTION_ITEMS
+    from logistics.services import MAX_ROWS
+
+    schemas = spec["components"]["schemas"]
+    events = schemas["WebhookSubscriptionRequest"]["properties"]["events"]
+    assert schemas["PromotionCreateRequest"]["properties"]["items"]["maxItems"] == MAX_PROMOTION_ITEMS
+    assert schemas["ParcelBatchRequest"]["properties"]["reports"]["minItems"] == 1
+    assert schemas["ParcelBatchRequest"]["properties"]["reports"]["maxItems"] == MAX_ROWS
+    assert events["minItems"] == 1
+
+    response = client_a.post("/api/v1/webhooks/", {"url": "https://partner.example/hook", "events": []}, format="json")
+
+    assert response.status_code == 400 and "events" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("value", [-18505768270713210, 12, 1.5])
+def test_text_that_is_not_a_json_string_is_refused(value, client_a):
+    """Stateful schemathesis: ``"sku": -1.85e16`` was stored as "-18505768270713210"
+    although the schema says ``type: string``."""
+    response = client_a.post("/api/v1/products/", {"sku": value, "name": "Tea"}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["sku"]
