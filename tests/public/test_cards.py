@@ -402,13 +402,13 @@ def test_home_features_the_running_festival_else_the_next_else_the_latest():
 
     old = festival("old", timedelta(days=-400), timedelta(days=-390), FestivalStatus.CLOSED)
     older = festival("older", timedelta(days=-800), timedelta(days=-790), FestivalStatus.CLOSED)
-    assert selectors.home_festivals(now=now) == (old, [older])
+    assert selectors.home_festivals(now=now)[:2] == (old, [older])
     later = festival("later", timedelta(days=60), timedelta(days=70), FestivalStatus.PLANNED)
     soon = festival("soon", timedelta(days=20), timedelta(days=30), FestivalStatus.PLANNED)
-    assert selectors.home_festivals(now=now) == (soon, [old, older])
+    assert selectors.home_festivals(now=now)[:2] == (soon, [old, older])
     running = festival("running", timedelta(days=-2), timedelta(days=5), FestivalStatus.RUNNING)
 
-    featured, editions = selectors.home_festivals(now=now)
+    featured, editions, _sub_festivals = selectors.home_festivals(now=now)
 
     assert (featured, editions) == (running, [old, older])
     assert featured == selectors.featured_festival(now=now)
