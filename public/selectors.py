@@ -18,13 +18,16 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     Max,
     Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
     Window,
 )
 from django.db.models.expressions import Col
@@ -447,15 +450,14 @@ def paginate(queryset, page_number, *, per_page=PAGE_SIZE):
 
 
 def paginate_counted(queryset: QuerySet, page_number, *, per_page=None) -> Page:
-    """``paginate`` with the rows fetched, and counted in the same query (a window
-    count over the filtered rows) instead of a COUNT query first. The rules are
-    Django's (``Paginator.get_page``): a page that is not a number is the first;
-    one out of range is the last, found with a COUNT as before."""
+    """``paginate`` with the rows fetched, and counted in the same query (``_count_of``,
+    a scalar subquery the database runs once) instead of a COUNT query first. The
+    rules are Django's (``Paginator.get_page``): a page that is not a number is the
+    first; one out of range is the last, found with a COUNT as before."""
     per_page = per_page or PAGE_SIZE
     number = _page_number(page_number)
-    # A window count counts rows before DISTINCT: a distinct queryset is counted apart.
-    if number >= 1 and not queryset.query.distinct:
-        rows = list(queryset.annotate(page_total=Window(Count("pk")))[(number - 1) * per_page : number * per_page])
+    if number >= 1 and not queryset.query.distinct:  # a distinct queryset is counted apart
+        rows = list(queryset.annotate(page_total=_count_of(queryset))[(number - 1) * per_page : number * per_page])
         if rows or number == 1:
             paginator = Paginator(queryset, per_page)
             paginator.count = rows[0].page_total if rows else 0  # a cached_property, set here
@@ -465,6 +467,19 @@ def paginate_counted(queryset: QuerySet, page_number, *, per_page=None) -> Page:
     page = paginate(queryset, page_number, per_page=per_page)
     page.object_list = list(page.object_list)
     return page
+
+
+def _count_of(queryset: QuerySet) -> Subquery:
+    """The number of rows of ``queryset``, as a subquery that does not depend on the row.
+
+    Not a window count (``COUNT(*) OVER ()``): that one makes the database produce
+    every row (joins and all) before it can stop at the page, where this counts
+    the filtered rows once and leaves the page to the index. A grouped queryset (an
+    aggregate to sort by) is counted by its primary keys."""
+    rows = queryset.order_by()
+    if rows.query.group_by is not None:
+        rows = queryset.model._base_manager.filter(pk__in=rows.values("pk")).order_by()
+    return Subquery(rows.values(_all=Value(1)).annotate(n=Count("pk")).values("n"), output_field=IntegerField())
 
 
 def _page_number(value) -> int:
