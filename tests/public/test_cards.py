@@ -363,6 +363,22 @@ def test_pagination_counted_in_the_page_query_follows_djangos_rules(running_fest
     assert [p.pk for p in counted.object_list] == [p.pk for p in plain.object_list]
 
 
+@pytest.mark.parametrize("sort", selectors.SORTS)
+def test_pagination_counts_every_sort_of_the_list_and_each_promotion_once(running_festival, sort):
+    for i in range(7):
+        item = live_item(running_festival, title=f"Sale {i}")
+        PromotionItemFactory(promotion=item.promotion, checked_at=item.checked_at, reference_price="90.00")
+    promotions = selectors.with_cards(
+        selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort)), festival=running_festival
+    )
+
+    counted = selectors.paginate_counted(promotions, 2, per_page=3)
+    plain = selectors.paginate(promotions, 2, per_page=3)
+
+    assert counted.paginator.count == plain.paginator.count == 7
+    assert [p.pk for p in counted.object_list] == [p.pk for p in plain.object_list]
+
+
 def test_pagination_of_nothing_is_one_empty_page(running_festival):
     counted = selectors.paginate_counted(selectors.visible_promotions(running_festival), None)
 
