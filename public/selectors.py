@@ -311,7 +311,8 @@ def category_counts(festival: Festival, *, now: datetime) -> list[CategoryCount]
 
 
 def merchants_with_certificates(festival: Festival, kinds, *, limit=12) -> list[Merchant]:
-    """Merchants of the festival with a verified certificate of one of ``kinds`` (their id and name)."""
+    """Merchants of the festival with a verified certificate of one of ``kinds`` (their id and
+    name): what ``certified_merchants`` reads for one group, in the ORM."""
     verified = Certificate.objects.filter(merchant=OuterRef("pk"), status=CertificateStatus.VERIFIED, kind__in=kinds)
     return list(visible_merchants(festival).filter(Exists(verified)).only("pk", "name").order_by("name", "pk")[:limit])
 
