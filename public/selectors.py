@@ -450,15 +450,19 @@ def paginate(queryset, page_number, *, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(page_number)
 
 
-def paginate_counted(queryset: QuerySet, page_number, *, per_page=None) -> Page:
+def paginate_counted(queryset: QuerySet, page_number, *, per_page=None, counted: QuerySet | None = None) -> Page:
     """``paginate`` with the rows fetched, and counted in the same query (``_count_of``,
     a scalar subquery the database runs once) instead of a COUNT query first. The
     rules are Django's (``Paginator.get_page``): a page that is not a number is the
-    first; one out of range is the last, found with a COUNT as before."""
+    first; one out of range is the last, found with a COUNT as before.
+
+    ``counted``: the same rows as ``queryset`` without what only the page shows (the
+    joins of ``with_cards``), so the count does not make them."""
     per_page = per_page or PAGE_SIZE
     number = _page_number(page_number)
     if number >= 1 and not queryset.query.distinct:  # a distinct queryset is counted apart
-        rows = list(queryset.annotate(page_total=_count_of(queryset))[(number - 1) * per_page : number * per_page])
+        total = _count_of(queryset if counted is None else counted)
+        rows = list(queryset.annotate(page_total=total)[(number - 1) * per_page : number * per_page])
         if rows or number == 1:
             paginator = Paginator(queryset, per_page)
             paginator.count = rows[0].page_total if rows else 0  # a cached_property, set here

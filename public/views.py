@@ -94,8 +94,9 @@ def promotion_list(request, slug):
     if unknown_category:
         page = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
     else:
-        promotions = selectors.with_cards(selectors.search_promotions(festival, filters), festival=festival)
-        page = selectors.paginate_counted(promotions, request.GET.get("page"))
+        found = selectors.search_promotions(festival, filters)
+        promotions = selectors.with_cards(found, festival=festival)
+        page = selectors.paginate_counted(promotions, request.GET.get("page"), counted=found)
     return render(
         request,
         "public/promotion_list.html",

@@ -368,15 +368,37 @@ def test_pagination_counts_every_sort_of_the_list_and_each_promotion_once(runnin
     for i in range(7):
         item = live_item(running_festival, title=f"Sale {i}")
         PromotionItemFactory(promotion=item.promotion, checked_at=item.checked_at, reference_price="90.00")
-    promotions = selectors.with_cards(
-        selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort)), festival=running_festival
-    )
+    found = selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort))
+    promotions = selectors.with_cards(found, festival=running_festival)
 
-    counted = selectors.paginate_counted(promotions, 2, per_page=3)
     plain = selectors.paginate(promotions, 2, per_page=3)
+    for counted in [
+        selectors.paginate_counted(promotions, 2, per_page=3),
+        selectors.paginate_counted(promotions, 2, per_page=3, counted=found),
+    ]:
+        assert counted.paginator.count == plain.paginator.count == 7
+        assert [p.pk for p in counted.object_list] == [p.pk for p in plain.object_list]
 
-    assert counted.paginator.count == plain.paginator.count == 7
-    assert [p.pk for p in counted.object_list] == [p.pk for p in plain.object_list]
+
+def test_the_list_counts_the_promotions_it_lists_of_its_festival_only(client, running_festival):
+    other = FestivalFactory(
+        slug="other",
+        registration_opens_at=running_festival.registration_opens_at,
+        registration_closes_at=running_festival.registration_closes_at,
+        submission_deadline=running_festival.submission_deadline,
+        starts_at=running_festival.starts_at,
+        ends_at=running_festival.ends_at,
+        status=running_festival.status,
+    )
+    live_item(running_festival, title="Tea sale")
+    live_item(running_festival, title="Rice sale")
+    live_item(other, title="Tea elsewhere")
+
+    listing = client.get(reverse("public:promotions", args=[running_festival.slug]), {"q": "Tea"})
+
+    assert listing.context["page_obj"].paginator.count == 1
+    assert [card.pk for card in listing.context["cards"]] == [p.pk for p in listing.context["page_obj"].object_list]
+    assert len(listing.context["cards"]) == 1
 
 
 def test_pagination_of_nothing_is_one_empty_page(running_festival):
