@@ -161,7 +161,7 @@ def check_baseline(festival):
     ], "list baseline: other items"
 
     now = timezone.now()
-    featured, editions = selectors.home_festivals(now=now)
+    featured, editions, _subs = selectors.home_festivals(now=now)
     with translation.override("en"):
         context = views._festival_context(featured, now=now)
     row = public_urls.home_row(now)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
+from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, connection, transaction
@@ -17,20 +18,17 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     Max,
     Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Window,
 )
 from django.db.models.expressions import Col
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -261,19 +259,28 @@ def festival_family(festival: Festival) -> list[int]:
     return [festival.pk, *Festival.objects.filter(parent=festival).values_list("pk", flat=True)]
 
 
-def home_festivals(*, now: datetime) -> tuple[Festival | None, list[Festival]]:
-    """``featured_festival`` and the other ``past_and_current_festivals`` (the home
-    page's "past editions"), from one read of the festivals: one row per edition."""
+class HomeFestivals(NamedTuple):
+    featured: Festival | None
+    editions: list[Festival]  # the other past and current editions, newest first
+    sub_festivals: list[Festival]  # the featured edition's, in the order they open
+
+
+def home_festivals(*, now: datetime) -> HomeFestivals:
+    """``featured_festival``, the other ``past_and_current_festivals`` (the home
+    page's "past editions") and the featured edition's ``sub_festivals``, from one
+    read of the festivals and one of their organisers."""
+    festivals = list(Festival.objects.prefetch_related("organisers").order_by("-starts_at"))
     # Editions only: a sub-festival (分会场) is listed on its edition's page.
-    festivals = list(Festival.objects.filter(parent__isnull=True).prefetch_related("organisers").order_by("-starts_at"))
+    editions = [f for f in festivals if f.parent_id is None]
     first = attrgetter("starts_at", "pk")
-    running = [f for f in festivals if f.starts_at <= now < f.ends_at]
-    upcoming = [f for f in festivals if f.starts_at > now]
+    running = [f for f in editions if f.starts_at <= now < f.ends_at]
+    upcoming = [f for f in editions if f.starts_at > now]
     featured = (
-        min(running, key=first) if running else min(upcoming, key=first) if upcoming else next(iter(festivals), None)
+        min(running, key=first) if running else min(upcoming, key=first) if upcoming else next(iter(editions), None)
     )
-    editions = [f for f in festivals if f.starts_at <= now and f.status != FestivalStatus.PLANNED and f is not featured]
-    return featured, editions
+    past = [f for f in editions if f.starts_at <= now and f.status != FestivalStatus.PLANNED and f is not featured]
+    subs = [] if featured is None else sorted((f for f in festivals if f.parent_id == featured.pk), key=first)
+    return HomeFestivals(featured, past, subs)
 
 
 def festival_phase(festival: Festival, *, now: datetime) -> str:
@@ -291,27 +298,82 @@ class CategoryCount:
 
 
 def category_counts(festival: Festival, *, now: datetime) -> list[CategoryCount]:
-    """Top-level categories with the number of promotions live now (a sub-category counts for its parent)."""
+    """Top-level categories with the number of promotions live now: a promotion in a
+    sub-category counts for its parent, and once however many of the family it is in.
+
+    The counts come from one grouped join of the live promotions' categories (by their
+    top-level category), not a count per category."""
     live = visible_promotions(festival).live(at=now)
-    in_category = (
+    counts = dict(
         Promotion.categories.through.objects.filter(promotion__in=live)
-        .filter(Q(category_id=OuterRef("pk")) | Q(category__parent_id=OuterRef("pk")))
+        .values_list(Coalesce("category__parent_id", "category_id"))
+        .annotate(n=Count("promotion_id", distinct=True))
         .order_by()
-        .annotate(n=Func(F("promotion_id"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)"))
-        .values("n")
     )
-    categories = (
-        Category.objects.filter(parent__isnull=True)
-        .annotate(live_count=Subquery(in_category, output_field=IntegerField()))
-        .order_by("position", "pk")
-    )
-    return [CategoryCount(category, category.live_count or 0) for category in categories]
+    categories = Category.objects.filter(parent__isnull=True).order_by("position", "pk")
+    return [CategoryCount(category, counts.get(category.pk, 0)) for category in categories]
 
 
 def merchants_with_certificates(festival: Festival, kinds, *, limit=12) -> list[Merchant]:
-    """Merchants of the festival with a verified certificate of one of ``kinds`` (their id and name)."""
+    """Merchants of the festival with a verified certificate of one of ``kinds`` (their id and
+    name): what ``certified_merchants`` reads for one group, in the ORM."""
     verified = Certificate.objects.filter(merchant=OuterRef("pk"), status=CertificateStatus.VERIFIED, kind__in=kinds)
     return list(visible_merchants(festival).filter(Exists(verified)).only("pk", "name").order_by("name", "pk")[:limit])
+
+
+def certified_merchants(festival: Festival, groups: dict[str, tuple], *, limit=12) -> dict[str, list[Merchant]]:
+    """``merchants_with_certificates`` for each of ``groups`` (a name: its certificate
+    kinds), in one query: the first ``limit`` merchants of each group by name.
+
+    The same rows (a test holds them equal), written out as one UNION ALL of a
+    LIMIT per group, which the ORM does not build on every database, and because
+    the home page reads it on every page-cache miss and the ORM takes longer to
+    build the two queries than the database to run them.
+    """
+    if not groups:
+        return {}
+    sql, fields = _certified_merchants_sql(tuple(len(kinds) for kinds in groups.values()), connection.vendor)
+    params = []
+    for n, kinds in enumerate(groups.values()):
+        params += [n, festival.pk, ParticipationStatus.APPROVED, CertificateStatus.VERIFIED, *kinds, limit]
+    found: dict[str, list[Merchant]] = {name: [] for name in groups}
+    names = list(groups)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for group, pk, name in cursor.fetchall():
+            found[names[group]].append(Merchant.from_db(connection.alias, fields, (pk, name)))
+    return found
+
+
+@lru_cache(maxsize=8)
+def _certified_merchants_sql(kinds_per_group: tuple[int, ...], vendor: str) -> tuple[str, list[str]]:
+    """The SQL of ``certified_merchants`` for groups of that many kinds, and the fields it reads."""
+    quote = connection.ops.quote_name
+    merchant, participation, certificate = Merchant._meta, Participation._meta, Certificate._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    pk, name = column(merchant, "id"), column(merchant, "name")
+    parts = [
+        f"""SELECT * FROM (
+            SELECT %s AS grp, m.{pk} AS pk, m.{name} AS name FROM {quote(merchant.db_table)} m
+            WHERE EXISTS (SELECT 1 FROM {quote(participation.db_table)} pa
+                          WHERE pa.{column(participation, "merchant")} = m.{pk}
+                            AND pa.{column(participation, "festival")} = %s
+                            AND pa.{column(participation, "status")} = %s)
+              AND EXISTS (SELECT 1 FROM {quote(certificate.db_table)} ce
+                          WHERE ce.{column(certificate, "merchant")} = m.{pk}
+                            AND ce.{column(certificate, "status")} = %s
+                            AND ce.{column(certificate, "kind")} IN ({", ".join(["%s"] * count)}))
+            ORDER BY m.{name}, m.{pk}
+            LIMIT %s
+        ) group{n}"""
+        for n, count in enumerate(kinds_per_group)
+    ]
+    # The order of each group as its LIMIT chose it (the database's collation, not Python's).
+    sql = " UNION ALL ".join(parts) + " ORDER BY grp, name, pk"  # only table and column names, and placeholders
+    return sql, ["id", "name"]
 
 
 # Promotions list ----------------------------------------------------------------------
@@ -400,23 +462,29 @@ LIST_COUNT_LIMIT = 1_000
 
 class BoundedPaginator(Paginator):
     """A Paginator over at most ``LIST_COUNT_LIMIT`` rows, counted with one query that
-    stops there (``is_bounded`` says there were more)."""
+    stops there (``is_bounded`` says there were more). ``counted``: the same rows
+    without what only the page shows (the joins of ``with_cards``), so the count does
+    not make them."""
 
     is_bounded = False
 
+    def __init__(self, object_list, per_page, *, counted=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.counted = object_list if counted is None else counted
+
     @cached_property
     def count(self):
-        counted = self.object_list.order_by()[: LIST_COUNT_LIMIT + 1].count()
-        self.is_bounded = counted > LIST_COUNT_LIMIT
-        return min(counted, LIST_COUNT_LIMIT)
+        found = self.counted.order_by()[: LIST_COUNT_LIMIT + 1].count()
+        self.is_bounded = found > LIST_COUNT_LIMIT
+        return min(found, LIST_COUNT_LIMIT)
 
 
-def paginate_counted(queryset: QuerySet, page_number, *, per_page=None) -> Page:
+def paginate_counted(queryset: QuerySet, page_number, *, per_page=None, counted: QuerySet | None = None) -> Page:
     """``paginate`` with a bounded count (``BoundedPaginator``) and the page's rows
     fetched: two queries, whatever the number of matches. The rules are Django's
     (``Paginator.get_page``): a page that is not a number is the first; one out of
     range is the last."""
-    page = BoundedPaginator(queryset, per_page or PAGE_SIZE).get_page(page_number)
+    page = BoundedPaginator(queryset, per_page or PAGE_SIZE, counted=counted).get_page(page_number)
     page.object_list = list(page.object_list)
     return page
 

@@ -25,6 +25,11 @@ from .cache import public_page
 from .cards import promotion_card_lists, promotion_cards
 
 LIST_PREVIEW = 8
+# The certified merchants a festival's page names: the context name and its certificate kinds.
+HOME_CERTIFICATES = {
+    "time_honoured": (CertificateKind.TIME_HONOURED,),
+    "certified_produce": selectors.PRODUCE_CERTIFICATES,
+}
 
 
 def _festival_context(festival, *, now):
@@ -46,8 +51,7 @@ def _festival_context(festival, *, now):
         "phase": phase,
         "days_to_start": (festival.starts_at - now).days if phase == "upcoming" else None,
         "category_counts": selectors.category_counts(festival, now=now),
-        "time_honoured": selectors.merchants_with_certificates(festival, [CertificateKind.TIME_HONOURED]),
-        "certified_produce": selectors.merchants_with_certificates(festival, selectors.PRODUCE_CERTIFICATES),
+        **selectors.certified_merchants(festival, HOME_CERTIFICATES),
         "live_now": live_now,
         "starting_soon": starting_soon,
     }
@@ -57,11 +61,11 @@ def _festival_context(festival, *, now):
 @public_page
 def index(request):
     now = timezone.now()
-    festival, editions = selectors.home_festivals(now=now)
+    festival, editions, sub_festivals = selectors.home_festivals(now=now)
     context = {"festival": festival, "now": now}
     if festival is not None:
         context.update(_festival_context(festival, now=now))
-        context["sub_festivals"] = selectors.sub_festivals(festival)
+        context["sub_festivals"] = sub_festivals
         context["editions"] = editions
     return render(request, "public/index.html", context)
 
@@ -90,8 +94,9 @@ def promotion_list(request, slug):
     if unknown_category:
         page = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
     else:
-        promotions = selectors.with_cards(selectors.search_promotions(festival, filters), festival=festival)
-        page = selectors.paginate_counted(promotions, request.GET.get("page"))
+        found = selectors.search_promotions(festival, filters)
+        promotions = selectors.with_cards(found, festival=festival)
+        page = selectors.paginate_counted(promotions, request.GET.get("page"), counted=found)
     return render(
         request,
         "public/promotion_list.html",
