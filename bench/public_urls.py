@@ -3,7 +3,8 @@ hand-written query and return the same HTML as our page (captured once).
 
 Each query reads everything its page shows, the way one would write it by
 hand for PostgreSQL (CTEs, JSON built in the database): the list reads the
-festival, the category choices, the count of visible promotions and the 24
+festival, the category choices, the count of visible promotions (up to the list's
+count limit, as the page counts) and the 24
 cards with their first three shown items (product name, prices, stored check);
 the home reads the featured festival and its organisers, the categories with
 their live counts, the certified merchants, the "live now" and "starting soon"
@@ -14,6 +15,8 @@ rows they return against the page's own selectors before it measures anything.
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
+
+from public.selectors import LIST_COUNT_LIMIT
 
 BASELINE_HTML: dict[str, bytes] = {}
 
@@ -46,8 +49,9 @@ SELECT (SELECT row_to_json(f) FROM (
                         ORDER BY k.position, k.id)
         FROM festival_category k WHERE k.parent_id IS NULL),
        c.id,
-       (SELECT count(*) FROM promotions_promotion p JOIN festival_festival f ON f.id = p.festival_id
-        WHERE f.slug = %(slug)s AND {VISIBLE_PROMOTION}),
+       (SELECT count(*) FROM (
+            SELECT 1 FROM promotions_promotion p JOIN festival_festival f ON f.id = p.festival_id
+            WHERE f.slug = %(slug)s AND {VISIBLE_PROMOTION} LIMIT %(count_limit)s) counted),
        row_to_json(c), {CARD_ITEMS}
 FROM (SELECT {CARD_COLUMNS}
       FROM promotions_promotion p
@@ -114,7 +118,7 @@ FROM featured f
 
 def list_rows(slug, limit=24):
     with connection.cursor() as cursor:
-        cursor.execute(LIST_SQL, {"slug": slug, "limit": limit})
+        cursor.execute(LIST_SQL, {"slug": slug, "limit": limit, "count_limit": LIST_COUNT_LIMIT + 1})
         return cursor.fetchall()
 
 
