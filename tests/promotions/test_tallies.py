@@ -19,6 +19,7 @@ from promotions.dashboard import festival_dashboard
 from promotions.models import (
     ItemCheckTally,
     Promotion,
+    PromotionEvent,
     PromotionItem,
     PromotionKind,
     PromotionStatus,
@@ -81,7 +82,7 @@ class World:
     def items(self, fest):
         # 80 passes (20% off 100), 99 fails (1% off)
         chosen = self.rng.sample(self.products[fest.pk], self.rng.randint(1, 3))
-        return [{"product": p, "promo_price": Decimal(self.rng.choice(("80.00", "80.00", "99.00")))} for p in chosen]
+        return [{"product": p, "promo_price": Decimal(self.rng.choice(("80.00",) * 5 + ("99.00",)))} for p in chosen]
 
     def window(self, fest):
         # Starts around local midnight, so a day counted in UTC instead of the festival's zone shows.
@@ -158,6 +159,9 @@ class World:
 
     def clock(self):
         moment = START + timedelta(hours=self.rng.randint(0, 24 * 9))
+        approved = self.any(S.APPROVED)
+        if approved and self.rng.random() < 0.5:  # often inside a window, so promotions go live
+            moment = approved.starts_at + timedelta(hours=1)
         services.start_due_promotions(now=moment, batch_size=self.rng.choice((1, 2, 100)))
         services.end_due_promotions(now=moment, batch_size=self.rng.choice((1, 2, 100)))
 
@@ -165,24 +169,21 @@ class World:
         fest = self.rng.choice(self.festivals)
         product = self.rng.choice(self.products[fest.pk])
         self.repriced += 1  # one price per instant
-        price(product, self.rng.choice(("85.00", "100.00", "120.00")), NOW - timedelta(minutes=self.repriced))
+        price(product, self.rng.choice(("82.00", "90.00", "120.00")), NOW - timedelta(minutes=self.repriced))
         services.refresh_checks_for_products([product.pk], now=NOW)
 
+    # Weighted so the walk builds up promotions in every status rather than deleting them all.
     OPERATIONS = (
-        "create",
-        "create",
-        "create",
+        *["create"] * 4,
         "update",
-        "submit",
-        "submit",
-        "approve",
-        "approve",
+        *["submit"] * 4,
+        *["approve"] * 3,
         "request_changes",
         "cancel",
         "withdraw",
         "delete",
-        "clock",
-        "reprice",
+        *["clock"] * 3,
+        *["reprice"] * 2,
     )
 
 
@@ -199,12 +200,64 @@ def test_the_tallies_equal_a_recount_after_every_service_operation():
             except (DomainError, ValidationError, PermissionDenied):
                 done[f"{operation} refused"] += 1
             assert_tallies_true(f"seed {seed}, step {step}: {operation}")
-            seen |= set(Promotion.objects.values_list("status", flat=True))
+            seen |= set(PromotionEvent.objects.values_list("to_status", flat=True))
             seen |= {"items counted"} if recount_items() else set()
 
     # The walks went everywhere: every status, with items counted, and refusals rolled back.
     assert {*S.values, "items counted"} <= seen, (seen, done)
     assert done["submit refused"] and done["approve"], done
+
+
+def item_tally(fest):
+    return {status: n for status, n in fest.item_check_tallies.values_list("check_status", "count") if n}
+
+
+def submitted_world():
+    """A festival with a submitted promotion of two passing items and a draft of one."""
+    world = World(random.Random(0))
+    fest = world.festivals[0]
+    products = world.products[fest.pk]
+    starts, ends = START + timedelta(hours=1), START + timedelta(days=2)
+    promotions = [
+        services.create_promotion(
+            merchant=world.merchants[fest.pk],
+            festival=fest,
+            title=title,
+            kind=PromotionKind.PERCENT_OFF,
+            percent_off=Decimal("20"),
+            starts_at=starts,
+            ends_at=ends,
+            items=[{"product": p, "promo_price": Decimal("80.00")} for p in chosen],
+            now=NOW,
+        )
+        for title, chosen in (("Submitted", products[:2]), ("Draft", products[2:3]))
+    ]
+    services.submit_promotion(promotions[0], now=NOW)
+    return world, fest, products, promotions
+
+
+def test_a_new_price_that_fails_a_submitted_item_moves_it_in_the_tally():
+    _world, fest, products, _promotions = submitted_world()
+    assert item_tally(fest) == {"warning": 2}  # priced 100 before the lookback window: a warning
+
+    price(products[0], "82.00", NOW - timedelta(hours=1))  # 80 is now only 2.4% off
+    price(products[2], "82.00", NOW - timedelta(hours=1))  # the draft's: not counted
+    services.refresh_checks_for_products([products[0].pk, products[2].pk], now=NOW)
+
+    assert item_tally(fest) == {"warning": 1, "fail": 1}
+    assert_tallies_true()
+
+
+def test_new_items_of_a_promotion_with_changes_requested_replace_its_counted_ones():
+    world, fest, products, (promotion, _draft) = submitted_world()
+    services.request_changes(promotion, by=world.reviewer, note="One item only", now=NOW)
+
+    services.update_promotion(promotion, items=[{"product": products[3], "promo_price": Decimal("70.00")}])
+
+    assert item_tally(fest) == {"": 1}  # not checked yet
+    services.submit_promotion(promotion, now=NOW)
+    assert item_tally(fest) == {"warning": 1}
+    assert_tallies_true()
 
 
 def test_a_sub_festival_in_another_time_zone_counts_its_days_in_the_dashboards_zone():
