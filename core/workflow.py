@@ -25,11 +25,14 @@ class TransitionNotAllowed(DomainError):
         self.target = target
 
 
-def transition(instance, to, *, allowed, event_model, event_fk, by=None, note="", at=None, **changes):
+def transition(instance, to, *, allowed, event_model, event_fk, by=None, note="", at=None, on_change=None, **changes):
     """Move ``instance`` to status ``to``; call inside ``transaction.atomic``.
 
     ``at`` is when the change happened (default: now); the clock and the demo
     data pass their own moment so the record shows it.
+
+    ``on_change(locked, previous_status)`` runs after the save, in the same transaction
+    (promotions keep their roll-up counts with it).
 
     Returns the locked, updated instance. Raises TransitionNotAllowed when the
     table does not allow the move from the row's *current* status, which may
@@ -57,6 +60,8 @@ def transition(instance, to, *, allowed, event_model, event_fk, by=None, note=""
         locked.updated_at = at or timezone.now()
         update_fields.append("updated_at")
     locked.save(update_fields=update_fields)
+    if on_change is not None:
+        on_change(locked, current)
     event_model.objects.create(
         **{event_fk: locked},
         from_status=current,

@@ -1,7 +1,9 @@
 """Reads for the organisers' festival dashboard.
 
-Every figure is one aggregate query (GROUP BY in the database), so the page
-costs the same handful of queries for 10 merchants or 10,000.
+Every figure is one query, so the page costs the same handful of queries for 10
+merchants or 10,000. The promotion counts (by status, kind and start day) and the
+item checks are read from roll-ups kept exact by the services (promotions.tallies,
+issue 17), not counted from the promotions on every view.
 
 An edition's figures roll its sub-festivals up (issue 14): every query reads the
 festival and its sub-festivals that the user's teams see (``festival.scoping``'s
@@ -32,7 +34,15 @@ from merchants.models import (
 )
 from merchants.selectors import visible_certificates
 
-from .models import PUBLIC_STATUSES, CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus
+from .models import (
+    PUBLIC_STATUSES,
+    CheckStatus,
+    ItemCheckTally,
+    Promotion,
+    PromotionKind,
+    PromotionStatus,
+    PromotionTally,
+)
 
 FEN = Decimal("0.01")
 
@@ -140,19 +150,18 @@ def dashboard_festivals(festival: Festival, user=None):
 
 
 def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
-    """All dashboard figures of one festival and its sub-festivals (nine aggregate queries);
+    """All dashboard figures of one festival and its sub-festivals (nine queries, seven of them on roll-ups and small tables);
     ``user`` bounds them to the festivals their teams see, and the certificates waiting
     (they belong to no festival) to the merchants their teams see."""
     scope = dashboard_festivals(festival, user)
     festivals = list(
-        scope.only("pk", "name", "parent_id", "starts_at").order_by(
+        scope.only("pk", "name", "parent_id", "starts_at", "time_zone").order_by(
             F("parent_id").asc(nulls_first=True), "starts_at", "pk"
         )
     )
     rows = {f.pk: FestivalRow(f) for f in festivals}
     ids = list(rows)
     participations = Participation.objects.filter(festival_id__in=ids)
-    promotions = Promotion.objects.filter(festival_id__in=ids)
 
     # 1. participations by status and merchant kind (and festival, for the breakdown)
     by_kind_status = participations.values("festival_id", "merchant__kind", "status").annotate(n=Count("pk")).order_by()
@@ -189,9 +198,12 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         [_category_label(row) for row in category_rows], {_("Merchants"): [row["n"] for row in category_rows]}
     )
 
-    # 3. promotions by status (and festival)
+    # 3–5. promotions by status (and festival), by kind, and public ones by start day: read from
+    # roll-ups kept exact by the services (promotions.tallies), a row per festival, status, kind and
+    # start day, never from the promotions themselves.
+    tally = PromotionTally.objects.filter(festival_id__in=ids)
     status_counts = {}
-    for festival_id, status, n in promotions.values_list("festival_id", "status").annotate(n=Count("pk")).order_by():
+    for festival_id, status, n in tally.values_list("festival_id", "status").annotate(n=Sum("count")).order_by():
         status_counts[status] = status_counts.get(status, 0) + n
         row = rows[festival_id]
         row.promotions += n
@@ -199,37 +211,43 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
             row.pending_promotions += n
         if status in PUBLIC_STATUSES:
             row.public_promotions += n
+    kind_counts = dict(tally.values_list("kind").annotate(n=Sum("count")).order_by())
+    # The tally's start days are in each festival's own time zone; a sub-festival in another zone
+    # than this dashboard's (rare) has its promotions' days counted in this one's from the rows.
+    same_zone = [pk for pk, row in rows.items() if row.festival.time_zone == festival.time_zone]
+    per_day = dict(
+        tally.filter(festival_id__in=same_zone, status__in=PUBLIC_STATUSES)
+        .values_list("starts_on")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    if len(same_zone) < len(ids):
+        for day, n in (
+            Promotion.objects.filter(festival_id__in=set(ids) - set(same_zone), status__in=PUBLIC_STATUSES)
+            .annotate(day=TruncDate("starts_at", tzinfo=festival.tz))
+            .values_list("day")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            per_day[day] = per_day.get(day, 0) + n
     promotions_by_status = Series(
         [str(label) for label in PromotionStatus.labels],
         {_("Promotions"): [status_counts.get(s, 0) for s in PromotionStatus.values]},
     )
-
-    # 4. promotions by kind
-    kind_counts = dict(promotions.values_list("kind").annotate(n=Count("pk")).order_by())
     promotions_by_kind = Series(
         [str(label) for label in PromotionKind.labels],
         {_("Promotions"): [kind_counts.get(k, 0) for k in PromotionKind.values]},
-    )
-
-    # 5. approved, live and ended promotions by the day they start (festival time zone)
-    per_day = dict(
-        promotions.filter(status__in=PUBLIC_STATUSES)
-        .annotate(day=TruncDate("starts_at", tzinfo=festival.tz))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
     )
     days = festival_days(festival)
     promotions_starting_per_day = Series(
         [d.isoformat() for d in days], {_("Promotions going live"): [per_day.get(d, 0) for d in days]}
     )
 
-    # 6. honest-price check of the items of submitted (and later) promotions
+    # 6. honest-price check of the items of submitted (and later) promotions (a roll-up too)
     check_counts = dict(
-        PromotionItem.objects.filter(promotion__festival_id__in=ids)
-        .exclude(promotion__status=PromotionStatus.DRAFT)
+        ItemCheckTally.objects.filter(festival_id__in=ids)
         .values_list("check_status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("count"))
         .order_by()
     )
     item_checks = Series(

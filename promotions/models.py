@@ -432,3 +432,50 @@ class PromotionEvent(StatusChange):
                 name="promotion_event_clock_once",
             )
         ]
+
+
+class PromotionTally(models.Model):
+    """How many promotions of a festival are in a status, of a kind, starting on a day: a roll-up
+    the organisers' dashboard reads instead of counting promotions (promotions.tallies keeps it
+    exact, in the transaction of every change; ``rebuild_tallies`` recounts it from the rows).
+
+    ``starts_on`` is the start's date in the festival's own time zone."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="promotion_tallies", verbose_name=_("festival")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=PromotionStatus.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=PromotionKind.choices)
+    starts_on = models.DateField(_("starts on"))
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("promotion tally")
+        verbose_name_plural = _("promotion tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["festival", "status", "kind", "starts_on"], name="promotion_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.status} {self.kind} {self.starts_on}: {self.count}"
+
+
+class ItemCheckTally(models.Model):
+    """How many items of a festival's promotions past the draft have an honest-price check status
+    ("" for not checked yet): a roll-up the dashboard reads (see promotions.tallies)."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="item_check_tallies", verbose_name=_("festival")
+    )
+    check_status = models.CharField(_("check"), max_length=10, choices=CheckStatus.choices, blank=True)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("item check tally")
+        verbose_name_plural = _("item check tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["festival", "check_status"], name="item_check_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.check_status or '-'}: {self.count}"

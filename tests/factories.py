@@ -24,6 +24,7 @@ from merchants.models import (
     SalesReport,
 )
 from merchants.uscc import make_uscc
+from promotions import tallies
 from promotions.models import Promotion, PromotionItem, PromotionKind, PromotionStatus
 
 User = get_user_model()
@@ -246,6 +247,13 @@ class PromotionFactory(factory.django.DjangoModelFactory):
         withdrawn = factory.Trait(status=PromotionStatus.WITHDRAWN)
         cancelled = factory.Trait(status=PromotionStatus.CANCELLED)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Inserted like a service would: counted in the dashboard's roll-up (promotions.tallies)."""
+        promotion = super()._create(model_class, *args, **kwargs)
+        tallies.add_promotion_counts({tallies.promotion_key(promotion): 1})
+        return promotion
+
     @factory.post_generation
     def participation(self, create, extracted, **kwargs):
         if create:
@@ -261,6 +269,12 @@ class PromotionItemFactory(factory.django.DjangoModelFactory):
     promotion = factory.SubFactory(PromotionFactory)
     product = factory.SubFactory(ProductFactory, merchant=factory.SelfAttribute("..promotion.merchant"))
     promo_price = Decimal("80.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Inserted like a service would: counted in the dashboard's roll-up (promotions.tallies)."""
+        with tallies.items_changing([kwargs["promotion"].pk]):
+            return super()._create(model_class, *args, **kwargs)
 
 
 class SalesReportFactory(factory.django.DjangoModelFactory):
