@@ -7,7 +7,7 @@ promotions.services (locked, checked against ALLOWED_TRANSITIONS, recorded).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,6 +28,7 @@ from core.admin_decisions import (
 from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
 from core.pagination import EstimatedCountPaginator
 from core.spreadsheets import SPREADSHEET_FORMATS
+from festival import scoping
 from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from festival.models import Festival
 from festival.scoping import visible_festivals
@@ -41,6 +42,7 @@ from .models import (
     PromotionEvent,
     PromotionItem,
     PromotionStatus,
+    PromotionTally,
     fields_for_kind,
     review_queue_order,
 )
@@ -143,6 +145,14 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.Mo
     """The review queue: submitted promotions first, the longest-waiting first."""
 
     paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+
+    def review_queue_count(self, request, status) -> int:
+        """The index's "waiting for review" count, from the roll-ups (promotions.tallies) of the
+        festivals the user's teams see (what this changelist shows), not a count of every
+        promotion in the status."""
+        tallies = scoping.scope(PromotionTally.objects.filter(status=status), scoping.festival_q(request.user))
+        return tallies.aggregate(n=Sum("count"))["n"] or 0
+
     show_full_result_count = False
 
     export_formats = SPREADSHEET_FORMATS  # CSV and XLSX that escape formulae (core/spreadsheets.py)

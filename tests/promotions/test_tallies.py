@@ -3,7 +3,7 @@ service operation, the dashboard costs the same queries at any size, and rebuild
 
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,14 @@ from promotions.models import (
     PromotionStatus,
     PromotionTally,
 )
-from tests.factories import ParticipationFactory, ProductFactory, PromotionFactory, ReviewerFactory
+from tests.factories import (
+    FestivalFactory,
+    ParticipationFactory,
+    ProductFactory,
+    PromotionFactory,
+    PromotionItemFactory,
+    ReviewerFactory,
+)
 from tests.outages import race
 from tests.promotions.pricing_helpers import START, festival, price
 
@@ -341,3 +348,38 @@ def test_two_transactions_creating_a_festivals_first_counts_lose_nothing():
         assert errors == []
     assert PromotionTally.objects.get().count == 12
     assert_tallies_true()
+
+
+def test_the_migration_fills_the_tallies_of_an_upgraded_database():
+    """A database with promotions from before the roll-ups: migrating fills them, so the
+    dashboard is right from its first view."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from promotions.models import ItemCheckTally, PromotionTally
+    from promotions.tallies import rebuild_tallies
+
+    festival = FestivalFactory(time_zone="America/Los_Angeles")
+    # 02:00 UTC is the day before in Los Angeles (and the same day in the server's zone).
+    early = festival.starts_at.replace(hour=2, minute=0, second=0, microsecond=0, tzinfo=UTC) + timedelta(days=1)
+    window = {"starts_at": early, "ends_at": early + timedelta(days=1)}
+    PromotionItemFactory(promotion=PromotionFactory(festival=festival, submitted=True, **window), check_status="pass")
+    PromotionFactory(festival=festival, **window)
+    rebuild_tallies()
+    expected = (
+        sorted(PromotionTally.objects.values_list("festival_id", "status", "kind", "starts_on", "count")),
+        sorted(ItemCheckTally.objects.values_list("festival_id", "check_status", "count")),
+    )
+    PromotionTally.objects.all().delete()
+    ItemCheckTally.objects.all().delete()
+
+    executor = MigrationExecutor(connection)
+    backfill = executor.loader.get_migration("promotions", "0012_backfill_tallies")
+    state = executor.loader.project_state(("promotions", "0012_backfill_tallies"))
+    backfill.operations[0].code(state.apps, None)
+
+    assert expected[0] and expected[1]
+    assert (
+        sorted(PromotionTally.objects.values_list("festival_id", "status", "kind", "starts_on", "count")) == expected[0]
+    )
+    assert sorted(ItemCheckTally.objects.values_list("festival_id", "check_status", "count")) == expected[1]
