@@ -7,6 +7,7 @@ from functools import partial
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -49,6 +50,17 @@ class ApiView:
         repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
         if repeated:
             raise ValidationError({name: [_("Give this parameter once.")] for name in repeated})
+        # An empty value of a typed filter (``?kind=``, ``?merchant=``) is no choice, number or
+        # date at all: refused as the schema says, not read as "no filter" (text filters may be empty).
+        filterset = getattr(self, "filterset_class", None)
+        typed = {
+            name
+            for name, filter_ in (filterset.base_filters.items() if filterset is not None else ())
+            if not isinstance(filter_, filters.CharFilter)
+        }
+        empty = sorted(name for name, value in request.query_params.items() if value == "" and name in typed)
+        if empty:
+            raise ValidationError({name: [_("Give a value, or leave this parameter out.")] for name in empty})
 
     def check_permissions(self, request):
         if not self.carrier_keys_allowed and actor_for(request).carrier is not None:

@@ -239,3 +239,15 @@ def test_text_that_is_not_a_json_string_is_refused(value, client_a):
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["sku"]
+
+
+@pytest.mark.parametrize("query", ["kind=", "status=", "merchant=", "active_at="])
+def test_an_empty_typed_filter_is_refused_not_read_as_no_filter(client, query):
+    response = client.get(f"/api/v1/promotions/?{query}")
+
+    name = query.rstrip("=")
+    assert response.status_code == 400 and name in response.json()["errors"], response.content
+
+
+def test_an_empty_text_filter_is_no_filter(client):
+    assert client.get("/api/v1/promotions/?festival=").status_code == 200
