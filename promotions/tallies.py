@@ -103,15 +103,20 @@ def promotions_moved(rows: Iterable[tuple[int, str, str, object]], to: str) -> N
 # Items -------------------------------------------------------------------------------------
 
 
-def _item_counts(promotion_ids: list[int]) -> Counter:
+def _counted_items(items) -> Counter:
+    """``items`` of promotions past the draft, counted per (festival, check status): the one
+    count behind both the deltas and the rebuild."""
     rows = (
-        PromotionItem.objects.filter(promotion_id__in=promotion_ids)
-        .exclude(promotion__status=PromotionStatus.DRAFT)
+        items.exclude(promotion__status=PromotionStatus.DRAFT)
         .values_list("promotion__festival_id", "check_status")
         .annotate(n=Count("pk"))
         .order_by()
     )
     return Counter({(festival_id, status): n for festival_id, status, n in rows})
+
+
+def _item_counts(promotion_ids: list[int]) -> Counter:
+    return _counted_items(PromotionItem.objects.filter(promotion_id__in=promotion_ids))
 
 
 def lock_festivals(promotion_ids: list[int]) -> None:
@@ -165,14 +170,7 @@ def _recount_promotions(festivals) -> Counter:
 
 
 def _recount_items(festival_ids) -> Counter:
-    rows = (
-        PromotionItem.objects.filter(promotion__festival_id__in=festival_ids)
-        .exclude(promotion__status=PromotionStatus.DRAFT)
-        .values_list("promotion__festival_id", "check_status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return Counter({(f, s): n for f, s, n in rows})
+    return _counted_items(PromotionItem.objects.filter(promotion__festival_id__in=festival_ids))
 
 
 def _fix(model, key_fields, festival_ids, counted: Counter) -> int:
