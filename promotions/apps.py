@@ -14,8 +14,10 @@ class PromotionsConfig(AppConfig):
             notifications,
             pricing_handlers,  # noqa: F401  (subscribes the honest-price event handlers)
             selectors,  # noqa: F401  (registers the scoping selectors)
+            tallies,
         )
 
+        tallies.connect_signals()
         subscribe_in_transaction(notifications.on_domain_event)
         register_thumbnail(
             "promotion_banner", model="promotions.Promotion", source_field="banner", thumbnail_field="banner_thumbnail"

@@ -460,6 +460,35 @@ class PromotionTally(models.Model):
         return f"{self.festival_id} {self.status} {self.kind} {self.starts_on}: {self.count}"
 
 
+class CategoryTally(models.Model):
+    """How many promotions of a festival in a status have a category in a top-level category's
+    family (the category itself or one of its children; a promotion counts once per family),
+    split by whether the merchant's participation in the festival is approved (``listed``: only
+    those promotions are public). The public home and festival pages read their live counts per
+    category from it instead of counting a national festival's live promotions on every view;
+    promotions.tallies keeps it exact and ``rebuild_tallies`` recounts it."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="category_tallies", verbose_name=_("festival")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="promotion_tallies", verbose_name=_("top-level category")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=PromotionStatus.choices)
+    listed = models.BooleanField(_("approved participant"))
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("category tally")
+        verbose_name_plural = _("category tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["festival", "status", "listed", "category"], name="category_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.category_id} {self.status} {'listed' if self.listed else '-'}: {self.count}"
+
+
 class ItemCheckTally(models.Model):
     """How many items of a festival's promotions past the draft have an honest-price check status
     ("" for not checked yet): a roll-up the dashboard reads (see promotions.tallies)."""

@@ -52,6 +52,7 @@ LEAVING_DRAFT = frozenset(ALLOWED_TRANSITIONS[S.DRAFT])
 def _count_transition(locked, previous):
     """Keep PromotionTally true: the promotion leaves its old status's count for the new one's."""
     tallies.add_promotion_counts({tallies.promotion_key(locked, status=previous): -1, tallies.promotion_key(locked): 1})
+    tallies.category_moves({locked.pk: previous}, locked.status)
 
 
 def _transition(promotion, to, *, by=None, note="", **changes):
@@ -199,7 +200,7 @@ def delete_promotion(promotion: Promotion, *, by=None) -> None:
             _("Only drafts and promotions with changes requested can be deleted."), code="not_editable"
         )
     tallies.add_promotion_counts({tallies.promotion_key(locked): -1})
-    with tallies.items_changing([] if locked.status == S.DRAFT else [locked.pk]):
+    with tallies.items_changing([] if locked.status == S.DRAFT else [locked.pk]), tallies.categories_changing([locked.pk]):
         locked.delete()
 
 
@@ -512,6 +513,7 @@ def _move_batch(due, to, *, now, changes) -> list[int]:
         raise PromotionError("promotion clock raced with another worker", code="race")
     moved = Promotion.objects.filter(pk__in=ids).values_list("pk", "festival_id", "kind", "starts_at")
     tallies.promotions_moved(((festival, from_status[pk], kind, starts) for pk, festival, kind, starts in moved), to)
+    tallies.category_moves(from_status, to)
     PromotionEvent.objects.bulk_create(
         [PromotionEvent(promotion_id=pk, from_status=from_status[pk], to_status=to, created_at=now) for pk in ids]
     )
@@ -549,6 +551,7 @@ def _move_batch_postgresql(due, to, *, now, changes) -> list[int]:
         cursor.execute(sql, [*due_params, *assignments.values(), to, now])
         rows = cursor.fetchall()
     tallies.promotions_moved((row[1:] for row in rows), to)
+    tallies.category_moves({row[0]: row[2] for row in rows}, to)
     return [row[0] for row in rows]
 
 

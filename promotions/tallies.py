@@ -21,7 +21,17 @@ Two tallies, both exact, both kept in the transaction of the change that moves t
   transaction changed. Chosen over a recount of the whole festival (as exact, but one GROUP BY over
   all its items, about 170 ms at 100,000 promotions, on every submission).
 
-``rebuild_tallies`` recounts both from the rows (after bulk loads, and nightly as a consistency
+- ``CategoryTally``: promotions per (festival, top-level category, status, listed), what the public
+  home and festival pages show as "live now" per category. A status change moves the promotion's
+  families from the old status to the new (``category_moves``: the services' transitions and the
+  clock's batches); a change of its categories (``m2m_changed``, whoever makes it) or its deletion
+  recounts that one promotion before and after (``categories_changing``); a participation entering
+  or leaving "approved" moves its merchant's promotions in that festival between listed and not
+  (``participation_listing_changed``, from merchants' ``pre_save``/``post_save``). Every reader of
+  ``listed`` takes the participation's row ``FOR SHARE``, and a participation's decision holds it
+  ``FOR UPDATE`` while it counts, so the two are serialised: whichever commits second sees the first.
+
+``rebuild_tallies`` recounts all three from the rows (after bulk loads, and nightly as a consistency
 check that logs and fixes drift).
 """
 
@@ -32,17 +42,19 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connections, transaction
-from django.db.models import Count, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 
 from festival.models import Festival
+from merchants.models import Participation, ParticipationStatus
 
-from .models import ItemCheckTally, Promotion, PromotionItem, PromotionStatus, PromotionTally
+from .models import CategoryTally, ItemCheckTally, Promotion, PromotionItem, PromotionStatus, PromotionTally
 
 logger = logging.getLogger(__name__)
 
 PromotionKey = tuple[int, str, str, date]  # festival id, status, kind, start day
 ItemKey = tuple[int, str]  # festival id, check status
+CategoryKey = tuple[int, int, str, bool]  # festival id, top-level category id, status, listed
 
 
 def _zones(festival_ids: Iterable[int]) -> dict:
@@ -149,6 +161,113 @@ def items_changing(promotion_ids: Iterable[int]):
         )
 
 
+# Categories --------------------------------------------------------------------------------
+
+CATEGORY_KEY_FIELDS = ("festival", "category", "status", "listed")
+
+
+def _listed() -> Exists:
+    """The promotion's merchant has an approved participation in its festival (as public.selectors)."""
+    return Exists(
+        Participation.objects.filter(
+            merchant=OuterRef("promotion__merchant_id"),
+            festival=OuterRef("promotion__festival_id"),
+            status=ParticipationStatus.APPROVED,
+        )
+    )
+
+
+def _category_rows(links) -> list[tuple[int, int, int, str, bool]]:
+    """(promotion id, festival id, top-level category id, status, listed) of each family a promotion
+    of ``links`` (promotion–category rows) is in, once per family."""
+    return list(
+        links.annotate(family=Coalesce("category__parent_id", "category_id"), listed=_listed())
+        .values_list("promotion_id", "promotion__festival_id", "family", "promotion__status", "listed")
+        .distinct()
+        .order_by()
+    )
+
+
+def _share_participations(promotion_ids: list[int]) -> None:
+    """Hold the participations behind these promotions' ``listed`` until commit (PostgreSQL;
+    SQLite runs one writer at a time), so a decision on them waits for this change or this
+    change reads the decision's outcome (see the module's docstring)."""
+    connection = connections[Participation.objects.db]
+    if connection.vendor != "postgresql" or not promotion_ids:
+        return
+    quote = connection.ops.quote_name
+    participation, promotion = Participation._meta, Promotion._meta
+    merchant, festival = (quote(participation.get_field(name).column) for name in ("merchant", "festival"))
+    sql = (
+        f"SELECT pa.{quote(participation.pk.column)} FROM {quote(participation.db_table)} pa "
+        f"JOIN {quote(promotion.db_table)} p ON p.{quote(promotion.get_field('merchant').column)} = pa.{merchant} "
+        f"AND p.{quote(promotion.get_field('festival').column)} = pa.{festival} "
+        f"WHERE p.{quote(promotion.pk.column)} = ANY(%s) ORDER BY 1 FOR SHARE OF pa"
+    )  # only table and column names from the models, and a placeholder
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(promotion_ids)])
+
+
+def _category_counts(promotion_ids: list[int]) -> Counter:
+    links = Promotion.categories.through.objects.filter(promotion_id__in=promotion_ids)
+    return Counter((festival, family, status, listed) for _pk, festival, family, status, listed in _category_rows(links))
+
+
+def add_category_counts(deltas: dict[CategoryKey, int]) -> None:
+    _upsert(CategoryTally, CATEGORY_KEY_FIELDS, deltas)
+
+
+def category_moves(from_status: dict[int, str], to: str) -> None:
+    """Promotions changed status (``from_status``: promotion id → the status it left for ``to``);
+    their categories and listing did not change."""
+    ids = sorted(from_status)
+    if not ids:
+        return
+    _share_participations(ids)
+    links = Promotion.categories.through.objects.filter(promotion_id__in=ids)
+    deltas = Counter()
+    for pk, festival, family, _status, listed in _category_rows(links):
+        deltas[(festival, family, from_status[pk], listed)] -= 1
+        deltas[(festival, family, to, listed)] += 1
+    add_category_counts(deltas)
+
+
+@contextmanager
+def categories_changing(promotion_ids: Iterable[int]):
+    """Wrap a change of these (locked, or new) promotions' categories or their deletion: their
+    category counts are taken before and after, and the difference added."""
+    ids = sorted(set(promotion_ids))
+    if not ids:
+        yield
+        return
+    with transaction.atomic():
+        _share_participations(ids)
+        before = _category_counts(ids)
+        yield
+        after = _category_counts(ids)
+        add_category_counts({key: after[key] - before[key] for key in before.keys() | after.keys()})
+
+
+def participation_listing_changed(merchant_id: int, festival_id: int, *, listed: bool) -> None:
+    """The merchant's participation in the festival became approved (``listed``) or stopped being
+    so: its promotions there move between the listed and the unlisted counts. Runs while the
+    participation's row is locked by its decision (core.workflow.transition)."""
+    links = Promotion.categories.through.objects.filter(
+        promotion__merchant_id=merchant_id, promotion__festival_id=festival_id
+    )
+    rows = (
+        links.annotate(family=Coalesce("category__parent_id", "category_id"))
+        .values_list("family", "promotion__status")
+        .annotate(n=Count("promotion_id", distinct=True))
+        .order_by()
+    )
+    deltas = Counter()
+    for family, status, n in rows:
+        deltas[(festival_id, family, status, not listed)] -= n
+        deltas[(festival_id, family, status, listed)] += n
+    add_category_counts(deltas)
+
+
 # Recount -----------------------------------------------------------------------------------
 
 
@@ -167,6 +286,17 @@ def _recount_promotions(festivals) -> Counter:
         )
         counts.update({(f, s, k, d): n for f, s, k, d, n in rows})
     return counts
+
+
+def _recount_categories(festival_ids) -> Counter:
+    links = Promotion.categories.through.objects.filter(promotion__festival_id__in=festival_ids)
+    rows = (
+        links.annotate(family=Coalesce("category__parent_id", "category_id"), listed=_listed())
+        .values_list("promotion__festival_id", "family", "promotion__status", "listed")
+        .annotate(n=Count("promotion_id", distinct=True))
+        .order_by()
+    )
+    return Counter({(festival, family, status, listed): n for festival, family, status, listed, n in rows})
 
 
 def _recount_items(festival_ids) -> Counter:
@@ -194,7 +324,7 @@ def _lock_tallies() -> None:
         return  # SQLite runs one writer at a time
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for model in (PromotionTally, ItemCheckTally):
+        for model in (PromotionTally, ItemCheckTally, CategoryTally):
             cursor.execute(f"LOCK TABLE {quote(model._meta.db_table)} IN EXCLUSIVE MODE")
 
 
@@ -207,6 +337,58 @@ def rebuild_tallies(festivals=None) -> int:
     _lock_tallies()
     drift = _fix(PromotionTally, ("festival_id", "status", "kind", "starts_on"), ids, _recount_promotions(festivals))
     drift += _fix(ItemCheckTally, ("festival_id", "check_status"), ids, _recount_items(ids))
+    drift += _fix(CategoryTally, ("festival_id", "category_id", "status", "listed"), ids, _recount_categories(ids))
     if drift:
         logger.warning("Rebuilt promotion tallies: %d rows had drifted from the promotions.", drift)
     return drift
+
+
+# Changes made outside the services' hands ---------------------------------------------------
+#
+# Categories are edited with ``promotion.categories.set()`` by the services, the admin's forms and
+# the demo alike, and a participation's status is saved by its decision (core.workflow.transition)
+# or an organiser's form: receivers see every one of them.
+
+
+def _category_links_changing(sender, instance, action, reverse, pk_set, **kwargs):
+    if action.startswith("pre_"):
+        if reverse:  # category.promotions.add/remove/clear(...)
+            ids = list(pk_set) if pk_set is not None else list(instance.promotions.values_list("pk", flat=True))
+        else:
+            ids = [instance.pk]
+        _share_participations(ids)
+        instance._category_tally_before = (ids, _category_counts(ids))
+    elif action.startswith("post_"):
+        ids, before = instance.__dict__.pop("_category_tally_before", ([], Counter()))
+        after = _category_counts(ids)
+        add_category_counts({key: after[key] - before[key] for key in before.keys() | after.keys()})
+
+
+def _participation_saving(sender, instance, update_fields=None, raw=False, **kwargs):
+    if raw or (update_fields is not None and "status" not in update_fields):
+        instance._listed_before = None
+        return
+    was = (
+        Participation.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
+        if instance.pk is not None
+        else None
+    )
+    instance._listed_before = was == ParticipationStatus.APPROVED
+
+
+def _participation_saved(sender, instance, raw=False, **kwargs):
+    listed_before = instance.__dict__.pop("_listed_before", None)
+    listed = instance.status == ParticipationStatus.APPROVED
+    if raw or listed_before is None or listed_before == listed:
+        return
+    participation_listing_changed(instance.merchant_id, instance.festival_id, listed=listed)
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_save, pre_save
+
+    m2m_changed.connect(
+        _category_links_changing, sender=Promotion.categories.through, dispatch_uid="promotions.category_tally"
+    )
+    pre_save.connect(_participation_saving, sender=Participation, dispatch_uid="promotions.listing_before")
+    post_save.connect(_participation_saved, sender=Participation, dispatch_uid="promotions.listing_after")

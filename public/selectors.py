@@ -28,7 +28,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import Col
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -45,7 +45,7 @@ from merchants.models import (
     Product,
     SalesReport,
 )
-from promotions.models import CheckStatus, Promotion, PromotionItem, PromotionKind
+from promotions.models import CategoryTally, CheckStatus, Promotion, PromotionItem, PromotionKind, PromotionStatus
 from promotions.pricing.final import Offer, compute_final_price
 from promotions.pricing.money import PricingError
 from promotions.results import LATE_REPORT_DAYS
@@ -297,18 +297,18 @@ class CategoryCount:
     count: int
 
 
-def category_counts(festival: Festival, *, now: datetime) -> list[CategoryCount]:
-    """Top-level categories with the number of promotions live now: a promotion in a
+def category_counts(festival: Festival) -> list[CategoryCount]:
+    """Top-level categories with the number of public promotions live now: a promotion in a
     sub-category counts for its parent, and once however many of the family it is in.
 
-    The counts come from one grouped join of the live promotions' categories (by their
-    top-level category), not a count per category."""
-    live = visible_promotions(festival).live(at=now)
+    Read from the roll-up the services and the clock keep exact (promotions.tallies,
+    ``CategoryTally``: live promotions of approved participants), one row per category, not
+    counted from a national festival's live promotions on every view. "Live" is the promotion's
+    status, which the clock sets when its window opens and closes."""
     counts = dict(
-        Promotion.categories.through.objects.filter(promotion__in=live)
-        .values_list(Coalesce("category__parent_id", "category_id"))
-        .annotate(n=Count("promotion_id", distinct=True))
-        .order_by()
+        CategoryTally.objects.filter(festival=festival, status=PromotionStatus.LIVE, listed=True).values_list(
+            "category_id", "count"
+        )
     )
     categories = Category.objects.filter(parent__isnull=True).order_by("position", "pk")
     return [CategoryCount(category, counts.get(category.pk, 0)) for category in categories]

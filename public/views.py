@@ -50,7 +50,7 @@ def _festival_context(festival, *, now):
         "festival": festival,
         "phase": phase,
         "days_to_start": (festival.starts_at - now).days if phase == "upcoming" else None,
-        "category_counts": selectors.category_counts(festival, now=now),
+        "category_counts": selectors.category_counts(festival),
         **selectors.certified_merchants(festival, HOME_CERTIFICATES),
         "live_now": live_now,
         "starting_soon": starting_soon,

@@ -14,9 +14,12 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from core.workflow import DomainError
+from merchants import services as merchant_services
+from merchants.models import Participation, ParticipationStatus
 from promotions import services, tallies
 from promotions.dashboard import festival_dashboard
 from promotions.models import (
+    CategoryTally,
     ItemCheckTally,
     Promotion,
     PromotionEvent,
@@ -26,6 +29,7 @@ from promotions.models import (
     PromotionTally,
 )
 from tests.factories import (
+    CategoryFactory,
     FestivalFactory,
     ParticipationFactory,
     ProductFactory,
@@ -62,6 +66,21 @@ def recount_items():
     return Counter({(festival_id, status): n for festival_id, status, n in rows})
 
 
+def recount_categories():
+    """Promotions per (festival, top-level category, status, listed): once per family, listed when
+    the merchant's participation in the festival is approved (the public site's rule)."""
+    approved = set(
+        Participation.objects.filter(status=ParticipationStatus.APPROVED).values_list("merchant_id", "festival_id")
+    )
+    counts = Counter()
+    for promotion in Promotion.objects.prefetch_related("categories"):
+        families = {category.parent_id or category.pk for category in promotion.categories.all()}
+        listed = (promotion.merchant_id, promotion.festival_id) in approved
+        for family in families:
+            counts[(promotion.festival_id, family, promotion.status, listed)] += 1
+    return counts
+
+
 def stored(model, *key):
     return Counter({tuple(row[:-1]): row[-1] for row in model.objects.values_list(*key, "count") if row[-1]})
 
@@ -69,6 +88,7 @@ def stored(model, *key):
 def assert_tallies_true(step=""):
     assert stored(PromotionTally, "festival_id", "status", "kind", "starts_on") == recount_promotions(), step
     assert stored(ItemCheckTally, "festival_id", "check_status") == recount_items(), step
+    assert stored(CategoryTally, "festival_id", "category_id", "status", "listed") == recount_categories(), step
 
 
 class World:
@@ -85,6 +105,13 @@ class World:
             self.products[fest.pk] = [ProductFactory(merchant=merchant) for _ in range(4)]
             for product in self.products[fest.pk]:
                 price(product, "100.00", START - timedelta(days=20))
+        # Two families: a promotion in a parent and its child, or in two children, counts once.
+        food, home = CategoryFactory(), CategoryFactory()
+        self.categories = [food, home, CategoryFactory(parent=food), CategoryFactory(parent=food)]
+        self.categories.append(CategoryFactory(parent=home))
+
+    def some_categories(self):
+        return self.rng.sample(self.categories, self.rng.randint(0, 3))
 
     def items(self, fest):
         # 80 passes (20% off 100), 99 fails (1% off)
@@ -121,6 +148,7 @@ class World:
             starts_at=starts,
             ends_at=ends,
             items=self.items(fest),
+            categories=self.some_categories(),
             now=NOW,
             **self.kind_fields(),
         )
@@ -130,7 +158,12 @@ class World:
         if promotion:
             starts, ends = self.window(promotion.festival)
             fields = self.rng.choice(
-                (self.kind_fields(), {"starts_at": starts, "ends_at": ends}, {"items": self.items(promotion.festival)})
+                (
+                    self.kind_fields(),
+                    {"starts_at": starts, "ends_at": ends},
+                    {"items": self.items(promotion.festival)},
+                    {"categories": self.some_categories()},
+                )
             )
             services.update_promotion(promotion, **fields)
 
@@ -172,6 +205,38 @@ class World:
         services.start_due_promotions(now=moment, batch_size=self.rng.choice((1, 2, 100)))
         services.end_due_promotions(now=moment, batch_size=self.rng.choice((1, 2, 100)))
 
+    def recategorise(self):
+        """An organiser edits a promotion's categories in the admin (its form saves the relation)."""
+        promotion = self.any(*S.values)
+        if promotion:
+            change = self.rng.choice(("set", "add", "remove", "clear", "from the category"))
+            chosen = self.some_categories()
+            if change == "set":
+                promotion.categories.set(chosen)
+            elif change == "add":
+                promotion.categories.add(*chosen)
+            elif change == "remove":
+                promotion.categories.remove(*chosen)
+            elif change == "clear":
+                promotion.categories.clear()
+            else:
+                self.rng.choice(self.categories).promotions.add(promotion)
+
+    def participation(self):
+        """The merchant's participation leaves "approved" (withdrawn, or set back by an organiser's
+        form) or is approved again: all its promotions there leave or rejoin the public counts."""
+        participation = Participation.objects.get(merchant=self.merchants[self.rng.choice(self.festivals).pk])
+        if participation.status == ParticipationStatus.APPROVED:
+            if self.rng.random() < 0.5:
+                merchant_services.withdraw_participation(participation)
+            else:
+                participation.status = ParticipationStatus.APPLIED
+                participation.save()
+        else:
+            participation.status = ParticipationStatus.APPLIED
+            participation.save(update_fields=["status"])
+            merchant_services.approve_participation(participation, by=self.reviewer)
+
     def reprice(self):
         fest = self.rng.choice(self.festivals)
         product = self.rng.choice(self.products[fest.pk])
@@ -191,6 +256,8 @@ class World:
         "delete",
         *["clock"] * 3,
         *["reprice"] * 2,
+        *["recategorise"] * 2,
+        "participation",
     )
 
 
@@ -210,8 +277,10 @@ def test_the_tallies_equal_a_recount_after_every_service_operation():
             seen |= set(PromotionEvent.objects.values_list("to_status", flat=True))
             seen |= {"items counted"} if recount_items() else set()
 
-    # The walks went everywhere: every status, with items counted, and refusals rolled back.
-    assert {*S.values, "items counted"} <= seen, (seen, done)
+            seen |= {"listed", "unlisted"} & {"listed" if key[3] else "unlisted" for key in recount_categories()}
+
+    # The walks went everywhere: every status, with items counted, listed and not, and refusals rolled back.
+    assert {*S.values, "items counted", "listed", "unlisted"} <= seen, (seen, done)
     assert done["submit refused"] and done["approve"], done
 
 
@@ -383,3 +452,75 @@ def test_the_migration_fills_the_tallies_of_an_upgraded_database():
         sorted(PromotionTally.objects.values_list("festival_id", "status", "kind", "starts_on", "count")) == expected[0]
     )
     assert sorted(ItemCheckTally.objects.values_list("festival_id", "check_status", "count")) == expected[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_participation_decided_while_a_promotion_moves_waits_and_counts_its_new_status():
+    """The promotion's move reads its merchant's participation FOR SHARE, so a decision on it
+    waits for the move to commit and then counts the promotion in its new status; without the
+    lock it would move the old status between listed and not, and the counts would drift."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    fest = festival()
+    promotion = PromotionFactory(festival=fest, live=True)
+    promotion.categories.add(CategoryFactory())
+    participation = Participation.objects.get(merchant=promotion.merchant)
+    reviewer = ReviewerFactory()
+    moved = threading.Event()
+    waited = []
+
+    def move_then_linger():
+        try:
+            with transaction.atomic():
+                services.cancel_promotion(promotion, by=reviewer, reason="Complaint", now=NOW)
+                moved.set()
+                time.sleep(0.5)  # the decision below is under way meanwhile
+        finally:
+            connection.close()
+
+    def decide():
+        try:
+            assert moved.wait(10)
+            started = time.monotonic()
+            merchant_services.withdraw_participation(participation)
+            waited.append(time.monotonic() - started)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move_then_linger), threading.Thread(target=decide)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert len(waited) == 1 and waited[0] > 0.3, waited  # the decision waited for the move to commit
+    assert Promotion.objects.get().status == S.CANCELLED
+    assert_tallies_true()
+
+
+def test_the_migration_fills_the_category_tally_of_an_upgraded_database():
+    from django.db.migrations.executor import MigrationExecutor
+
+    fest = festival()
+    food = CategoryFactory()
+    listed = PromotionFactory(festival=fest, live=True)
+    listed.categories.add(food, CategoryFactory(parent=food))  # one family, counted once
+    unlisted = PromotionFactory(festival=fest, submitted=True)
+    unlisted.categories.add(CategoryFactory())
+    Participation.objects.filter(merchant=unlisted.merchant).update(status=ParticipationStatus.WITHDRAWN)
+    CategoryTally.objects.all().delete()
+
+    executor = MigrationExecutor(connection)
+    backfill = executor.loader.get_migration("promotions", "0014_backfill_category_tally")
+    state = executor.loader.project_state(("promotions", "0014_backfill_category_tally"))
+    backfill.operations[0].code(state.apps, None)
+
+    assert stored(CategoryTally, "festival_id", "category_id", "status", "listed") == recount_categories()
+    assert sorted(CategoryTally.objects.values_list("status", "listed", "count")) == [
+        ("live", True, 1),
+        ("submitted", False, 1),
+    ]
