@@ -200,7 +200,10 @@ def delete_promotion(promotion: Promotion, *, by=None) -> None:
             _("Only drafts and promotions with changes requested can be deleted."), code="not_editable"
         )
     tallies.add_promotion_counts({tallies.promotion_key(locked): -1})
-    with tallies.items_changing([] if locked.status == S.DRAFT else [locked.pk]), tallies.categories_changing([locked.pk]):
+    with (
+        tallies.items_changing([] if locked.status == S.DRAFT else [locked.pk]),
+        tallies.categories_changing([locked.pk]),
+    ):
         locked.delete()
 
 

@@ -210,7 +210,9 @@ def _share_participations(promotion_ids: list[int]) -> None:
 
 def _category_counts(promotion_ids: list[int]) -> Counter:
     links = Promotion.categories.through.objects.filter(promotion_id__in=promotion_ids)
-    return Counter((festival, family, status, listed) for _pk, festival, family, status, listed in _category_rows(links))
+    return Counter(
+        (festival, family, status, listed) for _pk, festival, family, status, listed in _category_rows(links)
+    )
 
 
 def add_category_counts(deltas: dict[CategoryKey, int]) -> None:
