@@ -628,7 +628,42 @@ def with_public_profile(merchants: QuerySet[Merchant]) -> QuerySet[Merchant]:
 
 
 def public_countries() -> list[str]:
-    return list(visible_merchants().order_by("country").values_list("country", flat=True).distinct())
+    """The countries of the directory's merchants, for its filter, in code order.
+
+    The distinct countries are read by skipping through the merchants' country index (a
+    recursive query: one probe per country, not a scan of every merchant), and each is kept
+    when its first merchant with an approved participation is found (a scalar subquery with
+    LIMIT 1, which the planner cannot turn into a join over every merchant) (``visible_merchants``; a test
+    holds the two equal). Counting the distinct countries of 100,000 merchants on every view
+    is what made the directory grow with the data."""
+    quote = connection.ops.quote_name
+    merchant, participation = Merchant._meta, Participation._meta
+    table, country, pk = (
+        quote(merchant.db_table),
+        quote(merchant.get_field("country").column),
+        quote(merchant.pk.column),
+    )
+    sql = f"""
+        WITH RECURSIVE countries(code) AS (
+            SELECT MIN({country}) FROM {table}
+            UNION ALL
+            SELECT (SELECT MIN(m.{country}) FROM {table} m WHERE m.{country} > countries.code)
+            FROM countries WHERE countries.code IS NOT NULL
+        )
+        SELECT code FROM countries
+        WHERE code IS NOT NULL AND (
+            SELECT m.{pk} FROM {table} m WHERE m.{country} = countries.code AND EXISTS (
+                SELECT 1 FROM {quote(participation.db_table)} pa
+                WHERE pa.{quote(participation.get_field("merchant").column)} = m.{pk}
+                  AND pa.{quote(participation.get_field("status").column)} = %s
+            )
+            LIMIT 1
+        ) IS NOT NULL
+        ORDER BY code
+    """  # only table and column names from the models, and a placeholder
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ParticipationStatus.APPROVED])
+        return [code for (code,) in cursor.fetchall()]
 
 
 # Results -------------------------------------------------------------------------------

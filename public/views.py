@@ -149,8 +149,8 @@ def promotion_detail(request, pk):
 @public_page
 def merchant_list(request):
     filters = selectors.MerchantFilters.from_query(request.GET)
-    merchants = selectors.with_public_profile(selectors.search_merchants(filters))
-    page = selectors.paginate(merchants, request.GET.get("page"))
+    found = selectors.search_merchants(filters)
+    page = selectors.paginate_counted(selectors.with_public_profile(found), request.GET.get("page"), counted=found)
     return render(
         request,
         "public/merchant_list.html",

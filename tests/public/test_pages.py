@@ -16,6 +16,7 @@ from tests.factories import (
     CategoryFactory,
     FestivalFactory,
     MerchantFactory,
+    ParticipationFactory,
     PricePointFactory,
     ProductFactory,
     PromotionFactory,
@@ -484,3 +485,38 @@ def _queries_of(client, url):
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     return queries.captured_queries
+
+
+def test_the_merchant_directory_counts_to_the_limit_and_says_more_than(
+    client, running_festival, monkeypatch, no_page_cache
+):
+    from public import selectors
+
+    for n in range(7):
+        ParticipationFactory(festival=running_festival, merchant__name=f"Shop {n}")
+    monkeypatch.setattr(selectors, "LIST_COUNT_LIMIT", 5)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    url = reverse("public:merchants")
+
+    first = client.get(url)
+    last = client.get(url, {"page": 3})
+
+    assert first.context["page_obj"].paginator.count == 5
+    assert "More than 5 merchants" in first.content.decode()
+    assert "These are the first 5" in last.content.decode()
+    counted = [q["sql"] for q in _queries_of(client, url) if "COUNT(" in q["sql"]]
+    assert len(counted) == 1 and "LIMIT 6" in counted[0]
+
+
+def test_the_directory_lists_the_countries_of_public_merchants_only(client, running_festival, no_page_cache):
+    from public import selectors
+
+    for country, status in (("CN", "approved"), ("KZ", "approved"), ("KZ", "applied"), ("PK", "rejected")):
+        ParticipationFactory(festival=running_festival, merchant__country=country, status=status)
+    MerchantFactory(country="VN")  # in no festival
+
+    countries = selectors.public_countries()
+
+    expected = sorted(set(selectors.visible_merchants().values_list("country", flat=True)))
+    assert countries == expected == ["CN", "KZ"]
+    assert client.get(reverse("public:merchants")).context["countries"] == ["CN", "KZ"]
