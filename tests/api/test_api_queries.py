@@ -97,3 +97,23 @@ def test_a_list_page_shows_each_promotion_as_its_own_page_does(festival, merchan
     by_id = {shown["id"]: shown for shown in listed}
     assert by_id[promotions[0].pk]["categories"] == [earlier.slug, later.slug]
     assert [len(by_id[p.pk]["items"]) for p in promotions] == [2, 3, 4]
+
+
+def test_following_next_reaches_every_row_when_the_estimate_falls_short(festival, read_client, monkeypatch):
+    """Above the exact limit ``count`` is the planner's estimate, which may be short of the truth
+    for a filtered list: ``next`` never trusts it, so a partner following it sees every row."""
+    from core import pagination
+
+    for _ in range(7):
+        PromotionFactory(festival=festival, approved=True)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: 2)
+
+    seen, url = [], "/api/v1/promotions/?page_size=2"
+    while url:
+        body = read_client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+
+    assert body["count"] == 4  # the estimate (at least the rows counted), not the truth
+    assert len(seen) == len(set(seen)) == 7

@@ -4,6 +4,7 @@ and the same queries at any length (issue 17)."""
 from unittest import mock
 
 import pytest
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -74,3 +75,33 @@ def test_a_list_that_can_match_nothing_counts_zero_without_a_query(merchants):
         assert fast_count(Merchant.objects.filter(pk__in=[])) == 0
 
     assert len(queries) == 0
+
+
+@pytest.mark.parametrize("estimate", [2, 7, 40])  # short of the truth, right, and far above it
+def test_following_next_reaches_every_row_whatever_the_estimate(merchants, monkeypatch, estimate):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: estimate)
+    paginator = EstimatedCountPaginator(Merchant.objects.order_by("pk"), 2)
+
+    seen, page = [], paginator.page(1)
+    seen += page.object_list
+    while page.has_next():
+        page = paginator.page(page.next_page_number())
+        seen += page.object_list
+
+    assert paginator.count_is_estimate
+    assert [m.pk for m in seen] == sorted(m.pk for m in merchants)
+    assert page.number == 4 and not page.has_next()
+    with pytest.raises(EmptyPage):
+        paginator.page(5)  # past the rows, whatever the estimate said
+    with pytest.raises(PageNotAnInteger):
+        paginator.page("x")
+
+
+def test_an_exact_count_pages_as_django_does(merchants):
+    paginator = EstimatedCountPaginator(Merchant.objects.order_by("pk"), 2)
+
+    assert not paginator.count_is_estimate and paginator.num_pages == 4
+    assert not paginator.page(4).has_next() and paginator.page(3).has_next()
+    with pytest.raises(EmptyPage):
+        paginator.page(5)
