@@ -56,7 +56,6 @@ def seed(promotions: int):
     from festival.models import Category, Festival
     from merchants.models import Merchant, Participation, Product
     from promotions.models import Promotion, PromotionItem
-
     from promotions.tallies import rebuild_tallies
 
     festival = Festival.objects.filter(slug=FESTIVAL_SLUG).first()

@@ -520,3 +520,16 @@ def test_the_directory_lists_the_countries_of_public_merchants_only(client, runn
     expected = sorted(set(selectors.visible_merchants().values_list("country", flat=True)))
     assert countries == expected == ["CN", "KZ"]
     assert client.get(reverse("public:merchants")).context["countries"] == ["CN", "KZ"]
+
+
+def test_category_counts_are_written_with_thousands_separators(client, running_festival, no_page_cache):
+    from promotions.models import CategoryTally
+
+    food = CategoryFactory(slug="food")
+    CategoryTally.objects.create(festival=running_festival, category=food, status="live", listed=True, count=18955)
+
+    page = client.get(reverse("public:festival", args=[running_festival.slug])).content.decode()
+    chinese = client.get(reverse("public:festival", args=[running_festival.slug]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert "18,955 live" in page
+    assert "18,955 个进行中" in chinese.content.decode()
