@@ -196,6 +196,22 @@ def main():
         print(f"  {line}")
 
 
+def bench_categories() -> list[int]:
+    """Five top-level categories with two children each (ids), made once."""
+    from festival.models import Category
+
+    ids = []
+    for top in range(5):
+        parent, _ = Category.objects.get_or_create(slug=f"bench-clock-{top}", defaults={"name": f"基准类目 {top}"})
+        ids.append(parent.pk)
+        for child in range(2):
+            category, _ = Category.objects.get_or_create(
+                slug=f"bench-clock-{top}-{child}", defaults={"name": f"基准类目 {top}-{child}", "parent": parent}
+            )
+            ids.append(category.pk)
+    return ids
+
+
 def populate(connection, now, args):
     """Replace the bench's data: one running festival, ``--merchants`` merchants,
     the due promotions (ids returned), the others, and their earlier history."""
@@ -272,6 +288,25 @@ def populate(connection, now, args):
             ) AS other
             """,
             {**params, "others": args.others},
+        )
+        # As in production: every merchant an approved participant, every promotion in one or two
+        # categories (a top-level one or a child), which the clock's roll-ups (promotions.tallies) follow.
+        cursor.execute(
+            """
+            INSERT INTO merchants_participation (merchant_id, festival_id, status, applied_at, decision_note, updated_at)
+            SELECT id, %(festival)s, 'approved', %(now)s, '', %(now)s FROM merchants_merchant
+            """,
+            params,
+        )
+        categories = bench_categories()
+        cursor.execute(
+            """
+            INSERT INTO promotions_promotion_categories (promotion_id, category_id)
+            SELECT p.id, (%(categories)s::bigint[])[1 + (p.id + k) %% cardinality(%(categories)s::bigint[])]
+            FROM promotions_promotion p CROSS JOIN generate_series(0, 1) AS k
+            WHERE k = 0 OR p.id %% 2 = 0
+            """,
+            {"categories": categories},
         )
         history = ", ".join(f"('{status}', {step}, '{old}', '{new}')" for status, step, old, new in HISTORY)
         cursor.execute(

@@ -457,9 +457,9 @@ def test_the_migration_fills_the_tallies_of_an_upgraded_database():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
 @pytest.mark.django_db(transaction=True)
 def test_a_participation_decided_while_a_promotion_moves_waits_and_counts_its_new_status():
-    """The promotion's move reads its merchant's participation FOR SHARE, so a decision on it
-    waits for the move to commit and then counts the promotion in its new status; without the
-    lock it would move the old status between listed and not, and the counts would drift."""
+    """A decision locks the merchant's promotions before counting them, so it waits for a move in
+    flight to commit and then counts the promotion in its new status; without the lock it would
+    move the old status between listed and not, and the counts would drift."""
     import threading
     import time
 
@@ -524,3 +524,27 @@ def test_the_migration_fills_the_category_tally_of_an_upgraded_database():
         ("live", True, 1),
         ("submitted", False, 1),
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statement is PostgreSQL's")
+def test_the_postgresql_statement_reads_the_moved_families_as_the_orm_does():
+    fest, other = festival(), festival()
+    food, home = CategoryFactory(), CategoryFactory()
+    tea = CategoryFactory(parent=food)
+    moved = {}
+    for n, (fest_, categories, status) in enumerate(
+        [(fest, [food, tea], S.APPROVED), (fest, [tea, home], S.LIVE), (other, [home], S.APPROVED), (fest, [], S.LIVE)]
+    ):
+        promotion = PromotionFactory(festival=fest_, status=status, title=f"Moved {n}")
+        promotion.categories.set(categories)
+        moved[promotion.pk] = status
+    unlisted = PromotionFactory(festival=fest, live=True)
+    unlisted.categories.set([food])
+    Participation.objects.filter(merchant=unlisted.merchant).update(status=ParticipationStatus.WITHDRAWN)
+    moved[unlisted.pk] = S.LIVE
+
+    by_sql = sorted(tallies._moved_families_postgresql(connection, moved))
+    by_orm = sorted(tallies._moved_families(moved))
+
+    assert by_sql == by_orm
+    assert (fest.pk, food.pk, S.LIVE, False, 1) in by_sql and (fest.pk, food.pk, S.APPROVED, True, 1) in by_sql
