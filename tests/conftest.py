@@ -167,3 +167,43 @@ def cache_down(settings):
     }
     yield
     settings.CACHES = working
+
+
+# What the migrations write besides tables: the beat schedule (promotions 0002, core 0002, api 0004,
+# reports 0002) and the provinces (festival 0005). A transactional test ends with a flush that
+# empties every table and runs only the post_migrate handlers (groups, permissions), and with
+# xdist's loadscope a module's transactional tests run among the other modules' tests on the same
+# worker: without this, a test reading the schedule or the provinces fails or passes by the order
+# the workers happened to take. Put back after every flush, as the migrations left it.
+MIGRATION_DATA_APPS = ("django_celery_beat",)
+MIGRATION_DATA_MODELS = ("festival.Province",)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.apps import apps
+    from django.core import serializers
+    from django.db import transaction
+    from django.db.models.signals import post_migrate
+
+    models = [m for label in MIGRATION_DATA_APPS for m in apps.get_app_config(label).get_models()]
+    models = [m for m in models if m._meta.model_name != "periodictasks"]  # beat's change marker, kept by signals
+    models += [apps.get_model(label) for label in MIGRATION_DATA_MODELS]
+    # Schedules before the tasks that point at them.
+    models.sort(key=lambda model: model._meta.model_name == "periodictask")
+    with django_db_blocker.unblock():
+        written = serializers.serialize("json", [row for model in models for row in model._base_manager.order_by("pk")])
+    sentinel = models[-1]
+
+    def put_back(sender, using="default", **kwargs):
+        if sentinel._base_manager.using(using).exists():
+            return  # a migrate, not a flush: the migrations wrote it
+        with transaction.atomic(using=using):
+            for row in serializers.deserialize("json", written, using=using):
+                row.save(using=using)
+
+    post_migrate.connect(
+        put_back, sender=apps.get_app_config("festival"), weak=False, dispatch_uid="tests.migration_data"
+    )
+    yield
+    post_migrate.disconnect(dispatch_uid="tests.migration_data", sender=apps.get_app_config("festival"))
