@@ -195,15 +195,27 @@ def _card_items_sql(count: int, vendor: str) -> tuple[str, list]:
     ]
     quote = connection.ops.quote_name
     promotion, pk = quote(item.get_field("promotion").column), quote(item.get_field("id").column)
-    columns = [f"i.{quote(field.column)}" for field in fields[:2]] + [f"p.{quote(fields[2].column)}"]
-    columns += [f"i.{quote(field.column)}" for field in fields[3:]]
-    names = [f"c{n}" for n in range(len(columns))]
+    product_fk = quote(item.get_field("product").column)
+    item_columns = [fields[0], fields[1], *fields[3:]]
+    names = [f"c{n}" for n in range(len(fields))]
+    inner = ", ".join(
+        f"i.{quote(field.column)} AS {name}"
+        for field, name in zip(item_columns, [names[0], names[1], *names[3:]], strict=True)
+    )
+    outer = ", ".join(
+        f"(SELECT p.{quote(product.get_field('name').column)} FROM {quote(product.db_table)} p "
+        f"WHERE p.{quote(product.pk.column)} = shown.product_ref) AS {name}"
+        if name == "c2"
+        else name
+        for name in names
+    )
+    # The product's name is looked up for the kept rows only, one index probe each (a scalar
+    # subquery, which the planner cannot turn into a hash join over every product).
     sql = f"""
-        SELECT {", ".join(names)} FROM (
-            SELECT {", ".join(f"{column} AS {name}" for column, name in zip(columns, names, strict=True))},
+        SELECT {outer} FROM (
+            SELECT {inner}, i.{product_fk} AS product_ref,
                    ROW_NUMBER() OVER (PARTITION BY i.{promotion} ORDER BY i.{pk}) AS position
             FROM {quote(item.db_table)} i
-            JOIN {quote(product.db_table)} p ON p.{quote(product.pk.column)} = i.{quote(item.get_field("product").column)}
             WHERE i.{promotion} IN ({", ".join(["%s"] * count)})
               AND NOT (i.{quote(item.get_field("check_status").column)} = %s)
         ) shown
