@@ -19,7 +19,7 @@ from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
 from festival.models import Category, Festival, Province
 
-from . import tasks
+from . import daily_sales, tasks
 from . import uscc as uscc_rules
 from .models import (
     CERTIFICATE_TRANSITIONS,
@@ -338,13 +338,30 @@ def report_sales(merchant: Merchant, festival: Festival, *, date, gmv, orders) -
             % {"date": date, "festival": festival, "first": first_day, "last": last_day},
             code="outside_window",
         )
-    report, created = SalesReport.objects.update_or_create(
-        merchant=merchant,
-        festival=festival,
-        date=date,
-        defaults={"gmv": gmv, "orders": orders, "reported_at": timezone.now()},
+    daily_sales.hold_festival_sales(festival.pk)
+    report, previous = _write_sales_report(merchant, festival, date=date, gmv=gmv, orders=orders)
+    old_gmv, old_orders = previous or (Decimal("0"), 0)
+    daily_sales.add_daily_sales(
+        festival.pk, date, gmv=gmv - old_gmv, orders=orders - old_orders, merchants=0 if previous else 1
     )
-    return report, created
+    return report, previous is None
+
+
+def _write_sales_report(merchant, festival, *, date, gmv, orders) -> tuple[SalesReport, tuple | None]:
+    """Create or replace the day's report; returns it and the figures it replaced (None when new),
+    read under the report's row lock so the day's roll-up moves by exactly this change."""
+    lookup = {"merchant": merchant, "festival": festival, "date": date}
+    report = SalesReport.objects.select_for_update().filter(**lookup).first()
+    if report is None:
+        try:
+            with transaction.atomic():
+                return SalesReport.objects.create(**lookup, gmv=gmv, orders=orders, reported_at=timezone.now()), None
+        except IntegrityError:  # a concurrent first report of the same day committed meanwhile
+            report = SalesReport.objects.select_for_update().get(**lookup)
+    previous = (report.gmv, report.orders)
+    report.gmv, report.orders, report.reported_at = gmv, orders, timezone.now()
+    report.save(update_fields=["gmv", "orders", "reported_at", "updated_at"])
+    return report, previous
 
 
 # Invitations ---------------------------------------------------------------

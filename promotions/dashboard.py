@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from festival.models import Festival
+from festival.models import DailyResult, Festival
 from festival.scoping import visible_festivals
 from merchants.models import (
     Certificate,
@@ -30,7 +30,6 @@ from merchants.models import (
     MerchantKind,
     Participation,
     ParticipationStatus,
-    SalesReport,
 )
 from merchants.selectors import visible_certificates
 
@@ -255,20 +254,18 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         {_("Items"): [*(check_counts.get(s, 0) for s in CheckStatus.values), check_counts.get("", 0)]},
     )
 
-    # 7. reported sales per day (and festival)
+    # 7. reported sales per day (and festival): the days' roll-up, kept exact by every report
+    # (merchants.daily_sales); a day only the nightly job wrote (no merchant reporting) is left out.
     sales = {}
-    for row in (
-        SalesReport.objects.filter(festival_id__in=ids)
-        .values("date", "festival_id")
-        .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
-        .order_by()
-    ):
-        gmv = Decimal(row["gmv"]).quantize(FEN)  # SQLite sums decimals loosely
-        day = sales.setdefault(row["date"], {"gmv": Decimal("0"), "orders": 0})
+    for day_date, festival_id, gmv, orders in DailyResult.objects.filter(
+        festival_id__in=ids, merchants_reporting__gt=0
+    ).values_list("date", "festival_id", "gmv", "orders"):
+        gmv = Decimal(gmv).quantize(FEN)  # SQLite adds decimals loosely
+        day = sales.setdefault(day_date, {"gmv": Decimal("0"), "orders": 0})
         day["gmv"] += gmv
-        day["orders"] += row["orders"]
-        rows[row["festival_id"]].gmv += gmv
-        rows[row["festival_id"]].orders += row["orders"]
+        day["orders"] += orders
+        rows[festival_id].gmv += gmv
+        rows[festival_id].orders += orders
     # A day nobody reported yet is a gap in the chart (None), not a day of zero sales.
     daily_sales = Series(
         [d.isoformat() for d in days],

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from festival.models import Category, Festival, FestivalStatus, Organiser, TeamMembership, TeamRole
+from merchants import daily_sales
 from merchants.models import (
     Certificate,
     CertificateStatus,
@@ -286,6 +287,21 @@ class SalesReportFactory(factory.django.DjangoModelFactory):
     date = factory.LazyAttribute(lambda r: r.festival.local(r.festival.starts_at).date())
     gmv = Decimal("10000.00")
     orders = 100
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Inserted like a service would: counted in its day's roll-up (merchants.daily_sales)."""
+        report = super()._create(model_class, *args, **kwargs)
+        daily_sales.add_daily_sales(report.festival_id, report.date, gmv=report.gmv, orders=report.orders, merchants=1)
+        return report
+
+
+class UncountedSalesReportFactory(SalesReportFactory):
+    """A report loaded past the services (a bulk load): not in the roll-up until it is rebuilt."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return super(SalesReportFactory, cls)._create(model_class, *args, **kwargs)
 
 
 class PriceReportFactory(factory.django.DjangoModelFactory):
