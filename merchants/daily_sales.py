@@ -71,37 +71,34 @@ def hold_festival_sales(festival_id: int) -> None:
     _lock([festival_id], shared=True)
 
 
-def _write(figures: dict[DayKey, Figures], *, add: bool) -> None:
-    """Add ``figures`` to their rows (``add``) or set the rows to them, creating rows as needed:
-    one statement, atomic per row."""
-    rows = sorted(figures.items())
-    for start in range(0, len(rows), WRITE_BATCH):
-        _write_batch(rows[start : start + WRITE_BATCH], add=add)
+# Every column without a database default: a day's first report creates its row.
+_INSERTED = (
+    "festival",
+    "date",
+    "gmv",
+    "orders",
+    "merchants_reporting",
+    "promotions_live",
+    "promotions_started",
+    "promotions_ended",
+    "carriers_reporting",
+    "computed_at",
+)
+_SUMMED = ("gmv", "orders", "merchants_reporting")
 
 
-def _write_batch(rows, *, add: bool) -> None:
+def _upsert_sql(rows, *, update_with) -> tuple[str, list]:
+    """The statement that inserts the rows, or on a day that has its row already sets each summed
+    column to ``update_with(table, column)`` (SQL): one statement, atomic per row."""
     connection = connections[DailyResult.objects.db]
     quote = connection.ops.quote_name
     meta = DailyResult._meta
     table = quote(meta.db_table)
-    # Every column without a database default is named: a day's first report creates its row.
-    names = [
-        "festival",
-        "date",
-        "gmv",
-        "orders",
-        "merchants_reporting",
-        "promotions_live",
-        "promotions_started",
-        "promotions_ended",
-        "carriers_reporting",
-        "computed_at",
-    ]
-    fields = [meta.get_field(name) for name in names]
+    fields = [meta.get_field(name) for name in _INSERTED]
     columns = [quote(field.column) for field in fields]
-    summed = [quote(meta.get_field(name).column) for name in ("gmv", "orders", "merchants_reporting")]
+    summed = [quote(meta.get_field(name).column) for name in _SUMMED]
+    assignments = [f"{column} = {update_with(table, column)}" for column in summed]
     computed_at = quote(meta.get_field("computed_at").column)
-    assignments = [f"{c} = {table}.{c} + excluded.{c}" if add else f"{c} = excluded.{c}" for c in summed]
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "
@@ -113,15 +110,37 @@ def _write_batch(rows, *, add: bool) -> None:
     for (festival_id, day), (gmv, orders, merchants) in rows:
         values = (festival_id, day, gmv, orders, merchants, 0, 0, 0, 0, now)
         params += [field.get_db_prep_value(value, connection) for field, value in zip(fields, values, strict=True)]
+    return sql, params
+
+
+def _set(figures: dict[DayKey, Figures]) -> None:
+    """Set the days' rows to ``figures``, creating rows as needed."""
+    rows = sorted(figures.items())
+    connection = connections[DailyResult.objects.db]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for start in range(0, len(rows), WRITE_BATCH):
+            cursor.execute(
+                *_upsert_sql(rows[start : start + WRITE_BATCH], update_with=lambda _table, c: f"excluded.{c}")
+            )
 
 
 def add_daily_sales(festival_id: int, day: date, *, gmv: Decimal, orders: int, merchants: int) -> None:
     """One report changed: add its difference to its day's row (the caller holds the festival's
-    sales lock shared and the report's row lock, so the difference is exactly its own)."""
-    if gmv or orders or merchants:
-        _write({(festival_id, day): (gmv, orders, merchants)}, add=True)
+    sales lock shared and the report's row lock, so the difference is exactly its own).
+
+    The difference goes into the ``SET`` clause, not the inserted row: a correction's is negative,
+    which the columns' checks refuse in an inserted row even when it is never inserted (SQLite
+    checks before it finds the conflict). A correction's day has its row: the first report made it."""
+    if not (gmv or orders or merchants):
+        return
+    delta = (gmv, orders, merchants)  # in _SUMMED's order, as the SET clause names them
+    connection = connections[DailyResult.objects.db]
+    inserted = tuple(max(value, 0) for value in delta)
+    sql, params = _upsert_sql([((festival_id, day), inserted)], update_with=lambda table, c: f"{table}.{c} + %s")
+    fields = [DailyResult._meta.get_field(name) for name in _SUMMED]
+    params += [field.get_db_prep_value(value, connection) for field, value in zip(fields, delta, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def counted_daily_sales(festival_ids: Iterable[int]) -> dict[DayKey, Figures]:
@@ -159,7 +178,7 @@ def rebuild_daily_sales(festivals=None) -> int:
     zero = (Decimal("0.00"), 0, 0)
     drift = {key: counted.get(key, zero) for key in stored.keys() | counted.keys()}
     drift = {key: figures for key, figures in drift.items() if stored.get(key, zero) != figures}
-    _write(drift, add=False)
+    _set(drift)
     if drift:
         logger.warning("Rebuilt daily sales: %d days had drifted from the sales reports.", len(drift))
     return len(drift)
