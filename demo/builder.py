@@ -42,6 +42,7 @@ from merchants.models import (
     Product,
     SalesReport,
 )
+from merchants.tallies import rebuild_participation_tallies
 from promotions.clock import tick
 from promotions.models import Promotion, PromotionEvent, PromotionItem
 from promotions.tallies import rebuild_tallies
@@ -187,6 +188,7 @@ class DemoBuilder:
             # The dashboard's roll-ups, after whatever the demo wrote past the services.
             rebuild_tallies()
             rebuild_daily_sales()
+            rebuild_participation_tallies()
         self.result.editions = {"historic": HISTORIC_SLUG, "current": current.slug, "running": special.slug}
         return self.result
 

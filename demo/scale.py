@@ -41,6 +41,7 @@ from merchants.models import (
     Product,
     SalesReport,
 )
+from merchants.tallies import rebuild_participation_tallies
 from merchants.uscc import make_uscc
 from promotions.models import (
     Promotion,
@@ -379,6 +380,7 @@ class ScaleWriter:
         # The rows were copied in, past the services that keep the dashboard's roll-ups.
         rebuild_tallies()
         rebuild_daily_sales()
+        rebuild_participation_tallies()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         return self.made

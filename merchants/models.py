@@ -212,6 +212,52 @@ class Participation(models.Model):
         return f"{self.merchant} @ {self.festival}"
 
 
+class ParticipationTally(models.Model):
+    """How many participations of a festival are in a status, of merchants of a kind: a roll-up the
+    organisers' dashboard reads instead of counting participations (merchants.tallies keeps it
+    exact, in the transaction of every change; ``rebuild_participation_tallies`` recounts it)."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="participation_tallies", verbose_name=_("festival")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ParticipationStatus.choices)
+    merchant_kind = models.CharField(_("merchant kind"), max_length=30, choices=MerchantKind.choices)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("participation tally")
+        verbose_name_plural = _("participation tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["festival", "status", "merchant_kind"], name="participation_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.status} {self.merchant_kind}: {self.count}"
+
+
+class ParticipationCategoryTally(models.Model):
+    """How many participations of a festival in a status claim a category (the same roll-up)."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="participation_category_tallies", verbose_name=_("festival")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ParticipationStatus.choices)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category"))
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("participation category tally")
+        verbose_name_plural = _("participation category tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["festival", "status", "category"], name="participation_category_tally_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.status} {self.category_id}: {self.count}"
+
+
 class ParticipationEvent(StatusChange):
     subject_field = "participation"
 

@@ -28,8 +28,9 @@ from merchants.models import (
     Certificate,
     CertificateStatus,
     MerchantKind,
-    Participation,
+    ParticipationCategoryTally,
     ParticipationStatus,
+    ParticipationTally,
 )
 from merchants.selectors import visible_certificates
 
@@ -160,20 +161,22 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
     )
     rows = {f.pk: FestivalRow(f) for f in festivals}
     ids = list(rows)
-    participations = Participation.objects.filter(festival_id__in=ids)
-
-    # 1. participations by status and merchant kind (and festival, for the breakdown)
-    by_kind_status = participations.values("festival_id", "merchant__kind", "status").annotate(n=Count("pk")).order_by()
+    # 1. participations by status and merchant kind (and festival, for the breakdown), and
+    # 2. participating merchants by claimed category: read from roll-ups kept exact by the
+    # participation services (merchants.tallies), never from the participations themselves.
+    by_kind_status = ParticipationTally.objects.filter(festival_id__in=ids).values_list(
+        "festival_id", "merchant_kind", "status", "count"
+    )
     participations_by_status = dict.fromkeys(ParticipationStatus.values, 0)
     kind_counts = {status: dict.fromkeys(MerchantKind.values, 0) for status in COUNTED_PARTICIPATIONS}
-    for row in by_kind_status:
-        participations_by_status[row["status"]] += row["n"]
-        if row["status"] == ParticipationStatus.APPROVED:
-            rows[row["festival_id"]].approved_participants += row["n"]
-        elif row["status"] == ParticipationStatus.APPLIED:
-            rows[row["festival_id"]].participations_waiting += row["n"]
-        if row["status"] in kind_counts:
-            kind_counts[row["status"]][row["merchant__kind"]] += row["n"]
+    for festival_id, kind, status, n in by_kind_status:
+        participations_by_status[status] += n
+        if status == ParticipationStatus.APPROVED:
+            rows[festival_id].approved_participants += n
+        elif status == ParticipationStatus.APPLIED:
+            rows[festival_id].participations_waiting += n
+        if status in kind_counts:
+            kind_counts[status][kind] += n
     kind_labels = dict(MerchantKind.choices)
     status_labels = dict(ParticipationStatus.choices)
     merchants_by_kind = Series(
@@ -181,15 +184,13 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         {str(status_labels[s]): list(kind_counts[s].values()) for s in COUNTED_PARTICIPATIONS},
     )
 
-    # 2. participating merchants by claimed category
     category_rows = (
-        Participation.categories.through.objects.filter(
-            participation__festival_id__in=ids, participation__status__in=COUNTED_PARTICIPATIONS
-        )
+        ParticipationCategoryTally.objects.filter(festival_id__in=ids, status__in=COUNTED_PARTICIPATIONS)
         .values(
             "category_id", "category__name", "category__name_en", "category__parent__name", "category__parent__name_en"
         )
-        .annotate(n=Count("participation_id", distinct=True))
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
         .order_by("-n", "category_id")
     )
     category_rows = list(category_rows)
