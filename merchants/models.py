@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -200,6 +201,14 @@ class Participation(models.Model):
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
         permissions = [("review_participation", _("Can approve or reject participations"))]
+        # The admin's list, newest applications first, alone and by each of its filters
+        # (festival, status, both): an index walk that stops at the page, at any size.
+        indexes = [
+            models.Index(fields=["applied_at", "id"], name="participation_recent"),
+            models.Index(fields=["festival", "applied_at", "id"], name="participation_festival_recent"),
+            models.Index(fields=["status", "applied_at", "id"], name="participation_status_recent"),
+            models.Index(fields=["festival", "status", "applied_at", "id"], name="participation_queue_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "festival"],
@@ -390,6 +399,11 @@ class TimeHonouredBrand(models.Model):
         verbose_name = _("China Time-honoured Brand")
         verbose_name_plural = _("China Time-honoured Brands")
         constraints = [models.UniqueConstraint(fields=["brand", "company"], name="time_honoured_brand_unique")]
+        # merchants.reference.on_time_honoured_list matches case-insensitively, once per listed row.
+        indexes = [
+            models.Index(Upper("brand"), name="time_honoured_brand_upper"),
+            models.Index(Upper("company"), name="time_honoured_company_upper"),
+        ]
 
     def __str__(self):
         return f"{self.brand} ({self.company})"

@@ -74,6 +74,10 @@ class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admi
         "applied_local",
     )
     list_filter = ("status", "festival", "merchant__kind", ParticipationCategoryFilter)
+    # Not the model's order (its festival's start, then its merchant's name): that joins and sorts
+    # every participation before the page is cut (477 ms at a tenth of national size). The
+    # newest applications first come straight off an index, filtered or not (Participation.Meta).
+    ordering = ("-applied_at", "-pk")
     list_select_related = ("merchant", "festival")
     search_fields = ("merchant__name", "=merchant__uscc")
     readonly_fields = (
