@@ -57,6 +57,8 @@ def fast_count(queryset, *, exact_limit=EXACT_COUNT_LIMIT) -> int:
 class EstimatedCountPaginator(Paginator):
     """A Paginator whose ``count`` is exact for small lists and estimated for big ones."""
 
+    exact_limit = EXACT_COUNT_LIMIT
+
     @cached_property
     def count(self):
-        return fast_count(self.object_list)
+        return fast_count(self.object_list, exact_limit=self.exact_limit)

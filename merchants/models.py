@@ -79,7 +79,11 @@ class Merchant(models.Model):
         verbose_name_plural = _("merchants")
         permissions = [("override_uscc_check", _("Can accept a USCC that fails its check character"))]
         # Every list of merchants (the directory, the API, the admin) is in name order.
-        indexes = [models.Index(fields=["name", "id"], name="merchant_name_order")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="merchant_name_order"),
+            # The admin's country filter lists the countries in use by probing it once per country.
+            models.Index(fields=["country"], name="merchant_country"),
+        ]
         constraints = [
             # Chinese merchants are identified by their USCC; foreign partners may have none.
             models.CheckConstraint(condition=Q(uscc__isnull=False) | ~Q(country="CN"), name="merchant_cn_needs_uscc"),

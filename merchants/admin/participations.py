@@ -35,9 +35,15 @@ class ParticipationCategoryFilter(CategoryFilter):
     claim_owner = "participation_id"
 
 
+class ParticipationPaginator(EstimatedCountPaginator):
+    # Filtered by the merchant's kind, every row counted exactly is joined with its merchant:
+    # 25,000 of them cost 50 ms at a tenth of national size. Exact to 10,000 bounds it at a fifth.
+    exact_limit = 10_000
+
+
 @admin.register(Participation)
 class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
-    paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+    paginator = ParticipationPaginator  # exact while small, estimated at national size
     show_full_result_count = False
     decisions = (
         Decision(
