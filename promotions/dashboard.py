@@ -1,9 +1,10 @@
 """Reads for the organisers' festival dashboard.
 
 Every figure is one query, so the page costs the same handful of queries for 10
-merchants or 10,000. The promotion counts (by status, kind and start day) and the
-item checks are read from roll-ups kept exact by the services (promotions.tallies,
-issue 17), not counted from the promotions on every view.
+merchants or 10,000. The participations (by status, merchant kind and category), the
+promotion counts (by status, kind and start day), the item checks and the sales per day
+are read from roll-ups kept exact by the services (merchants.tallies, promotions.tallies,
+merchants.daily_sales; issue 17), never counted from the rows on a view.
 
 An edition's figures roll its sub-festivals up (issue 14): every query reads the
 festival and its sub-festivals that the user's teams see (``festival.scoping``'s
@@ -150,7 +151,7 @@ def dashboard_festivals(festival: Festival, user=None):
 
 
 def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
-    """All dashboard figures of one festival and its sub-festivals (nine queries, seven of them on roll-ups and small tables);
+    """All dashboard figures of one festival and its sub-festivals (nine queries, all on roll-ups and small tables);
     ``user`` bounds them to the festivals their teams see, and the certificates waiting
     (they belong to no festival) to the merchants their teams see."""
     scope = dashboard_festivals(festival, user)
