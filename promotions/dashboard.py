@@ -151,7 +151,8 @@ def dashboard_festivals(festival: Festival, user=None):
 
 
 def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
-    """All dashboard figures of one festival and its sub-festivals (nine queries, all on roll-ups and small tables);
+    """All dashboard figures of one festival and its sub-festivals (nine queries: roll-ups, small tables and the
+    count of certificates waiting);
     ``user`` bounds them to the festivals their teams see, and the certificates waiting
     (they belong to no festival) to the merchants their teams see."""
     scope = dashboard_festivals(festival, user)
