@@ -130,6 +130,7 @@ def add_daily_sales(festival_id: int, day: date, *, gmv: Decimal, orders: int, m
     The difference goes into the ``SET`` clause, not the inserted row: a correction's is negative,
     which the columns' checks refuse in an inserted row even when it is never inserted (SQLite
     checks before it finds the conflict). A correction's day has its row: the first report made it."""
+    gmv = Decimal(gmv)
     if not (gmv or orders or merchants):
         return
     delta = (gmv, orders, merchants)  # in _SUMMED's order, as the SET clause names them
