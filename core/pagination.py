@@ -70,9 +70,11 @@ class EstimatedCountPaginator(Paginator):
     exactly when that row exists, and a page past the estimated last one is still served while
     it has rows. Following ``next`` (the API, the admin's "next") reaches every row."""
 
+    exact_limit = EXACT_COUNT_LIMIT
+
     @cached_property
     def _counted(self) -> tuple[int, bool]:
-        return _bounded_and_estimate(self.object_list, EXACT_COUNT_LIMIT)
+        return _bounded_and_estimate(self.object_list, self.exact_limit)
 
     @cached_property
     def count(self):

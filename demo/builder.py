@@ -29,6 +29,7 @@ from festival.categories import ensure_category_tree
 from festival.models import Category, DailyResult, Festival, FestivalEvent, Organiser, TeamMembership
 from logistics.models import Carrier, Coverage, ParcelReport
 from merchants import services as merchant_services
+from merchants.daily_sales import rebuild_daily_sales
 from merchants.models import (
     Certificate,
     CertificateEvent,
@@ -41,6 +42,7 @@ from merchants.models import (
     Product,
     SalesReport,
 )
+from merchants.tallies import rebuild_participation_tallies
 from promotions.clock import tick
 from promotions.models import Promotion, PromotionEvent, PromotionItem
 from promotions.tallies import rebuild_tallies
@@ -183,7 +185,10 @@ class DemoBuilder:
             # Always, even when nothing was created: a rerun weeks later finds boundaries
             # passed while the app was down, and the demo is left as the beat would leave it.
             self.catch_up_clock()
-            rebuild_tallies()  # the dashboard's roll-ups, after whatever the demo wrote past the services
+            # The dashboard's roll-ups, after whatever the demo wrote past the services.
+            rebuild_tallies()
+            rebuild_daily_sales()
+            rebuild_participation_tallies()
         self.result.editions = {"historic": HISTORIC_SLUG, "current": current.slug, "running": special.slug}
         return self.result
 

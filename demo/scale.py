@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from festival.categories import ensure_category_tree
 from festival.models import Category, Festival, FestivalStatus, Organiser, Province
+from merchants.daily_sales import rebuild_daily_sales
 from merchants.models import (
     Merchant,
     MerchantKind,
@@ -40,6 +41,7 @@ from merchants.models import (
     Product,
     SalesReport,
 )
+from merchants.tallies import rebuild_participation_tallies
 from merchants.uscc import make_uscc
 from promotions.models import (
     Promotion,
@@ -375,7 +377,10 @@ class ScaleWriter:
             )
         written = [Merchant, Participation, ParticipationEvent, Product, PricePoint, Promotion, PromotionEvent]
         reset_sequences([*written, PromotionItem, SalesReport, Promotion.categories.through])
-        rebuild_tallies()  # the rows were copied in, past the services that keep the dashboard's roll-ups
+        # The rows were copied in, past the services that keep the dashboard's roll-ups.
+        rebuild_tallies()
+        rebuild_daily_sales()
+        rebuild_participation_tallies()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         return self.made

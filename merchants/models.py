@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,7 +81,8 @@ class Merchant(models.Model):
         # Every list of merchants (the directory, the API, the admin) is in name order.
         indexes = [
             models.Index(fields=["name", "id"], name="merchant_name_order"),
-            # The directory's country filter in name order, and its list of countries (public.selectors).
+            # The country filter in name order, and the countries in use (the directory's list,
+            # public.selectors; the admin's filter), one index probe per country.
             models.Index(fields=["country", "name", "id"], name="merchant_country_name"),
         ]
         constraints = [
@@ -204,6 +206,14 @@ class Participation(models.Model):
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
         permissions = [("review_participation", _("Can approve or reject participations"))]
+        # The admin's list, newest applications first, alone and by each of its filters
+        # (festival, status, both): an index walk that stops at the page, at any size.
+        indexes = [
+            models.Index(fields=["applied_at", "id"], name="participation_recent"),
+            models.Index(fields=["festival", "applied_at", "id"], name="participation_festival_recent"),
+            models.Index(fields=["status", "applied_at", "id"], name="participation_status_recent"),
+            models.Index(fields=["festival", "status", "applied_at", "id"], name="participation_queue_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "festival"],
@@ -214,6 +224,52 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.merchant} @ {self.festival}"
+
+
+class ParticipationTally(models.Model):
+    """How many participations of a festival are in a status, of merchants of a kind: a roll-up the
+    organisers' dashboard reads instead of counting participations (merchants.tallies keeps it
+    exact, in the transaction of every change; ``rebuild_participation_tallies`` recounts it)."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="participation_tallies", verbose_name=_("festival")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ParticipationStatus.choices)
+    merchant_kind = models.CharField(_("merchant kind"), max_length=30, choices=MerchantKind.choices)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("participation tally")
+        verbose_name_plural = _("participation tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["festival", "status", "merchant_kind"], name="participation_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.status} {self.merchant_kind}: {self.count}"
+
+
+class ParticipationCategoryTally(models.Model):
+    """How many participations of a festival in a status claim a category (the same roll-up)."""
+
+    festival = models.ForeignKey(
+        Festival, on_delete=models.CASCADE, related_name="participation_category_tallies", verbose_name=_("festival")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ParticipationStatus.choices)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category"))
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("participation category tally")
+        verbose_name_plural = _("participation category tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["festival", "status", "category"], name="participation_category_tally_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.festival_id} {self.status} {self.category_id}: {self.count}"
 
 
 class ParticipationEvent(StatusChange):
@@ -348,6 +404,11 @@ class TimeHonouredBrand(models.Model):
         verbose_name = _("China Time-honoured Brand")
         verbose_name_plural = _("China Time-honoured Brands")
         constraints = [models.UniqueConstraint(fields=["brand", "company"], name="time_honoured_brand_unique")]
+        # merchants.reference.on_time_honoured_list matches case-insensitively, once per listed row.
+        indexes = [
+            models.Index(Upper("brand"), name="time_honoured_brand_upper"),
+            models.Index(Upper("company"), name="time_honoured_company_upper"),
+        ]
 
     def __str__(self):
         return f"{self.brand} ({self.company})"

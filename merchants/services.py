@@ -19,7 +19,7 @@ from core.thumbnails import thumbnail_after_commit
 from core.workflow import DomainError, transition
 from festival.models import Category, Festival, Province
 
-from . import tasks
+from . import daily_sales, tallies, tasks
 from . import uscc as uscc_rules
 from .models import (
     CERTIFICATE_TRANSITIONS,
@@ -76,7 +76,9 @@ def save_merchant(merchant: Merchant, *, by) -> Merchant:
     previous_logo = (
         Merchant.objects.filter(pk=merchant.pk).values_list("logo", flat=True).first() if merchant.pk else ""
     )
+    previous_kind = tallies.locked_kind(merchant.pk) if merchant.pk else merchant.kind
     merchant.save()
+    tallies.merchant_kind_changed(merchant.pk, before=previous_kind, after=merchant.kind)
     if merchant.logo and merchant.logo.name != previous_logo:
         thumbnail_after_commit("merchant_logo", merchant)
     return merchant
@@ -116,10 +118,13 @@ def apply_to_festival(
     refusals = category_refusals(merchant, festival, categories)
     if refusals:
         raise DomainError(" ".join(refusals.values()), code="certificate_required", details=refusals)
+    kind = tallies.locked_kind(merchant.pk)  # the merchant's row first, then the participation's
     existing = Participation.objects.select_for_update().filter(merchant=merchant, festival=festival).first()
+    claimed = []
     if existing is not None:
         if existing.status != ParticipationStatus.REJECTED:
             raise DomainError(_("This merchant already takes part in this festival."), code="duplicate")
+        claimed = list(existing.categories.values_list("pk", flat=True))
         participation = transition(
             existing,
             ParticipationStatus.APPLIED,
@@ -134,6 +139,13 @@ def apply_to_festival(
             decided_by=None,
             decision_note="",
         )
+        tallies.participation_moved(
+            participation,
+            from_status=ParticipationStatus.REJECTED,
+            to_status=participation.status,
+            kind=kind,
+            categories=claimed,
+        )
     else:
         try:
             with transaction.atomic():
@@ -143,8 +155,25 @@ def apply_to_festival(
         ParticipationEvent.objects.create(
             participation=participation, from_status="", to_status=ParticipationStatus.APPLIED, actor=by, created_at=now
         )
+        tallies.participation_moved(
+            participation, from_status=None, to_status=participation.status, kind=kind, categories=[]
+        )
     participation.categories.set(categories)
+    tallies.claims_changed(participation, status=participation.status, before=claimed, after={c.pk for c in categories})
     return participation
+
+
+def _count_participation_move(locked: Participation, previous_status: str) -> None:
+    """``transition``'s ``on_change``: the participation's row is locked, so its kind and claims
+    are read as they are now (merchants.tallies)."""
+    kind = Merchant.objects.filter(pk=locked.merchant_id).values_list("kind", flat=True).get()
+    tallies.participation_moved(
+        locked,
+        from_status=previous_status,
+        to_status=locked.status,
+        kind=kind,
+        categories=list(locked.categories.values_list("pk", flat=True)),
+    )
 
 
 def _decide_participation(participation, to, *, by, note, now=None):
@@ -162,6 +191,7 @@ def _decide_participation(participation, to, *, by, note, now=None):
         decided_at=now,
         decided_by=by,
         decision_note=note,
+        on_change=_count_participation_move,
     )
     publish_on_commit(DomainEvent.of_status("participation", to), participation_id=participation.pk)
     return participation
@@ -193,6 +223,7 @@ def withdraw_participation(participation: Participation, *, by=None, note: str =
         by=by,
         note=note,
         at=now,
+        on_change=_count_participation_move,
     )
 
 
@@ -338,13 +369,30 @@ def report_sales(merchant: Merchant, festival: Festival, *, date, gmv, orders) -
             % {"date": date, "festival": festival, "first": first_day, "last": last_day},
             code="outside_window",
         )
-    report, created = SalesReport.objects.update_or_create(
-        merchant=merchant,
-        festival=festival,
-        date=date,
-        defaults={"gmv": gmv, "orders": orders, "reported_at": timezone.now()},
+    daily_sales.hold_festival_sales(festival.pk)
+    report, previous = _write_sales_report(merchant, festival, date=date, gmv=gmv, orders=orders)
+    old_gmv, old_orders = previous or (Decimal("0"), 0)
+    daily_sales.add_daily_sales(
+        festival.pk, date, gmv=gmv - old_gmv, orders=orders - old_orders, merchants=0 if previous else 1
     )
-    return report, created
+    return report, previous is None
+
+
+def _write_sales_report(merchant, festival, *, date, gmv, orders) -> tuple[SalesReport, tuple | None]:
+    """Create or replace the day's report; returns it and the figures it replaced (None when new),
+    read under the report's row lock so the day's roll-up moves by exactly this change."""
+    lookup = {"merchant": merchant, "festival": festival, "date": date}
+    report = SalesReport.objects.select_for_update().filter(**lookup).first()
+    if report is None:
+        try:
+            with transaction.atomic():
+                return SalesReport.objects.create(**lookup, gmv=gmv, orders=orders, reported_at=timezone.now()), None
+        except IntegrityError:  # a concurrent first report of the same day committed meanwhile
+            report = SalesReport.objects.select_for_update().get(**lookup)
+    previous = (report.gmv, report.orders)
+    report.gmv, report.orders, report.reported_at = gmv, orders, timezone.now()
+    report.save(update_fields=["gmv", "orders", "reported_at", "updated_at"])
+    return report, previous
 
 
 # Invitations ---------------------------------------------------------------

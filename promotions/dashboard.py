@@ -1,9 +1,10 @@
 """Reads for the organisers' festival dashboard.
 
 Every figure is one query, so the page costs the same handful of queries for 10
-merchants or 10,000. The promotion counts (by status, kind and start day) and the
-item checks are read from roll-ups kept exact by the services (promotions.tallies,
-issue 17), not counted from the promotions on every view.
+merchants or 10,000. The participations (by status, merchant kind and category), the
+promotion counts (by status, kind and start day), the item checks and the sales per day
+are read from roll-ups kept exact by the services (merchants.tallies, promotions.tallies,
+merchants.daily_sales; issue 17), never counted from the rows on a view.
 
 An edition's figures roll its sub-festivals up (issue 14): every query reads the
 festival and its sub-festivals that the user's teams see (``festival.scoping``'s
@@ -22,15 +23,15 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from festival.models import Festival
+from festival.models import DailyResult, Festival
 from festival.scoping import visible_festivals
 from merchants.models import (
     Certificate,
     CertificateStatus,
     MerchantKind,
-    Participation,
+    ParticipationCategoryTally,
     ParticipationStatus,
-    SalesReport,
+    ParticipationTally,
 )
 from merchants.selectors import visible_certificates
 
@@ -150,7 +151,8 @@ def dashboard_festivals(festival: Festival, user=None):
 
 
 def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
-    """All dashboard figures of one festival and its sub-festivals (nine queries, seven of them on roll-ups and small tables);
+    """All dashboard figures of one festival and its sub-festivals (nine queries: roll-ups, small tables and the
+    count of certificates waiting);
     ``user`` bounds them to the festivals their teams see, and the certificates waiting
     (they belong to no festival) to the merchants their teams see."""
     scope = dashboard_festivals(festival, user)
@@ -161,20 +163,22 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
     )
     rows = {f.pk: FestivalRow(f) for f in festivals}
     ids = list(rows)
-    participations = Participation.objects.filter(festival_id__in=ids)
-
-    # 1. participations by status and merchant kind (and festival, for the breakdown)
-    by_kind_status = participations.values("festival_id", "merchant__kind", "status").annotate(n=Count("pk")).order_by()
+    # 1. participations by status and merchant kind (and festival, for the breakdown), and
+    # 2. participating merchants by claimed category: read from roll-ups kept exact by the
+    # participation services (merchants.tallies), never from the participations themselves.
+    by_kind_status = ParticipationTally.objects.filter(festival_id__in=ids).values_list(
+        "festival_id", "merchant_kind", "status", "count"
+    )
     participations_by_status = dict.fromkeys(ParticipationStatus.values, 0)
     kind_counts = {status: dict.fromkeys(MerchantKind.values, 0) for status in COUNTED_PARTICIPATIONS}
-    for row in by_kind_status:
-        participations_by_status[row["status"]] += row["n"]
-        if row["status"] == ParticipationStatus.APPROVED:
-            rows[row["festival_id"]].approved_participants += row["n"]
-        elif row["status"] == ParticipationStatus.APPLIED:
-            rows[row["festival_id"]].participations_waiting += row["n"]
-        if row["status"] in kind_counts:
-            kind_counts[row["status"]][row["merchant__kind"]] += row["n"]
+    for festival_id, kind, status, n in by_kind_status:
+        participations_by_status[status] += n
+        if status == ParticipationStatus.APPROVED:
+            rows[festival_id].approved_participants += n
+        elif status == ParticipationStatus.APPLIED:
+            rows[festival_id].participations_waiting += n
+        if status in kind_counts:
+            kind_counts[status][kind] += n
     kind_labels = dict(MerchantKind.choices)
     status_labels = dict(ParticipationStatus.choices)
     merchants_by_kind = Series(
@@ -182,15 +186,13 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         {str(status_labels[s]): list(kind_counts[s].values()) for s in COUNTED_PARTICIPATIONS},
     )
 
-    # 2. participating merchants by claimed category
     category_rows = (
-        Participation.categories.through.objects.filter(
-            participation__festival_id__in=ids, participation__status__in=COUNTED_PARTICIPATIONS
-        )
+        ParticipationCategoryTally.objects.filter(festival_id__in=ids, status__in=COUNTED_PARTICIPATIONS)
         .values(
             "category_id", "category__name", "category__name_en", "category__parent__name", "category__parent__name_en"
         )
-        .annotate(n=Count("participation_id", distinct=True))
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
         .order_by("-n", "category_id")
     )
     category_rows = list(category_rows)
@@ -255,20 +257,18 @@ def festival_dashboard(festival: Festival, *, user=None) -> FestivalDashboard:
         {_("Items"): [*(check_counts.get(s, 0) for s in CheckStatus.values), check_counts.get("", 0)]},
     )
 
-    # 7. reported sales per day (and festival)
+    # 7. reported sales per day (and festival): the days' roll-up, kept exact by every report
+    # (merchants.daily_sales); a day only the nightly job wrote (no merchant reporting) is left out.
     sales = {}
-    for row in (
-        SalesReport.objects.filter(festival_id__in=ids)
-        .values("date", "festival_id")
-        .annotate(gmv=Sum("gmv"), orders=Sum("orders"))
-        .order_by()
-    ):
-        gmv = Decimal(row["gmv"]).quantize(FEN)  # SQLite sums decimals loosely
-        day = sales.setdefault(row["date"], {"gmv": Decimal("0"), "orders": 0})
+    for day_date, festival_id, gmv, orders in DailyResult.objects.filter(
+        festival_id__in=ids, merchants_reporting__gt=0
+    ).values_list("date", "festival_id", "gmv", "orders"):
+        gmv = Decimal(gmv).quantize(FEN)  # SQLite adds decimals loosely
+        day = sales.setdefault(day_date, {"gmv": Decimal("0"), "orders": 0})
         day["gmv"] += gmv
-        day["orders"] += row["orders"]
-        rows[row["festival_id"]].gmv += gmv
-        rows[row["festival_id"]].orders += row["orders"]
+        day["orders"] += orders
+        rows[festival_id].gmv += gmv
+        rows[festival_id].orders += orders
     # A day nobody reported yet is a gap in the chart (None), not a day of zero sales.
     daily_sales = Series(
         [d.isoformat() for d in days],

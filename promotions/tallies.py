@@ -46,6 +46,7 @@ from django.db import connections, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
+from core.tallies import add_counts as _upsert
 from festival.models import Festival
 from merchants.models import Participation, ParticipationStatus
 
@@ -65,31 +66,6 @@ def _zones(festival_ids: Iterable[int]) -> dict:
 
 def start_day(starts_at, zone) -> date:
     return starts_at.astimezone(zone).date()
-
-
-def _upsert(model, key_fields: tuple[str, ...], deltas: dict) -> None:
-    """Add each delta to its row, creating the row on first use: one statement, atomic per row."""
-    rows = sorted((key, n) for key, n in deltas.items() if n)
-    if not rows:
-        return
-    connection = connections[model.objects.db]
-    quote = connection.ops.quote_name
-    meta = model._meta
-    columns = [meta.get_field(name).column for name in key_fields]
-    table = quote(meta.db_table)
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(rows))
-    sql = (
-        f"INSERT INTO {table} ({', '.join(map(quote, columns))}, count) VALUES {placeholders} "
-        f"ON CONFLICT ({', '.join(map(quote, columns))}) DO UPDATE SET count = {table}.count + excluded.count"
-    )
-    fields = [meta.get_field(name) for name in key_fields]
-    params = [
-        value
-        for key, n in rows
-        for value in (*(field.get_db_prep_value(v, connection) for field, v in zip(fields, key, strict=True)), n)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def add_promotion_counts(deltas: dict[PromotionKey, int]) -> None:

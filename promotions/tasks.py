@@ -45,9 +45,12 @@ def task_send_reviewer_digest():
 
 @shared_task(name="promotions.roll_up_daily_results", **RETRY_OPTIONS)
 def task_roll_up_daily_results():
+    from merchants.tallies import rebuild_participation_tallies
+
     from . import results, tallies
 
     days = results.roll_up_daily_results()
     # The dashboard's roll-ups are kept by the services; the nightly recount logs and fixes any drift.
     tallies.rebuild_tallies()
+    rebuild_participation_tallies()
     return days

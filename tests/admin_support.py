@@ -73,12 +73,12 @@ def populate_festival(festival, merchants, *, start=0):
     days = (festival.ends_at - festival.starts_at).days
     for n in range(start, start + merchants):
         merchant = MerchantFactory(kind=kinds[n % len(kinds)])
-        participation = ParticipationFactory(
+        ParticipationFactory(
             merchant=merchant,
             festival=festival,
             status=ParticipationStatus.APPROVED if n % 5 else ParticipationStatus.APPLIED,
+            categories=[categories[n % len(categories)]],
         )
-        participation.categories.set([categories[n % len(categories)]])
         CertificateFactory(merchant=merchant, status="pending" if n % 2 else "verified")
         promotion = PromotionFactory(
             merchant=merchant,

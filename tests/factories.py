@@ -9,6 +9,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from festival.models import Category, Festival, FestivalStatus, Organiser, TeamMembership, TeamRole
+from merchants import daily_sales
+from merchants import tallies as participation_tallies
 from merchants.models import (
     Certificate,
     CertificateStatus,
@@ -176,6 +178,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class ParticipationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participation
+        skip_postgeneration_save = True
 
     merchant = factory.SubFactory(MerchantFactory)
     festival = factory.SubFactory(FestivalFactory)
@@ -184,6 +187,26 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     class Params:
         applied = factory.Trait(status=ParticipationStatus.APPLIED)
         rejected = factory.Trait(status=ParticipationStatus.REJECTED)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Inserted like a service would: counted in the dashboard's roll-up (merchants.tallies)."""
+        participation = super()._create(model_class, *args, **kwargs)
+        count_new_participation(participation)
+        return participation
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        """``categories=[…]``: claimed (and counted) as applying would."""
+        if create and extracted:
+            self.categories.set(extracted)
+            participation_tallies.claims_changed(self, status=self.status, before=[], after={c.pk for c in extracted})
+
+
+def count_new_participation(participation):
+    participation_tallies.participation_moved(
+        participation, from_status=None, to_status=participation.status, kind=participation.merchant.kind, categories=[]
+    )
 
 
 class CertificateFactory(factory.django.DjangoModelFactory):
@@ -257,9 +280,11 @@ class PromotionFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def participation(self, create, extracted, **kwargs):
         if create:
-            Participation.objects.get_or_create(
+            participation, created = Participation.objects.get_or_create(
                 merchant=self.merchant, festival=self.festival, defaults={"status": ParticipationStatus.APPROVED}
             )
+            if created:
+                count_new_participation(participation)
 
 
 class PromotionItemFactory(factory.django.DjangoModelFactory):
@@ -286,6 +311,21 @@ class SalesReportFactory(factory.django.DjangoModelFactory):
     date = factory.LazyAttribute(lambda r: r.festival.local(r.festival.starts_at).date())
     gmv = Decimal("10000.00")
     orders = 100
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Inserted like a service would: counted in its day's roll-up (merchants.daily_sales)."""
+        report = super()._create(model_class, *args, **kwargs)
+        daily_sales.add_daily_sales(report.festival_id, report.date, gmv=report.gmv, orders=report.orders, merchants=1)
+        return report
+
+
+class UncountedSalesReportFactory(SalesReportFactory):
+    """A report loaded past the services (a bulk load): not in the roll-up until it is rebuilt."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return super(SalesReportFactory, cls)._create(model_class, *args, **kwargs)
 
 
 class PriceReportFactory(factory.django.DjangoModelFactory):

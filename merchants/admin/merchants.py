@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
@@ -60,6 +60,35 @@ class CategoryFilter(admin.SimpleListFilter):
             )
             return queryset.filter(Exists(claims))
         return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Merchants by country. The choices are the countries in use, read by a loose index scan (one
+    probe of the country index per country) instead of Django's ``SELECT DISTINCT`` over every
+    merchant, which grows with the merchants (19 ms at 100,000). They are every merchant's
+    countries, not only those the user's teams see: a country code says nothing of a merchant."""
+
+    title = gettext_lazy("country")
+    parameter_name = "country__exact"  # the address the field's own filter had
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in countries_in_use()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
+
+
+def countries_in_use() -> list[str]:
+    connection = connections[Merchant.objects.db]
+    table = connection.ops.quote_name(Merchant._meta.db_table)
+    column = connection.ops.quote_name(Merchant._meta.get_field("country").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE countries(code) AS (SELECT MIN({column}) FROM {table} UNION ALL "
+            f"SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > code) FROM countries WHERE code IS NOT NULL) "
+            "SELECT code FROM countries WHERE code IS NOT NULL"
+        )
+        return [code for (code,) in cursor.fetchall()]
 
 
 class ParticipationStatusFilter(admin.SimpleListFilter):
@@ -178,7 +207,14 @@ class MerchantAdmin(ScopedAdminMixin, SpreadsheetAdminMixin, ImportExportModelAd
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/merchants/merchant/change_form.html"
     list_display = ("name", "uscc_display", "kind", "country", "province", "participations_display", "contact_email")
-    list_filter = ("kind", "country", "province", CategoryFilter, ParticipationStatusFilter, CertificateStatusFilter)
+    list_filter = (
+        "kind",
+        CountryFilter,
+        "province",
+        CategoryFilter,
+        ParticipationStatusFilter,
+        CertificateStatusFilter,
+    )
     list_select_related = ("province",)
     search_fields = ("name", "legal_name", "=uscc")
     list_per_page = 50

@@ -35,9 +35,15 @@ class ParticipationCategoryFilter(CategoryFilter):
     claim_owner = "participation_id"
 
 
+class ParticipationPaginator(EstimatedCountPaginator):
+    # Filtered by the merchant's kind, every row counted exactly is joined with its merchant:
+    # 25,000 of them cost 50 ms at a tenth of national size. Exact to 10,000 bounds it at a fifth.
+    exact_limit = 10_000
+
+
 @admin.register(Participation)
 class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
-    paginator = EstimatedCountPaginator  # exact while small, estimated at national size
+    paginator = ParticipationPaginator  # exact while small, estimated at national size
     show_full_result_count = False
     decisions = (
         Decision(
@@ -74,6 +80,10 @@ class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admi
         "applied_local",
     )
     list_filter = ("status", "festival", "merchant__kind", ParticipationCategoryFilter)
+    # Not the model's order (its festival's start, then its merchant's name): that joins and sorts
+    # every participation before the page is cut (477 ms at a tenth of national size). The
+    # newest applications first come straight off an index, filtered or not (Participation.Meta).
+    ordering = ("-applied_at", "-pk")
     list_select_related = ("merchant", "festival")
     search_fields = ("merchant__name", "=merchant__uscc")
     readonly_fields = (

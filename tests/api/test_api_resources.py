@@ -14,7 +14,7 @@ from tests.factories import (
     ParticipationFactory,
     ProductFactory,
     PromotionFactory,
-    SalesReportFactory,
+    UncountedSalesReportFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +41,11 @@ def test_results_aggregate_reports_when_not_rolled_up(anon_client, festival, mer
     PromotionFactory(merchant=merchant_a, festival=festival, approved=True)
     PromotionFactory(merchant=merchant_b, festival=festival)
     day = festival.local(festival.starts_at).date()
-    SalesReportFactory(merchant=merchant_a, festival=festival, date=day, gmv=Decimal("100.50"), orders=2)
-    SalesReportFactory(merchant=merchant_b, festival=festival, date=day, gmv=Decimal("10.00"), orders=1)
-    SalesReportFactory(merchant=merchant_b, festival=festival, date=day + timedelta(days=1), gmv=Decimal("1"), orders=1)
+    UncountedSalesReportFactory(merchant=merchant_a, festival=festival, date=day, gmv=Decimal("100.50"), orders=2)
+    UncountedSalesReportFactory(merchant=merchant_b, festival=festival, date=day, gmv=Decimal("10.00"), orders=1)
+    UncountedSalesReportFactory(
+        merchant=merchant_b, festival=festival, date=day + timedelta(days=1), gmv=Decimal("1"), orders=1
+    )
 
     data = anon_client.get(f"/api/v1/festivals/{festival.slug}/results/").json()
 
@@ -57,7 +59,7 @@ def test_results_aggregate_reports_when_not_rolled_up(anon_client, festival, mer
 def test_results_prefer_daily_results(anon_client, festival):
     day = festival.local(festival.starts_at).date()
     DailyResult.objects.create(festival=festival, date=day, gmv=Decimal("5000"), orders=50)
-    SalesReportFactory(festival=festival, date=day)
+    UncountedSalesReportFactory(festival=festival, date=day)
 
     sales = anon_client.get(f"/api/v1/festivals/{festival.slug}/results/").json()["sales"]
 

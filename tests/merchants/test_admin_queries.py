@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from festival.roles import ORGANISER_ADMIN
 from tests.admin_support import client_for, populate_festival, staff_user
-from tests.factories import FestivalFactory, UserFactory
+from tests.factories import FestivalFactory, MerchantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,7 @@ def test_changelists_of_records_never_read_every_rows_date(url_name):
     [
         ("admin:merchants_product_changelist", "merchants_product"),
         ("admin:merchants_salesreport_changelist", "merchants_salesreport"),
+        ("admin:merchants_participation_changelist", "merchants_participation"),
     ],
 )
 def test_changelists_of_many_rows_order_by_indexed_columns_not_related_names(url_name, table):
@@ -85,3 +86,22 @@ def test_changelists_of_many_rows_order_by_indexed_columns_not_related_names(url
     order_by = page_query.rsplit("ORDER BY", 1)[1]
     assert response.status_code == 200
     assert '"merchants_merchant"' not in order_by and '"festival_festival"' not in order_by, order_by
+
+
+def test_the_merchant_lists_country_filter_offers_the_countries_in_use_without_reading_every_merchant():
+    """Django's own filter of a field's values is a SELECT DISTINCT over every merchant (19 ms at
+    100,000); the countries come from the country index instead."""
+    MerchantFactory(country="TH", uscc=None)
+    MerchantFactory(country="GB", uscc=None)
+    MerchantFactory()  # CN
+    client = client_for(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:merchants_merchant_changelist")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    filtered = client.get(url, {"country__exact": "TH"})
+
+    country_filter = next(f for f in response.context["cl"].filter_specs if f.title == "country")
+    assert [code for code, _label in country_filter.lookup_choices] == ["CN", "GB", "TH"]
+    assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    assert [m.country for m in filtered.context["cl"].result_list] == ["TH"]

@@ -59,3 +59,49 @@ def test_the_admin_merchant_list_counts_participations_for_its_page_only():
         assert "merchant_name_order" in plan and "Sort" not in plan.split("SubPlan")[0], plan
     else:
         assert "merchant_name_order" in plan, plan
+
+
+@pytest.mark.parametrize("filters", [{}, {"status": "applied"}, {"festival": 0}, {"festival": 0, "status": "applied"}])
+def test_the_admin_participation_list_reads_its_page_from_an_index(filters):
+    """Newest applications first, alone or by festival, status or both: an index walk that stops
+    at the page (the model's order, by festival start and merchant name, joined and sorted every
+    participation first: 477 ms at 200,000)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from merchants.models import Participation
+    from tests.factories import FestivalFactory, SuperuserFactory
+
+    festivals = FestivalFactory.create_batch(2)
+    merchants = Merchant.objects.bulk_create(
+        Merchant(name=f"商户{n:05d}", kind="brand", country="GB", uscc=None) for n in range(1500)
+    )
+    now = timezone.now()
+    Participation.objects.bulk_create(
+        Participation(
+            merchant=merchant,
+            festival=festival,
+            status=("applied", "approved")[n % 2],
+            applied_at=now - timezone.timedelta(minutes=n * 7919 % 1500),  # not in the names' order
+        )
+        for n, merchant in enumerate(merchants)
+        for festival in festivals
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    model_admin = admin.site._registry[Participation]
+    request = RequestFactory().get("/admin/merchants/participation/")
+    request.user = SuperuserFactory()
+    if "festival" in filters:
+        filters = {**filters, "festival": festivals[0]}
+
+    page = model_admin.get_queryset(request).filter(**filters).order_by(*model_admin.get_ordering(request))[:100]
+    plan = plan_of(page)
+    rows = list(page)
+
+    assert [p.applied_at for p in rows] == sorted((p.applied_at for p in rows), reverse=True)
+    if connection.vendor == "postgresql":
+        assert "Index Scan Backward using participation_" in plan and "Sort" not in plan.split("SubPlan")[0], plan
+    else:
+        assert "participation_" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan

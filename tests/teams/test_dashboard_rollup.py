@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from merchants.daily_sales import rebuild_daily_sales
 from promotions.dashboard import festival_dashboard
 from tests.admin_support import client_for
 from tests.factories import MerchantFactory, ParticipationFactory, PromotionFactory, SalesReportFactory
@@ -28,7 +29,8 @@ def world():
     for side in ("zj", "sc"):
         report = world.sides[side].objects["salesreport"]
         report.gmv, report.orders = SALES[side]
-        report.save()
+        report.save()  # past the services (the merchants' participations are not approved): recount
+    rebuild_daily_sales()
     # The edition's own merchant, participation, promotion waiting for review and sales.
     merchant = MerchantFactory(name="Edition merchant")
     ParticipationFactory(merchant=merchant, festival=world.edition, status="approved")

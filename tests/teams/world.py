@@ -101,7 +101,7 @@ def _side(key, edition, province_code, uscc_region, n, carrier):
     live_item = PromotionItemFactory(promotion=live, product=ProductFactory(merchant=merchant, name=f"Other {mark}"))
     report = PriceReportFactory(item=live_item, description=f"Report {mark}")
     sales = SalesReportFactory(merchant=merchant, festival=festival)
-    daily = DailyResult.objects.create(festival=festival, date=festival.local(festival.starts_at).date())
+    daily = DailyResult.objects.get(festival=festival, date=sales.date)  # the report's day, rolled up
     merchant_user = UserFactory(username=f"merchant-{key}")
     membership = Membership.objects.create(user=merchant_user, merchant=merchant, role=MembershipRole.OWNER)
     key_obj, raw = create_api_key(name=f"Key {mark}", scopes=["read", "reports:read"], organiser=organiser)
