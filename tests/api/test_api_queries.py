@@ -106,7 +106,7 @@ def test_following_next_reaches_every_row_when_the_estimate_falls_short(festival
 
     for _ in range(7):
         PromotionFactory(festival=festival, approved=True)
-    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination.EstimatedCountPaginator, "exact_limit", 3)
     monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: 2)
 
     seen, url = [], "/api/v1/promotions/?page_size=2"

@@ -79,7 +79,7 @@ def test_a_list_that_can_match_nothing_counts_zero_without_a_query(merchants):
 
 @pytest.mark.parametrize("estimate", [2, 7, 40])  # short of the truth, right, and far above it
 def test_following_next_reaches_every_row_whatever_the_estimate(merchants, monkeypatch, estimate):
-    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination.EstimatedCountPaginator, "exact_limit", 3)
     monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: estimate)
     paginator = EstimatedCountPaginator(Merchant.objects.order_by("pk"), 2)
 
