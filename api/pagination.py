@@ -2,13 +2,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from core.pagination import EXACT_COUNT_LIMIT, EstimatedCountPaginator
+from core.pagination import EstimatedCountPaginator
+
+# A partner's list is counted to the row up to here, estimated above (docs/api.md): counting
+# more costs more than the rest of the request, and ``next`` never depends on the count.
+API_EXACT_COUNT_LIMIT = 1_000
+
+
+class ApiPaginator(EstimatedCountPaginator):
+    exact_limit = API_EXACT_COUNT_LIMIT
 
 
 class ApiPagination(PageNumberPagination):
     """``count``, ``next``, ``previous``, ``results``; ``page_size`` up to 100.
 
-    ``count`` is exact up to ``core.pagination.EXACT_COUNT_LIMIT`` rows and the
+    ``count`` is exact up to ``API_EXACT_COUNT_LIMIT`` rows and the
     planner's estimate above, so a list of millions costs the same as a list of
     thousands (docs/api.md says so to partners). A ``page_size`` that is not a whole
     number of at least 1 (``null``, ``abc``, ``0``) is refused with 400 rather than
@@ -18,8 +26,7 @@ class ApiPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    django_paginator_class = EstimatedCountPaginator
-    exact_count_limit = EXACT_COUNT_LIMIT
+    django_paginator_class = ApiPaginator
 
     def paginate_queryset(self, queryset, request, view=None):
         # An empty ``page=`` is not "page 1" (as DRF reads it) but no page number at all:
