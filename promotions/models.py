@@ -126,6 +126,9 @@ class Promotion(models.Model):
         Merchant, on_delete=models.CASCADE, related_name="promotions", verbose_name=_("merchant")
     )
     title = models.CharField(_("title"), max_length=200)
+    # What the public search (?q=) looks through, on PostgreSQL only: written by the
+    # database's triggers (migration 0013), read by public.selectors.search_promotions.
+    search_document = models.TextField(default="", blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=PromotionKind.choices)
     starts_at = models.DateTimeField(_("starts"))

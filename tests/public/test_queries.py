@@ -56,10 +56,19 @@ def _items_of_one_promotion(festival, n):
         lambda f: reverse("public:festival", args=[f.slug]),
         lambda f: reverse("public:promotions", args=[f.slug]),
         lambda f: reverse("public:promotions", args=[f.slug]) + "?sort=discount&q=Sale&category=brands",
+        lambda f: reverse("public:promotions", args=[f.slug]) + "?q=sale",
         lambda f: reverse("public:merchants"),
         lambda f: reverse("public:merchants") + "?kind=brand_enterprise&category=brands&country=CN",
     ],
-    ids=["home", "festival", "promotions", "promotions-filtered", "merchants", "merchants-filtered"],
+    ids=[
+        "home",
+        "festival",
+        "promotions",
+        "promotions-filtered",
+        "promotions-search",
+        "merchants",
+        "merchants-filtered",
+    ],
 )
 def test_list_pages_make_as_many_queries_for_100_rows_as_for_1(
     client, running_festival, django_assert_num_queries, page
