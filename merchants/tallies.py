@@ -24,10 +24,10 @@ consistency check that logs and fixes drift).
 import logging
 from collections import Counter
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Count
 
-from core.tallies import add_counts
+from core.tallies import add_counts, fix_counts, lock_for_recount
 from festival.models import Festival
 
 from .models import Merchant, Participation, ParticipationCategoryTally, ParticipationTally
@@ -112,39 +112,14 @@ def counted_claims(festival_ids) -> Counter:
     return Counter({(f, s, c): n for f, s, c, n in rows})
 
 
-def _fix(model, key_fields, festival_ids, counted: Counter) -> int:
-    """Make ``model``'s rows of these festivals equal ``counted``; returns how many rows differed."""
-    names = [f"{name}_id" if name in ("festival", "category") else name for name in key_fields]
-    stored = {
-        tuple(row[:-1]): row[-1]
-        for row in model.objects.filter(festival_id__in=festival_ids).values_list(*names, "count")
-    }
-    drift = {key: counted.get(key, 0) - n for key, n in stored.items() if counted.get(key, 0) != n}
-    drift.update({key: n for key, n in counted.items() if key not in stored and n})
-    add_counts(model, key_fields, drift)
-    return len(drift)
-
-
-def _lock_tallies() -> None:
-    """Hold back every tally change until the recount commits: a change whose rows the recount
-    could not see (not yet committed) adds its delta after, on top of the recount."""
-    connection = connections[ParticipationTally.objects.db]
-    if connection.vendor != "postgresql":
-        return  # SQLite runs one writer at a time
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in (ParticipationTally, ParticipationCategoryTally):
-            cursor.execute(f"LOCK TABLE {quote(model._meta.db_table)} IN EXCLUSIVE MODE")
-
-
 @transaction.atomic
 def rebuild_participation_tallies(festivals=None) -> int:
     """Recount the participation tallies of ``festivals`` (default: all) from the rows and fix
     any row that differs; returns how many rows differed (0 when the deltas kept them true)."""
     ids = list((festivals if festivals is not None else Festival.objects.all()).values_list("pk", flat=True))
-    _lock_tallies()
-    drift = _fix(ParticipationTally, KIND_KEY, ids, counted_kinds(ids))
-    drift += _fix(ParticipationCategoryTally, CATEGORY_KEY, ids, counted_claims(ids))
+    lock_for_recount(ParticipationTally, ParticipationCategoryTally)
+    drift = fix_counts(ParticipationTally, KIND_KEY, ids, counted_kinds(ids))
+    drift += fix_counts(ParticipationCategoryTally, CATEGORY_KEY, ids, counted_claims(ids))
     if drift:
         logger.warning("Rebuilt participation tallies: %d rows had drifted from the participations.", drift)
     return drift

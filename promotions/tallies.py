@@ -47,6 +47,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from core.tallies import add_counts as _upsert
+from core.tallies import fix_counts, lock_for_recount
 from festival.models import Festival
 from merchants.models import Participation, ParticipationStatus
 
@@ -332,41 +333,20 @@ def _recount_items(festival_ids) -> Counter:
     return _counted_items(PromotionItem.objects.filter(promotion__festival_id__in=festival_ids))
 
 
-def _fix(model, key_fields, festival_ids, counted: Counter) -> int:
-    """Make ``model``'s rows of these festivals equal ``counted``; returns how many rows differed."""
-    stored = {
-        tuple(row[:-1]): row[-1]
-        for row in model.objects.filter(festival_id__in=festival_ids).values_list(*key_fields, "count")
-    }
-    drift = {key: counted.get(key, 0) - n for key, n in stored.items() if counted.get(key, 0) != n}
-    drift.update({key: n for key, n in counted.items() if key not in stored and n})
-    if drift:
-        _upsert(model, key_fields, drift)
-    return len(drift)
-
-
-def _lock_tallies() -> None:
-    """Hold back every tally change until the recount commits: a change whose rows the recount
-    could not see (not yet committed) adds its delta after, on top of the recount."""
-    connection = connections[PromotionTally.objects.db]
-    if connection.vendor != "postgresql":
-        return  # SQLite runs one writer at a time
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in (PromotionTally, ItemCheckTally, CategoryTally):
-            cursor.execute(f"LOCK TABLE {quote(model._meta.db_table)} IN EXCLUSIVE MODE")
-
-
 @transaction.atomic
 def rebuild_tallies(festivals=None) -> int:
     """Recount the tallies of ``festivals`` (default: all) from the rows and fix any row that
     differs; returns how many rows differed (0 when the deltas kept them true)."""
     festivals = list((festivals if festivals is not None else Festival.objects.all()).only("pk", "time_zone"))
     ids = [f.pk for f in festivals]
-    _lock_tallies()
-    drift = _fix(PromotionTally, ("festival_id", "status", "kind", "starts_on"), ids, _recount_promotions(festivals))
-    drift += _fix(ItemCheckTally, ("festival_id", "check_status"), ids, _recount_items(ids))
-    drift += _fix(CategoryTally, ("festival_id", "category_id", "status", "listed"), ids, _recount_categories(ids))
+    lock_for_recount(PromotionTally, ItemCheckTally, CategoryTally)
+    drift = fix_counts(
+        PromotionTally, ("festival_id", "status", "kind", "starts_on"), ids, _recount_promotions(festivals)
+    )
+    drift += fix_counts(ItemCheckTally, ("festival_id", "check_status"), ids, _recount_items(ids))
+    drift += fix_counts(
+        CategoryTally, ("festival_id", "category_id", "status", "listed"), ids, _recount_categories(ids)
+    )
     if drift:
         logger.warning("Rebuilt promotion tallies: %d rows had drifted from the promotions.", drift)
     return drift
