@@ -19,7 +19,6 @@ import os
 import random
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -165,38 +164,11 @@ def seed(promotions: int):
     print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def start_gunicorn(port, workers):
+def start_api_gunicorn(port, workers):
+    from bench.support import start_gunicorn
+
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.api_settings", "PYTHONPATH": str(ROOT)}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "festival.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "--log-level",
-            "warning",
-            # gunicorn 27 opens ~/.gunicorn/gunicorn.ctl by default: a second gunicorn on this
-            # machine (another benchmark, the app) would take it over; this one needs none.
-            "--no-control-socket",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/v1/festivals/")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    sys.exit("gunicorn did not start")
+    return start_gunicorn(env, port, workers=workers, ready_path="/api/v1/festivals/")
 
 
 def get(port, path):
@@ -261,7 +233,7 @@ def main():
     from bench.support import free_port
 
     port = free_port()
-    server = start_gunicorn(port, args.workers)
+    server = start_api_gunicorn(port, args.workers)
     try:
         ours = "/api/v1/promotions/?festival={slug}&page_size=100&page={page}"
         baseline = "/bench/baseline/promotions/?festival={slug}&page_size=100&page={page}"

@@ -21,13 +21,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.support import ensure_secret_key, free_port  # noqa: E402
+from bench.support import ensure_secret_key, free_port, start_gunicorn  # noqa: E402
 
 ensure_secret_key()
 PASSWORD = "scale-bench-Passw0rd!"
@@ -70,36 +69,6 @@ print(running.slug, CLOSED_SLUG, live.pk, busiest.pk,
         "product": product,
         "own": own,
     }
-
-
-def start_gunicorn(env, port):
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        # gunicorn 27's default control socket is shared by every gunicorn on the machine: none here.
-        [
-            str(gunicorn),
-            "festival.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--timeout",
-            "60",
-            "--no-control-socket",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=5)
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    sys.exit("gunicorn did not start")
 
 
 def pages(ids):
@@ -152,7 +121,7 @@ def main():
     artifacts.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(env, port)
+    server = start_gunicorn(env, port, workers=2, ready_path="/robots.txt", timeout=60)
     from playwright.sync_api import sync_playwright
 
     failures = []

@@ -30,3 +30,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict, port: int, *, workers: int, ready_path: str, timeout: int = 30):
+    """gunicorn serving ``festival.wsgi`` on ``port`` with ``env``, once ``ready_path`` answers 2xx.
+
+    gunicorn 27 opens ``~/.gunicorn/gunicorn.ctl`` by default: a second gunicorn on this machine
+    (another benchmark, the app) would take it over; the benchmarks' need none."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "festival.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)]
+    command += ["--timeout", str(timeout), "--log-level", "warning", "--no-control-socket"]
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=5)
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    sys.exit("gunicorn did not start")
