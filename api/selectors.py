@@ -64,6 +64,7 @@ def promotions_for_listing(queryset):
 FESTIVAL_COLUMNS_NOT_SHOWN = [f.attname for f in Festival._meta.concrete_fields if f.attname not in {"id", "slug"}]
 MERCHANT_COLUMNS_NOT_SHOWN = [f.attname for f in Merchant._meta.concrete_fields if f.attname not in {"id", "name"}]
 PROMOTION_COLUMNS_NOT_SHOWN = [
+    "search_document",  # the public search's text (title, merchant and every item name): never output
     "banner",
     "banner_thumbnail",
     "reviewed_at",
