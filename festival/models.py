@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import OneQueryCheckConstraints
 from core.models import StatusChange
 
 
@@ -91,7 +92,7 @@ def default_stackable_kinds():
     return ["threshold", "coupon"]
 
 
-class Festival(models.Model):
+class Festival(OneQueryCheckConstraints, models.Model):
     """One edition of the festival, with its windows and honesty rules."""
 
     name = models.CharField(_("name"), max_length=200)

@@ -13,6 +13,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import OneQueryCheckConstraints
 from core.images import random_upload_path
 from core.models import StatusChange
 from festival.models import Category, CertificateKind, Festival, Province
@@ -31,7 +32,7 @@ class MerchantKind(models.TextChoices):
     SILK_ROAD = "silk_road", _("Silk Road e-commerce partner")
 
 
-class Merchant(models.Model):
+class Merchant(OneQueryCheckConstraints, models.Model):
     """A participating platform or enterprise."""
 
     name = models.CharField(_("name"), max_length=200)

@@ -10,6 +10,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import OneQueryCheckConstraints
 from core.images import random_upload_path
 from core.models import StatusChange
 from festival.models import Category, Festival
@@ -115,7 +116,7 @@ def review_queue_order():
     ]
 
 
-class Promotion(models.Model):
+class Promotion(OneQueryCheckConstraints, models.Model):
     """A merchant's promotion in a festival. Status changes only through
     promotions.services (one transition path, every change recorded)."""
 
