@@ -52,14 +52,17 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.visible_promotions(self.actor)
-        if self.action in ("list", "retrieve"):
-            # Categories and items: attached per page below, or by the serializer for one promotion.
+        # Categories and items: attached per page below, or by the serializer for one promotion.
+        if self.action == "list":
+            return selectors.listed_promotions(queryset)
+        if self.action == "retrieve":
             return selectors.promotions_for_listing(queryset)
         return queryset
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
+            page = [selectors.ListedPromotion(row) for row in page]
             selectors.attach_promotion_details(page)
         return page
 

@@ -93,3 +93,33 @@ def test_fast_representation_equals_drf_fields_for_every_kind(kind):
 
     assert fast == reference
     assert list(fast) == list(reference)
+
+
+@pytest.mark.parametrize("kind", list(KIND_VALUES))
+def test_a_list_row_shows_what_the_drf_fields_show_of_the_promotion(kind):
+    """The list builds its promotions from plain rows (api.selectors.ListedPromotion)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api import selectors
+    from festival.models import Category
+    from promotions.models import Promotion
+
+    extra = {"percent_off": None, **KIND_VALUES[kind]}
+    promotion = PromotionFactory(kind=kind, submitted_at=timezone.now(), status="approved", **extra)
+    if kind == "livestream":
+        promotion.stream_starts_at = promotion.starts_at + timedelta(hours=1)
+        promotion.save()
+    promotion.categories.add(Category.objects.create(name="Tea", slug="tea"))
+    PromotionItemFactory(promotion=promotion, reference_price=Decimal("99.5"), check_reasons=["a reason"])
+    PromotionItemFactory(promotion=promotion)
+    serializer = PromotionSerializer()
+
+    (row,) = selectors.listed_promotions(Promotion.objects.filter(pk=promotion.pk))
+    listed = selectors.ListedPromotion(row)
+    selectors.attach_promotion_details([listed])
+
+    assert serializer.to_representation(listed) == serializer.field_representation(
+        Promotion.objects.get(pk=promotion.pk)
+    )
