@@ -18,6 +18,24 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadscope`` (scripts/test.py), a module that runs at each of the clock's
+    instants is one group per instant, not one: each instant seeds the demo afresh, so the
+    instants of tests/festival/test_seed_demo.py share out over the workers instead of
+    keeping one busy for a third of the run."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleAndInstant(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            scope = super()._split_scope(nodeid)
+            instant = clock.instant_of(nodeid)
+            return f"{scope}[{instant}]" if instant else scope
+
+    return ByModuleAndInstant(config, log)
+
+
 def pytest_configure(config):
     """Pin the clock for the whole session, so even module fixtures and collection
     never read the wall clock; each test is then put back at its own instant."""
