@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 
 from festival.models import Category, DailyResult, Festival
@@ -129,11 +130,12 @@ def visible_promotions(actor):
     return queryset.select_related("festival", "merchant").order_by("starts_at", "pk")
 
 
-# Promotions' categories and items, as plain rows: for a page of 100 promotions with
+# Promotions' categories and items, as plain values: for a page of 100 promotions with
 # several items each, building model instances through prefetch_related cost more
 # than the whole page's SQL (bench/api_load.py).
 PAGE_CATEGORY_SLUGS = "page_category_slugs"
-PAGE_ITEM_ROWS = "page_item_rows"
+PAGE_ITEMS = "page_items"
+CENT = Decimal("0.01")
 ITEM_ROW_FIELDS = (
     "promotion_id",
     "product_id",
@@ -147,13 +149,33 @@ ITEM_ROW_FIELDS = (
 )
 
 
+def cents(value):
+    """As DRF's DecimalField(decimal_places=2, coerce_to_string=True) shows it."""
+    return None if value is None else f"{value.quantize(CENT):f}"
+
+
+def item_output(row) -> dict:
+    """An item as the API shows it, from a row of ``ITEM_ROW_FIELDS``."""
+    _promotion, product, sku, promo_price, reference_price, source, discount, check_status, reasons = row
+    return {
+        "product": product,
+        "sku": sku,
+        "promo_price": cents(promo_price),
+        "reference_price": cents(reference_price),
+        "reference_source": source or None,
+        "real_discount_percent": cents(discount),
+        "check_status": check_status or None,
+        "check_reasons": [str(reason) for reason in reasons or ()],
+    }
+
+
 def attach_promotion_details(promotions) -> None:
-    """Give each promotion its category slugs (in the categories' order) and its item
-    rows (in item order) in two queries, whatever the number of promotions."""
+    """Give each promotion its category slugs (in the categories' order) and its items as
+    the API shows them (in item order) in two queries, whatever the number of promotions."""
     by_id = {promotion.pk: promotion for promotion in promotions}
     for promotion in promotions:
         setattr(promotion, PAGE_CATEGORY_SLUGS, [])
-        setattr(promotion, PAGE_ITEM_ROWS, [])
+        setattr(promotion, PAGE_ITEMS, [])
     if not by_id:
         return
     links = (
@@ -163,9 +185,52 @@ def attach_promotion_details(promotions) -> None:
     )
     for promotion_id, slug in links:
         getattr(by_id[promotion_id], PAGE_CATEGORY_SLUGS).append(slug)
-    items = PromotionItem.objects.filter(promotion_id__in=by_id).order_by("pk").values_list(*ITEM_ROW_FIELDS)
-    for row in items:
-        getattr(by_id[row[0]], PAGE_ITEM_ROWS).append(row)
+    if connection.vendor == "postgresql":
+        # PostgreSQL writes each promotion's items as the API shows them (one JSON array a
+        # promotion): a third of the list's time went into converting and formatting
+        # item rows one value at a time. items_output_by_promotion_portable is the reference.
+        with connection.cursor() as cursor:
+            cursor.execute(ITEMS_OUTPUT_SQL, [list(by_id)])
+            for promotion_id, items in cursor.fetchall():
+                setattr(by_id[promotion_id], PAGE_ITEMS, items)
+        return
+    for promotion_id, items in items_output_by_promotion_portable(list(by_id)).items():
+        setattr(by_id[promotion_id], PAGE_ITEMS, items)
+
+
+def items_output_by_promotion_portable(promotion_ids) -> dict[int, list[dict]]:
+    """Each promotion's items as the API shows them, built in Python (any database)."""
+    items = defaultdict(list)
+    rows = PromotionItem.objects.filter(promotion_id__in=promotion_ids).order_by("pk").values_list(*ITEM_ROW_FIELDS)
+    for row in rows:
+        items[row[0]].append(item_output(row))
+    return dict(items)
+
+
+def _items_output_sql() -> str:
+    item, product = PromotionItem._meta, Product._meta
+
+    def column(meta, name):
+        return meta.get_field(name).column
+
+    return f"""
+SELECT i.{column(item, "promotion")}, json_agg(json_build_object(
+    'product', i.{column(item, "product")},
+    'sku', p.{column(product, "sku")},
+    'promo_price', i.{column(item, "promo_price")}::text,
+    'reference_price', i.{column(item, "reference_price")}::text,
+    'reference_source', NULLIF(i.{column(item, "reference_source")}, ''),
+    'real_discount_percent', i.{column(item, "real_discount_percent")}::text,
+    'check_status', NULLIF(i.{column(item, "check_status")}, ''),
+    'check_reasons', COALESCE(i.{column(item, "check_reasons")}, '[]'::jsonb)
+  ) ORDER BY i.{item.pk.column})
+FROM {item.db_table} i JOIN {product.db_table} p ON p.{product.pk.column} = i.{column(item, "product")}
+WHERE i.{column(item, "promotion")} = ANY(%s)
+GROUP BY i.{column(item, "promotion")}
+"""  # nosec B608: table and column names from the models' meta, ids as a parameter
+
+
+ITEMS_OUTPUT_SQL = _items_output_sql()
 
 
 def visible_reports(actor):

@@ -54,7 +54,6 @@ from api.serializers.promotions import (
     PromotionUpdateSerializer,
     SubmissionRefusedItemSerializer,
     SubmissionRefusedSerializer,
-    promotion_item_representation,
     promotion_representation,
 )
 from api.serializers.sales import SalesReportSerializer
@@ -100,6 +99,5 @@ __all__ = [
     "SubmissionRefusedSerializer",
     "WebhookSubscriptionCreatedSerializer",
     "WebhookSubscriptionSerializer",
-    "promotion_item_representation",
     "promotion_representation",
 ]

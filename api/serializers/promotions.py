@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.selectors import PAGE_CATEGORY_SLUGS, PAGE_ITEM_ROWS, attach_promotion_details
-from api.serializers.common import CENT, MomentField, SlugLookupField, TextModelSerializer, _money
+from api.selectors import PAGE_CATEGORY_SLUGS, PAGE_ITEMS, attach_promotion_details, cents
+from api.serializers.common import MomentField, SlugLookupField, TextModelSerializer, _money
 from festival.models import Category, Festival
 from promotions.models import (
     KIND_FIELDS,
@@ -162,32 +162,12 @@ def _moment(value, zone=None):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _decimal(value):
-    """As DRF's DecimalField(decimal_places=2, coerce_to_string=True) shows it."""
-    return None if value is None else f"{value.quantize(CENT):f}"
-
-
-def promotion_item_representation(row) -> dict:
-    """An item as the API shows it, from a row of api.selectors.ITEM_ROW_FIELDS."""
-    _promotion, product, sku, promo_price, reference_price, source, discount, check_status, reasons = row
-    return {
-        "product": product,
-        "sku": sku,
-        "promo_price": _decimal(promo_price),
-        "reference_price": _decimal(reference_price),
-        "reference_source": source or None,
-        "real_discount_percent": _decimal(discount),
-        "check_status": check_status or None,
-        "check_reasons": [str(reason) for reason in reasons or ()],
-    }
-
-
 def promotion_representation(promotion) -> dict:
     """PromotionSerializer's output, built directly (see PromotionSerializer.to_representation).
 
     Categories and items come from api.selectors.attach_promotion_details: a list
     attaches them to its whole page; a single promotion (a detail, a webhook) here."""
-    if getattr(promotion, PAGE_ITEM_ROWS, None) is None:
+    if getattr(promotion, PAGE_ITEMS, None) is None:
         attach_promotion_details([promotion])
     zone = timezone.get_current_timezone()
     data = {
@@ -209,11 +189,11 @@ def promotion_representation(promotion) -> dict:
             continue
         value = getattr(promotion, name)
         if name in DECIMAL_KIND_FIELDS:
-            value = _decimal(value)
+            value = cents(value)
         elif name == "stream_starts_at":
             value = _moment(value, zone)
         data[name] = value
-    data["items"] = [promotion_item_representation(row) for row in getattr(promotion, PAGE_ITEM_ROWS)]
+    data["items"] = getattr(promotion, PAGE_ITEMS)
     data["submitted_at"] = _moment(promotion.submitted_at, zone)
     data["created_at"] = _moment(promotion.created_at, zone)
     data["updated_at"] = _moment(promotion.updated_at, zone)

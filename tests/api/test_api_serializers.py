@@ -123,3 +123,30 @@ def test_a_list_row_shows_what_the_drf_fields_show_of_the_promotion(kind):
     assert serializer.to_representation(listed) == serializer.field_representation(
         Promotion.objects.get(pk=promotion.pk)
     )
+
+
+def test_the_items_a_list_attaches_equal_the_portable_formatting():
+    """On PostgreSQL the list's items come as JSON written by the database
+    (api.selectors.ITEMS_OUTPUT_SQL); they must be what the Python formatting gives."""
+    from api import selectors
+    from promotions.models import Promotion
+
+    first, second = PromotionFactory(), PromotionFactory()
+    PromotionItemFactory(
+        promotion=first,
+        promo_price=Decimal("80"),
+        reference_price=Decimal("99.5"),
+        reference_source=ReferenceSource.LOOKBACK,
+        real_discount_percent=Decimal("19.6"),
+        check_status=CheckStatus.WARNING,
+        check_reasons=["价格先涨后降", "a second reason"],
+    )
+    PromotionItemFactory(promotion=first, promo_price=Decimal("0.01"))  # never checked: nulls
+    PromotionItemFactory(promotion=second, reference_price=Decimal("1234567.89"), check_reasons=[])
+    promotions = list(Promotion.objects.filter(pk__in=[first.pk, second.pk]))
+
+    selectors.attach_promotion_details(promotions)
+
+    expected = selectors.items_output_by_promotion_portable([first.pk, second.pk])
+    assert {p.pk: getattr(p, selectors.PAGE_ITEMS) for p in promotions} == expected
+    assert [item["promo_price"] for item in expected[first.pk]] == ["80.00", "0.01"]
