@@ -68,16 +68,15 @@ KIND_VALUES = {
 }
 
 
-@pytest.mark.parametrize("kind", list(KIND_VALUES))
-def test_fast_representation_equals_drf_fields_for_every_kind(kind):
+def promotion_of_kind(kind, **fields):
+    """A promotion of ``kind`` with its kind's fields, a category and two items (one checked)."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from festival.models import Category
-    from promotions.models import Promotion
 
-    extra = {"percent_off": None, **KIND_VALUES[kind]}
+    extra = {"percent_off": None, **KIND_VALUES[kind], **fields}
     promotion = PromotionFactory(kind=kind, submitted_at=timezone.now(), **extra)
     if kind == "livestream":
         promotion.stream_starts_at = promotion.starts_at + timedelta(hours=1)
@@ -85,6 +84,15 @@ def test_fast_representation_equals_drf_fields_for_every_kind(kind):
     promotion.categories.add(Category.objects.create(name="Tea", slug="tea"))
     PromotionItemFactory(promotion=promotion, reference_price=Decimal("99.5"), check_reasons=["a reason"])
     PromotionItemFactory(promotion=promotion)
+    return promotion
+
+
+@pytest.mark.parametrize("kind", list(KIND_VALUES))
+def test_fast_representation_equals_drf_fields_for_every_kind(kind):
+
+    from promotions.models import Promotion
+
+    promotion = promotion_of_kind(kind)
     promotion = Promotion.objects.get(pk=promotion.pk)
     serializer = PromotionSerializer()
 
@@ -98,22 +106,11 @@ def test_fast_representation_equals_drf_fields_for_every_kind(kind):
 @pytest.mark.parametrize("kind", list(KIND_VALUES))
 def test_a_list_row_shows_what_the_drf_fields_show_of_the_promotion(kind):
     """The list builds its promotions from plain rows (api.selectors.ListedPromotion)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     from api import selectors
-    from festival.models import Category
     from promotions.models import Promotion
 
-    extra = {"percent_off": None, **KIND_VALUES[kind]}
-    promotion = PromotionFactory(kind=kind, submitted_at=timezone.now(), status="approved", **extra)
-    if kind == "livestream":
-        promotion.stream_starts_at = promotion.starts_at + timedelta(hours=1)
-        promotion.save()
-    promotion.categories.add(Category.objects.create(name="Tea", slug="tea"))
-    PromotionItemFactory(promotion=promotion, reference_price=Decimal("99.5"), check_reasons=["a reason"])
-    PromotionItemFactory(promotion=promotion)
+    promotion = promotion_of_kind(kind, status="approved")
     serializer = PromotionSerializer()
 
     (row,) = selectors.listed_promotions(Promotion.objects.filter(pk=promotion.pk))
