@@ -52,9 +52,10 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.visible_promotions(self.actor)
-        # Categories and items: attached per page below, or by the serializer for one promotion.
+        # A list paginates ids and reads its page below; one promotion gets its categories
+        # and items from the serializer.
         if self.action == "list":
-            return selectors.listed_promotions(queryset)
+            return selectors.listed_promotion_ids(queryset)
         if self.action == "retrieve":
             return selectors.promotions_for_listing(queryset)
         return queryset
@@ -62,8 +63,7 @@ class PromotionViewSet(ApiView, viewsets.ModelViewSet):
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
-            page = [selectors.ListedPromotion(row) for row in page]
-            selectors.attach_promotion_details(page)
+            page = selectors.listed_page(page)
         return page
 
     def get_serializer_class(self):
