@@ -34,6 +34,7 @@ from django.db.models.functions import RowNumber, StrIndex, Upper
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.pagination import planner_estimate
 from festival.models import Category, CertificateKind, Festival, FestivalStatus
 from logistics.selectors import FestivalParcels, festival_parcels
 from merchants.models import (
@@ -469,15 +470,17 @@ def _matching(promotions: QuerySet[Promotion], q: str) -> QuerySet[Promotion]:
     ``q`` (case-insensitive substring: Chinese has no spaces to split words at).
 
     On PostgreSQL the promotion's search document (Promotion.search_document, written by
-    triggers, migration promotions 0013) first narrows the rows: a GIN index over its
+    triggers, migration promotions 0015) first narrows the rows: a GIN index over its
     characters and character pairs gives the promotions holding every pair of ``q`` (pg_trgm
     needs 3 characters; most Chinese words have 2), and the document must hold ``q`` itself.
     Only those candidates are rechecked with the exact rules below, so a common word no
     longer makes the database collect every matching product first. The document holds at
     least the matching text (stale extra text only costs a recheck).
 
-    Left to do at 1M promotions (issue 17): the common-word probe reads the whole GIN
-    posting list (26 ms at the tenth) and the count hashes every merchant (51 ms).
+    Whether ``q`` is common is the planner's estimate of its candidates (an ``EXPLAIN``,
+    from the statistics ANALYZE keeps on the index's characters): counting them read the
+    word's whole posting list, which grows with the festival. Either way the same rows match;
+    a wrong guess only costs time.
     """
     if connection.vendor == "postgresql":
         holding_grams = promotions.filter(search_document__contains=Upper(Value(q))).filter(
@@ -488,8 +491,8 @@ def _matching(promotions: QuerySet[Promotion], q: str) -> QuerySet[Promotion]:
             )
         )
         # A common word fills a page within the first few promotions by start: walking them
-        # in order beats collecting and sorting its thousands of candidates. One query tells.
-        is_common = holding_grams.order_by()[:COMMON_QUERY_CANDIDATES].count() == COMMON_QUERY_CANDIDATES
+        # in order beats collecting and sorting its thousands of candidates.
+        is_common = (planner_estimate(holding_grams) or 0) >= COMMON_QUERY_CANDIDATES
         if is_common:
             # strpos, not LIKE: the planner takes it for a loose filter (a third of the rows)
             # and walks the start-order index, where LIKE's guess of a handful sorts them all.
@@ -502,7 +505,12 @@ def _matching(promotions: QuerySet[Promotion], q: str) -> QuerySet[Promotion]:
     in_items = visible_items().filter(
         promotion=OuterRef("pk"), promotion_id__gte=OuterRef("pk"), product__name__icontains=q
     )
-    return promotions.filter(Q(title__icontains=q) | Q(merchant__name__icontains=q) | Exists(in_items))
+    # The merchant's name the same way: as a join, counting a common word's matches hashed
+    # every merchant of the database; each candidate now looks its own merchant up.
+    in_merchant = Merchant.objects.filter(
+        pk=OuterRef("merchant_id"), pk__gte=OuterRef("merchant_id"), name__icontains=q
+    )
+    return promotions.filter(Q(title__icontains=q) | Exists(in_merchant) | Exists(in_items))
 
 
 def paginate(queryset, page_number, *, per_page=PAGE_SIZE):
