@@ -195,3 +195,11 @@ def test_bulk_queries_run_without_jit_and_restore_the_setting():
 
     after = _jit() if connection.vendor == "postgresql" else None
     assert (inside, after) == (("off", "on") if connection.vendor == "postgresql" else (None, None))
+
+
+def test_without_jit_costs_one_query_where_jit_is_off_already(django_assert_num_queries):
+    expected = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(expected), pricing.without_jit():
+        pass
+    if connection.vendor == "postgresql":
+        assert _jit() == "off"
