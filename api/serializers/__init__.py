@@ -13,7 +13,6 @@ The names are re-exported here, so ``from api.serializers import X`` keeps worki
 """
 
 from api.serializers.common import (
-    CENT,
     FIRST_YEAR,
     LAST_YEAR,
     MONEY,
@@ -60,7 +59,6 @@ from api.serializers.sales import SalesReportSerializer
 from api.serializers.webhooks import WebhookSubscriptionCreatedSerializer, WebhookSubscriptionSerializer
 
 __all__ = [
-    "CENT",
     "DECIMAL_KIND_FIELDS",
     "FIRST_YEAR",
     "KIND_FIELD_HELP",

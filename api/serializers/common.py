@@ -2,7 +2,6 @@
 lookups, and the error body."""
 
 import re
-from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -13,7 +12,6 @@ from rest_framework import serializers
 from api.models import ApiScope
 from core.moments import FIRST_YEAR, LAST_YEAR, year_in_range
 
-CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 
 
