@@ -226,13 +226,21 @@ def _item_json_sql(item: str, product: str) -> str:
   ) ORDER BY {item}.{PromotionItem._meta.pk.column}"""
 
 
+def _items_with_products_sql(item: str, product: str) -> str:
+    """``FROM`` the items joined to their products, aliased ``item`` and ``product``."""
+    return (
+        f"FROM {PromotionItem._meta.db_table} {item} JOIN {Product._meta.db_table} {product} "
+        f"ON {product}.{Product._meta.pk.column} = {item}.{_column(PromotionItem, 'product')}"
+    )
+
+
 def _items_output_sql() -> str:
-    item, product = PromotionItem._meta, Product._meta
+    promotion = _column(PromotionItem, "promotion")
     return f"""
-SELECT i.{_column(PromotionItem, "promotion")}, json_agg({_item_json_sql("i", "p")})
-FROM {item.db_table} i JOIN {product.db_table} p ON p.{product.pk.column} = i.{_column(PromotionItem, "product")}
-WHERE i.{_column(PromotionItem, "promotion")} = ANY(%s)
-GROUP BY i.{_column(PromotionItem, "promotion")}
+SELECT i.{promotion}, json_agg({_item_json_sql("i", "p")})
+{_items_with_products_sql("i", "p")}
+WHERE i.{promotion} = ANY(%s)
+GROUP BY i.{promotion}
 """  # nosec B608: table and column names from the models' meta, ids as a parameter
 
 
@@ -240,10 +248,8 @@ ITEMS_OUTPUT_SQL = _items_output_sql()
 
 
 def _listed_page_sql() -> str:
-    promotion, festival, merchant = Promotion._meta, Festival._meta, Merchant._meta
-    item, product = PromotionItem._meta, Product._meta
-    links = Promotion.categories.through._meta
-    category = Category._meta
+    promotion, festival, merchant, category = Promotion._meta, Festival._meta, Merchant._meta, Category._meta
+    links = Promotion.categories.through
     columns = ", ".join(f"p.{_column(Promotion, name)} AS {name}" for name in LISTED_COLUMNS)
     return f"""
 SELECT {columns},
@@ -251,13 +257,13 @@ SELECT {columns},
   m.{_column(Merchant, "name")} AS merchant_name,
   ARRAY(
     SELECT c.{_column(Category, "slug")}
-    FROM {links.db_table} pc JOIN {category.db_table} c ON c.{category.pk.column} = pc.category_id
-    WHERE pc.promotion_id = p.{promotion.pk.column}
+    FROM {links._meta.db_table} pc JOIN {category.db_table} c ON c.{category.pk.column} = pc.{_column(links, "category")}
+    WHERE pc.{_column(links, "promotion")} = p.{promotion.pk.column}
     ORDER BY c.{_column(Category, "position")}, c.{category.pk.column}
   ) AS {PAGE_CATEGORY_SLUGS},
   COALESCE((
     SELECT json_agg({_item_json_sql("i", "pr")})
-    FROM {item.db_table} i JOIN {product.db_table} pr ON pr.{product.pk.column} = i.{_column(PromotionItem, "product")}
+    {_items_with_products_sql("i", "pr")}
     WHERE i.{_column(PromotionItem, "promotion")} = p.{promotion.pk.column}
   ), '[]'::json) AS {PAGE_ITEMS}
 FROM unnest(%s::bigint[]) WITH ORDINALITY AS page(id, position)

@@ -492,7 +492,7 @@ def _matching(promotions: QuerySet[Promotion], q: str) -> QuerySet[Promotion]:
         )
         # A common word fills a page within the first few promotions by start: walking them
         # in order beats collecting and sorting its thousands of candidates.
-        is_common = (planner_estimate(holding_grams) or 0) >= COMMON_QUERY_CANDIDATES
+        is_common = planner_estimate(holding_grams) >= COMMON_QUERY_CANDIDATES
         if is_common:
             # strpos, not LIKE: the planner takes it for a loose filter (a third of the rows)
             # and walks the start-order index, where LIKE's guess of a handful sorts them all.

@@ -89,7 +89,6 @@ def promotion_of_kind(kind, **fields):
 
 @pytest.mark.parametrize("kind", list(KIND_VALUES))
 def test_fast_representation_equals_drf_fields_for_every_kind(kind):
-
     from promotions.models import Promotion
 
     promotion = promotion_of_kind(kind)
@@ -106,7 +105,6 @@ def test_fast_representation_equals_drf_fields_for_every_kind(kind):
 @pytest.mark.parametrize("kind", list(KIND_VALUES))
 def test_a_list_row_shows_what_the_drf_fields_show_of_the_promotion(kind):
     """The list builds its promotions from plain rows (api.selectors.ListedPromotion)."""
-
     from api import selectors
     from promotions.models import Promotion
 
