@@ -153,14 +153,14 @@ def check_baseline(festival):
     from public import selectors, views
 
     rows = public_urls.list_rows(festival.slug)
-    page = selectors.paginate_counted(
-        selectors.search_promotions(festival, selectors.PromotionFilters()), 1, per_page=selectors.PAGE_SIZE
+    listed = selectors.listed_promotions(
+        selectors.search_promotions(festival, selectors.PromotionFilters()), 1, festival=festival
     )
+    page = listed.page
     assert [row[2] for row in rows] == [p.pk for p in page.object_list], "list baseline: other promotions"
     assert min(rows[0][3], selectors.LIST_COUNT_LIMIT) == page.paginator.count, "list baseline: another count"
-    shown_items = selectors.card_items([p.pk for p in page.object_list])
     assert [[i["id"] for i in row[5] or []] for row in rows] == [
-        [item[1] for item in shown_items.get(p.pk, [])] for p in page.object_list
+        [item[1] for item in listed.items.get(p.pk, [])] for p in page.object_list
     ], "list baseline: other items"
 
     now = timezone.now()

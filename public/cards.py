@@ -27,7 +27,7 @@ import logging
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -107,57 +107,77 @@ def _banner_url(promotion: Promotion) -> str:
     return promotion.banner_thumbnail.url if promotion.banner_thumbnail else promotion.banner.url
 
 
-def promotion_cards(promotions: Iterable[Promotion], *, festival: Festival | None = None) -> list[RenderedCard]:
+def promotion_cards(
+    promotions: Iterable[Promotion], *, festival: Festival | None = None, items: dict[int, list[tuple]] | None = None
+) -> list[RenderedCard]:
     """The cards of ``promotions`` (a ``selectors.with_cards`` queryset, or its rows).
 
     ``festival``: the festival all of them belong to, when the query left it out
-    (``with_cards(..., festival=festival)``).
+    (``with_cards(..., festival=festival)``). ``items``: their card items when already
+    read (``selectors.listed_promotions``), else they are read here.
     """
-    return promotion_card_lists(promotions, festival=festival)[0]
+    return promotion_card_lists(promotions, festival=festival, items=items)[0]
 
 
-def promotion_card_lists(*lists: Iterable[Promotion], festival: Festival | None = None) -> list[list[RenderedCard]]:
-    """The cards of several lists of promotions: their items read in one query, their
-    HTML looked up in this process (``RECENT``), then in the cache in one round trip,
-    only the missing ones rendered."""
+def promotion_card_lists(
+    *lists: Iterable[Promotion], festival: Festival | None = None, items: dict[int, list[tuple]] | None = None
+) -> list[list[RenderedCard]]:
+    """The cards of several lists of promotions: their items read in one query (unless
+    given, as ``selectors.card_items`` reads them), their HTML looked up in this process
+    (``RECENT``), then in the cache in one round trip, only the missing ones rendered."""
     lists = [list(promotions) for promotions in lists]
     promotions = {promotion.pk: promotion for shown in lists for promotion in shown}
     if not promotions:
         return [[] for _shown in lists]
-    items = card_items(list(promotions))
+    if items is None:
+        items = card_items(list(promotions))
     promotion_url = url_for_pk("public:promotion")
     merchant_url = url_for_pk("public:merchant")
-    prefix = f"{KEY_PREFIX}{KEY_VERSION}:{_templates_digest()}:{translation.get_language()}:"
-    inputs, keys = {}, {}
+    context = (KEY_VERSION, _templates_digest(), translation.get_language())
+    # This process keeps each card under its inputs themselves (a lookup hashes the tuple);
+    # the shared cache needs a string, their digest, made only for the cards not kept here.
+    inputs = {}
     for pk, promotion in promotions.items():
         if festival is not None:
             promotion.festival = festival
-        inputs[pk] = _inputs(promotion, items.get(pk, []), promotion_url(pk), merchant_url(promotion.merchant_id))
-        keys[pk] = prefix + hashlib.blake2b(pickle.dumps(inputs[pk], protocol=4), digest_size=20).hexdigest()
+        inputs[pk] = (
+            context,
+            _inputs(promotion, items.get(pk, []), promotion_url(pk), merchant_url(promotion.merchant_id)),
+        )
     seconds = settings.PUBLIC_CARD_CACHE_SECONDS
-    found = RECENT.get_many(keys.values()) if seconds else {}
-    missing = [key for key in keys.values() if key not in found]
-    if seconds and missing:
+    html = {}
+    if seconds:
+        kept = RECENT.get_many(inputs.values())
+        html = {pk: kept[key] for pk, key in inputs.items() if key in kept}
+    shared_keys = {pk: _shared_key(inputs[pk]) for pk in promotions if pk not in html} if seconds else {}
+    if shared_keys:
         try:
-            shared = {key: mark_safe(html) for key, html in cache.get_many(missing).items()}  # our own rendering
+            shared = cache.get_many(shared_keys.values())
         except Exception as exc:  # the cache is an accelerator, never a dependency (public.cache)
             logger.warning("promotion cards rendered uncached, the cache is unavailable: %s", exc)
             shared, seconds = {}, 0
-        found.update(shared)
-        RECENT.set_many(shared)
-    html, fresh = {}, {}
-    for pk, key in keys.items():
-        if key in found:
-            html[pk] = found[key]
-        else:
-            html[pk] = fresh[key] = get_template(CARD_TEMPLATE).render({"card": build_card(promotions[pk], inputs[pk])})
+        read = {pk: mark_safe(shared[key]) for pk, key in shared_keys.items() if key in shared}  # our own rendering
+        html.update(read)
+        RECENT.set_many({inputs[pk]: card for pk, card in read.items()})
+    fresh = {}
+    for pk, promotion in promotions.items():
+        if pk not in html:
+            card = build_card(promotion, inputs[pk][1])
+            html[pk] = fresh[pk] = get_template(CARD_TEMPLATE).render({"card": card})
     if seconds and fresh:
         try:
-            cache.set_many({key: str(card) for key, card in fresh.items()}, seconds)
+            cache.set_many({shared_keys[pk]: str(card) for pk, card in fresh.items()}, seconds)
         except Exception as exc:
             logger.warning("promotion cards not cached, the cache is unavailable: %s", exc)
-        RECENT.set_many(fresh)
+        RECENT.set_many({inputs[pk]: card for pk, card in fresh.items()})
     return [[RenderedCard(pk=promotion.pk, html=html[promotion.pk]) for promotion in shown] for shown in lists]
+
+
+def _shared_key(inputs: tuple) -> str:
+    """A card's key in the shared cache: the digest of its inputs (``promotion_card_lists``)."""
+    (version, templates, language), _card = inputs
+    digest = hashlib.blake2b(pickle.dumps(inputs, protocol=4), digest_size=20).hexdigest()
+    return f"{KEY_PREFIX}{version}:{templates}:{language}:{digest}"
 
 
 class RecentCards:
@@ -167,10 +187,10 @@ class RecentCards:
 
     def __init__(self, size: int):
         self.size = size
-        self._cards: OrderedDict[str, SafeString] = OrderedDict()
+        self._cards: OrderedDict[Hashable, SafeString] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, SafeString]:
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, SafeString]:
         found = {}
         with self._lock:
             for key in keys:
@@ -180,7 +200,7 @@ class RecentCards:
                     found[key] = card
         return found
 
-    def set_many(self, cards: dict[str, SafeString]) -> None:
+    def set_many(self, cards: dict[Hashable, SafeString]) -> None:
         with self._lock:
             for key, card in cards.items():
                 self._cards[key] = card

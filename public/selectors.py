@@ -4,6 +4,7 @@ merchants with an approved participation only, failed items never."""
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -550,6 +551,220 @@ def paginate_counted(queryset: QuerySet, page_number, *, per_page=None, counted:
     page = BoundedPaginator(queryset, per_page or PAGE_SIZE, counted=counted).get_page(page_number)
     page.object_list = list(page.object_list)
     return page
+
+
+class ListedPaginator(Paginator):
+    """A Paginator told how many promotions a list found (``listed_promotions``): it
+    pages through the first ``LIST_COUNT_LIMIT`` of them (``is_bounded``: there were more)."""
+
+    def __init__(self, found: int, per_page: int):
+        super().__init__((), per_page)
+        self.count = min(found, LIST_COUNT_LIMIT)
+        self.is_bounded = found > LIST_COUNT_LIMIT
+
+
+@dataclass
+class ListedPage:
+    page: Page  # its object_list: the page's promotions with what their cards read
+    items: dict[int, list[tuple]]  # their card items, as card_items reads them
+
+
+def listed_promotions(found: QuerySet[Promotion], page_number, *, festival: Festival, per_page=None) -> ListedPage:
+    """The page ``page_number`` of the promotions ``found`` (of ``festival``, in the
+    list's order) with what their cards show, by Django's rules (``Paginator.get_page``:
+    a page that is not a number is the first, one out of range the last), whatever the
+    number of matches.
+
+    The list pages through its first ``LIST_COUNT_LIMIT`` matches (``ListedPaginator``).
+    On PostgreSQL one query counts them, reads the page's rows and their items
+    (``_listed_sql``); elsewhere the ids up to the limit are read (their number is the
+    count), then the page's rows (``card_promotions``), then their items
+    (``card_items``). The count, the page and its items read by the ORM, one query each,
+    took the promotions list twice as long as the hand-written page (bench/public.py).
+    """
+    per_page = per_page or PAGE_SIZE
+    asked = _page_asked(page_number)
+    read = _listed_on_postgresql if connection.vendor == "postgresql" else _listed_anywhere
+    number = min(asked or 1, math.ceil(LIST_COUNT_LIMIT / per_page))  # beyond: the last page, whatever the count
+    found_count, promotions, items = read(found, number, per_page, festival)
+    paginator = ListedPaginator(found_count, per_page)
+    if asked is None or number > paginator.num_pages:
+        last = paginator.num_pages
+        if last != number:
+            number = last
+            found_count, promotions, items = read(found, number, per_page, festival)
+            paginator = ListedPaginator(found_count, per_page)
+    return ListedPage(page=Page(promotions, number, paginator), items=items)
+
+
+def _page_asked(page_number) -> int | None:
+    """The page asked for, by ``Paginator.validate_number``'s rules but the upper bound
+    (checked once the count is known): 1 for what is not a whole number, None (the last
+    page) for one below 1."""
+    try:
+        if isinstance(page_number, float) and not page_number.is_integer():
+            raise ValueError
+        number = int(page_number)
+    except (TypeError, ValueError):
+        return 1
+    return number if number >= 1 else None
+
+
+def _listed_anywhere(found, number, per_page, festival) -> tuple[int, list[Promotion], dict]:
+    ids = list(found.values_list("pk", flat=True)[: LIST_COUNT_LIMIT + 1])
+    start = (number - 1) * per_page
+    promotions = card_promotions(ids[:LIST_COUNT_LIMIT][start : start + per_page], festival=festival)
+    return len(ids), promotions, card_items([promotion.pk for promotion in promotions])
+
+
+def _listed_on_postgresql(found, number, per_page, festival) -> tuple[int, list[Promotion], dict]:
+    start = (number - 1) * per_page
+    # The matches counted up to the limit in no order (the first ones found), the page's
+    # ids in the list's order: sorting every match up to the limit costs more than both.
+    count_sql, count_params = found.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].query.sql_with_params()
+    page = found.values_list("pk", flat=True)[start : min(start + per_page, LIST_COUNT_LIMIT)]
+    page_sql, page_params = page.query.sql_with_params()
+    head, middle, tail, fields = _listed_sql(connection.vendor)
+    names = [field.attname for field in fields]
+    promotions, items = [], {}
+    with connection.cursor() as cursor:
+        # The ORM's SQL of the matches, with its own placeholders, between ours.
+        cursor.execute(
+            head + count_sql + middle + page_sql + tail,
+            [CheckStatus.FAIL, CARD_ITEMS, *count_params, *page_params],
+        )
+        rows = cursor.fetchall()
+        for _count, position, *values, merchant_name, shown in rows:
+            if position is None:  # no promotion on this page: the count only
+                continue
+            promotion = Promotion.from_db(connection.alias, names, values)
+            promotion.merchant_name = merchant_name
+            promotion.festival = festival
+            promotions.append(promotion)
+            if shown:
+                items[promotion.pk] = [_card_item_from_json(promotion.pk, item) for item in shown]
+    return rows[0][0], promotions, items  # every row (one at least) holds the count
+
+
+def _card_item_from_json(promotion_id: int, item: list) -> tuple:
+    """An item of ``_listed_sql`` as ``card_items`` reads it (CARD_ITEM_FIELDS)."""
+    pk, name, promo_price, check_status, reference_price, reference_source, checked_at = item
+    return (
+        promotion_id,
+        pk,
+        name,
+        None if promo_price is None else Decimal(promo_price),
+        check_status,
+        None if reference_price is None else Decimal(reference_price),
+        reference_source,
+        None if checked_at is None else datetime.fromisoformat(checked_at),
+    )
+
+
+@lru_cache(maxsize=4)
+def _listed_sql(vendor: str) -> tuple[str, str, str, list]:
+    """The SQL of ``_listed_on_postgresql`` around the queries of the matches (to count,
+    then the page's ids), and the fields of the promotion's columns: one row per
+    promotion of the page, in the page's order, each with the count and its first
+    ``CARD_ITEMS`` shown items as JSON (prices as text, for Decimal); an empty page is
+    one row of the count alone."""
+    promotion, merchant, item, product = Promotion._meta, Merchant._meta, PromotionItem._meta, Product._meta
+    quote = connection.ops.quote_name
+    fields = _card_promotion_fields()
+    columns = ", ".join(f"p.{quote(field.column)}" for field in fields)
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    # Each item's product name by a scalar subquery, one index probe per kept item (a
+    # join would hash every product); the merchant's name the same way.
+    head = f"""
+        SELECT found.count, page.position, {columns},
+               (SELECT m.{column(merchant, "name")} FROM {quote(merchant.db_table)} m
+                WHERE m.{quote(merchant.pk.column)} = p.{column(promotion, "merchant")}),
+               (SELECT json_agg(json_build_array(
+                           i.{quote(item.pk.column)},
+                           (SELECT pr.{column(product, "name")} FROM {quote(product.db_table)} pr
+                            WHERE pr.{quote(product.pk.column)} = i.{column(item, "product")}),
+                           i.{column(item, "promo_price")}::text, i.{column(item, "check_status")},
+                           i.{column(item, "reference_price")}::text, i.{column(item, "reference_source")},
+                           i.{column(item, "checked_at")}) ORDER BY i.{quote(item.pk.column)})
+                FROM (SELECT * FROM {quote(item.db_table)} i
+                      WHERE i.{column(item, "promotion")} = p.{quote(promotion.pk.column)}
+                        AND NOT (i.{column(item, "check_status")} = %s)
+                      ORDER BY i.{quote(item.pk.column)} LIMIT %s) i)
+        FROM (SELECT count(*) AS count FROM ("""
+    middle = """) counted) found
+        LEFT JOIN LATERAL unnest(ARRAY("""
+    tail = f""")) WITH ORDINALITY AS page(id, position) ON true
+        LEFT JOIN {quote(promotion.db_table)} p ON p.{quote(promotion.pk.column)} = page.id
+        ORDER BY page.position
+    """  # only table and column names from the models, and placeholders
+    return head, middle, tail, fields
+
+
+def _card_promotion_fields() -> list:
+    """The fields of ``CARD_PROMOTION_FIELDS``, in the model's order (``Model.from_db``
+    takes a subset of the values that way)."""
+    promotion = Promotion._meta
+    wanted = {
+        promotion.pk.attname if name == "pk" else promotion.get_field(name).attname for name in CARD_PROMOTION_FIELDS
+    }
+    return [field for field in promotion.concrete_fields if field.attname in wanted]
+
+
+def card_promotions(ids, *, festival: Festival) -> list[Promotion]:
+    """The promotions ``ids`` of ``festival`` with what their cards read (as
+    ``with_cards(..., festival=festival)``), in the order of ``ids``; one deleted since is
+    left out. One hand-written query: the ORM took longer to build it than the database to
+    run it."""
+    ids = list(ids)
+    if not ids:
+        return []
+    sql, fields = _card_promotions_sql(len(ids), connection.vendor)
+    converters = [
+        (i, converters)
+        for i, converters in enumerate(
+            connection.ops.get_db_converters(Col("card", field)) + field.get_db_converters(connection)
+            for field in fields
+        )
+        if converters
+    ]
+    names = [field.attname for field in fields[:-1]]
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for row in cursor.fetchall():
+            if converters:
+                row = list(row)
+                for i, field_converters in converters:
+                    for convert in field_converters:
+                        row[i] = convert(row[i], Col("card", fields[i]), connection)
+            promotion = Promotion.from_db(connection.alias, names, row[:-1])
+            promotion.merchant_name = row[-1]
+            promotion.festival = festival
+            found[promotion.pk] = promotion
+    return [found[pk] for pk in ids if pk in found]
+
+
+@lru_cache(maxsize=64)
+def _card_promotions_sql(count: int, vendor: str) -> tuple[str, list]:
+    """The SQL of ``card_promotions`` for ``count`` ids, and the fields of its columns."""
+    promotion, merchant = Promotion._meta, Merchant._meta
+    fields = [*_card_promotion_fields(), merchant.get_field("name")]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"p.{quote(field.column)}" for field in fields[:-1])
+    merchant_fk = quote(promotion.get_field("merchant").column)
+    # The merchant's name as a scalar subquery, one index probe per row: a join is planned
+    # (longer than this query runs) and hashed every merchant.
+    sql = f"""
+        SELECT {columns},
+               (SELECT m.{quote(merchant.get_field("name").column)} FROM {quote(merchant.db_table)} m
+                WHERE m.{quote(merchant.pk.column)} = p.{merchant_fk})
+        FROM {quote(promotion.db_table)} p
+        WHERE p.{quote(promotion.pk.column)} IN ({", ".join(["%s"] * count)})
+    """  # only table and column names from the models, and placeholders
+    return sql, fields
 
 
 # Promotion page ------------------------------------------------------------------------

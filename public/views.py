@@ -92,11 +92,13 @@ def promotion_list(request, slug):
     category = next((c for c in categories if c.slug == filters.category), None)
     unknown_category = bool(filters.category) and category is None
     if unknown_category:
-        page = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
+        nothing = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
+        listed = selectors.ListedPage(page=nothing, items={})
     else:
-        found = selectors.search_promotions(festival, filters)
-        promotions = selectors.with_cards(found, festival=festival)
-        page = selectors.paginate_counted(promotions, request.GET.get("page"), counted=found)
+        listed = selectors.listed_promotions(
+            selectors.search_promotions(festival, filters), request.GET.get("page"), festival=festival
+        )
+    page = listed.page
     return render(
         request,
         "public/promotion_list.html",
@@ -106,7 +108,7 @@ def promotion_list(request, slug):
             "phase": selectors.festival_phase(festival, now=now),
             "filters": filters,
             "page_obj": page,
-            "cards": promotion_cards(page.object_list, festival=festival),
+            "cards": promotion_cards(page.object_list, festival=festival, items=listed.items),
             "categories": categories,
             "category_choices": [(c.slug, localname(c)) for c in categories],
             "category": category,

@@ -1,8 +1,8 @@
 """Promotion cards (public/cards.py): the HTML of a card is kept under a key made of
 everything it shows, so any change shows on the next render of a page that is not
 served from the page cache, whatever made the change; the pages read a bounded
-number of rows and queries whatever the page size; pagination counts in the page's
-own query with Django's rules."""
+number of rows and queries whatever the page size; pagination follows Django's rules
+whether it counts in the page's own query or reads the ids up to the count limit."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -29,6 +29,10 @@ from tests.public.conftest import live_item
 
 pytestmark = pytest.mark.django_db
 
+# The promotions list: its festival, the categories, then its page in one query on
+# PostgreSQL (public.selectors._listed_sql), else the ids, the page's rows, their items.
+LIST_QUERIES = 3 if connection.vendor == "postgresql" else 5
+
 
 def _list(client, festival, **params):
     response = client.get(reverse("public:promotions", args=[festival.slug]), params)
@@ -53,7 +57,7 @@ def test_cards_are_rendered_once_and_then_read_from_the_cache(client, running_fe
 
     assert len(kept) == 1 and _card_keys() == kept
     assert again == first and "Tea week" in again
-    assert len(queries) == 5  # festival, categories, the bounded count, the page, the cards' items
+    assert len(queries) == LIST_QUERIES
 
 
 def test_a_card_from_the_cache_is_the_card_rendered_now(client, running_festival, settings, no_page_cache):
@@ -319,7 +323,7 @@ def test_the_list_makes_the_same_queries_whatever_the_page_size(
     second_page = _count_queries(client, url + "?page=2")
     page = client.get(url).context["page_obj"]
 
-    assert cold == warm == second_page == 5  # festival, categories, the bounded count, the page, the items
+    assert cold == warm == second_page == LIST_QUERIES
     assert len(page.object_list) == page_size and page.paginator.count == 70
 
 
@@ -371,6 +375,111 @@ def test_pagination_counts_every_sort_of_the_list_and_each_promotion_once(runnin
     ]:
         assert counted.paginator.count == plain.paginator.count == 7
         assert [p.pk for p in counted.object_list] == [p.pk for p in plain.object_list]
+
+
+@pytest.mark.parametrize("number", [None, "", "abc", "1", "2", "3", "4", "99", "0", "-1", "2.0", 1.5, 2.0, " 2 "])
+def test_the_listed_page_follows_djangos_rules(running_festival, number):
+    for i in range(7):
+        live_item(running_festival, title=f"Sale {i}")
+    promotions = selectors.visible_promotions(running_festival).order_by("starts_at", "pk")
+
+    listed = selectors.listed_promotions(promotions, number, festival=running_festival, per_page=3).page
+    plain = selectors.paginate(promotions, number, per_page=3)
+
+    assert listed.number == plain.number
+    assert listed.paginator.count == plain.paginator.count == 7 and not listed.paginator.is_bounded
+    assert [p.pk for p in listed.object_list] == [p.pk for p in plain.object_list]
+
+
+@pytest.mark.parametrize("sort", selectors.SORTS)
+def test_the_listed_pages_keep_every_sort_and_stop_at_the_count_limit(running_festival, monkeypatch, sort):
+    for i in range(7):
+        item = live_item(running_festival, title=f"Sale {i}", promo_price=Decimal(80 - i))
+        PromotionItemFactory(promotion=item.promotion, checked_at=item.checked_at, reference_price="90.00")
+    monkeypatch.setattr(selectors, "LIST_COUNT_LIMIT", 5)
+    found = selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort))
+    in_order = [p.pk for p in found]
+
+    pages = [
+        selectors.listed_promotions(found, number, festival=running_festival, per_page=2).page
+        for number in (1, 2, 3, 4, 99, -1)
+    ]
+    monkeypatch.setattr(selectors, "LIST_COUNT_LIMIT", 7)
+    exactly = selectors.listed_promotions(found, 4, festival=running_festival, per_page=2).page
+
+    assert [[p.pk for p in page.object_list] for page in pages] == [
+        in_order[0:2],
+        in_order[2:4],
+        in_order[4:5],
+        *[in_order[4:5]] * 3,  # out of range, or below 1: the last page
+    ]
+    assert [page.number for page in pages] == [1, 2, 3, 3, 3, 3]
+    assert all(page.paginator.count == 5 and page.paginator.is_bounded for page in pages)
+    assert [p.pk for p in exactly.object_list] == in_order[6:7] and exactly.paginator.count == 7
+    assert not exactly.paginator.is_bounded  # as many as the limit: no more to say
+
+
+@pytest.mark.parametrize("sort", selectors.SORTS)
+def test_a_listed_page_reads_in_one_query_what_the_portable_reading_reads(running_festival, monkeypatch, sort):
+    """On PostgreSQL a page of the list is one query (public.selectors._listed_sql): the
+    count, the page's promotions in order with their card fields, and their first shown
+    items; it must give what the portable reading gives, field for field."""
+    for i in range(7):
+        item = live_item(running_festival, title=f"Sale {i}", promo_price=Decimal(70 + i))
+        for j in range(i):
+            PromotionItemFactory(
+                promotion=item.promotion,
+                promo_price=Decimal(f"{60 + j}.50"),
+                checked_at=item.checked_at if j % 2 else None,
+                check_status=CheckStatus.FAIL if j == 2 else CheckStatus.WARNING,
+                reference_price=None if j == 3 else Decimal("99.90"),
+                reference_source=ReferenceSource.FALLBACK,
+            )
+    live_item(running_festival, title="Nothing shown", check_status=CheckStatus.FAIL)
+    monkeypatch.setattr(selectors, "LIST_COUNT_LIMIT", 6)
+    found = selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort))
+    fields = [*selectors.CARD_PROMOTION_FIELDS, "merchant_name"]
+
+    def read(number):
+        listed = selectors.listed_promotions(found, number, festival=running_festival, per_page=4)
+        page = listed.page
+        return (
+            page.number,
+            page.paginator.count,
+            page.paginator.is_bounded,
+            [[getattr(p, name) for name in fields] for p in page.object_list],
+            listed.items,
+        )
+
+    ours = [read(number) for number in (1, 2, 3)]
+    monkeypatch.setattr(selectors, "_listed_on_postgresql", selectors._listed_anywhere)
+    portable = [read(number) for number in (1, 2, 3)]
+
+    assert ours == portable
+    assert [len(page[3]) for page in ours] == [4, 2, 2] and all(page[2] for page in ours)
+    assert max(len(rows) for page in ours for rows in page[4].values()) == selectors.CARD_ITEMS
+
+
+def test_card_promotions_read_what_with_cards_reads_in_the_order_of_the_ids(running_festival):
+    items = [live_item(running_festival, title=f"Sale {i}") for i in range(4)]
+    banner = items[1].promotion
+    banner.banner = "promotions/banners/tea.png"
+    banner.percent_off, banner.stream_host = Decimal("15.00"), "主播"
+    banner.save()
+    ids = [items[2].promotion_id, items[0].promotion_id, items[3].promotion_id, items[1].promotion_id]
+    gone = items[3].promotion
+    gone.items.all().delete()
+    gone.delete()
+    fields = [*selectors.CARD_PROMOTION_FIELDS, "merchant_name"]
+
+    read = selectors.card_promotions(ids, festival=running_festival)
+    expected = {p.pk: p for p in selectors.with_cards(Promotion.objects.filter(pk__in=ids), festival=running_festival)}
+
+    assert [p.pk for p in read] == [ids[0], ids[1], ids[3]]  # in order, the deleted one left out
+    for promotion in read:
+        assert [getattr(promotion, f) for f in fields] == [getattr(expected[promotion.pk], f) for f in fields]
+        assert promotion.festival is running_festival
+    assert selectors.card_promotions([], festival=running_festival) == []
 
 
 def test_the_list_counts_the_promotions_it_lists_of_its_festival_only(client, running_festival):
