@@ -13,6 +13,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
@@ -575,24 +576,20 @@ def listed_promotions(found: QuerySet[Promotion], page_number, *, festival: Fest
     a page that is not a number is the first, one out of range the last), whatever the
     number of matches.
 
-    The list pages through its first ``LIST_COUNT_LIMIT`` matches (``ListedPaginator``).
-    On PostgreSQL one query counts them, reads the page's rows and their items
-    (``_listed_sql``); elsewhere the ids up to the limit are read (their number is the
-    count), then the page's rows (``card_promotions``), then their items
-    (``card_items``). The count, the page and its items read by the ORM, one query each,
-    took the promotions list twice as long as the hand-written page (bench/public.py).
+    The list pages through its first ``LIST_COUNT_LIMIT`` matches (``ListedPaginator``):
+    they are counted up to there, and the page read with its cards' items, in one query
+    on PostgreSQL (``card_lists``).
     """
     per_page = per_page or PAGE_SIZE
     asked = _page_asked(page_number)
-    read = _listed_on_postgresql if connection.vendor == "postgresql" else _listed_anywhere
     number = min(asked or 1, math.ceil(LIST_COUNT_LIMIT / per_page))  # beyond: the last page, whatever the count
-    found_count, promotions, items = read(found, number, per_page, festival)
+    found_count, promotions, items = _listed(found, number, per_page, festival)
     paginator = ListedPaginator(found_count, per_page)
     if asked is None or number > paginator.num_pages:
         last = paginator.num_pages
         if last != number:
             number = last
-            found_count, promotions, items = read(found, number, per_page, festival)
+            found_count, promotions, items = _listed(found, number, per_page, festival)
             paginator = ListedPaginator(found_count, per_page)
     return ListedPage(page=Page(promotions, number, paginator), items=items)
 
@@ -610,44 +607,68 @@ def _page_asked(page_number) -> int | None:
     return number if number >= 1 else None
 
 
-def _listed_anywhere(found, number, per_page, festival) -> tuple[int, list[Promotion], dict]:
-    ids = list(found.values_list("pk", flat=True)[: LIST_COUNT_LIMIT + 1])
-    start = (number - 1) * per_page
-    promotions = card_promotions(ids[:LIST_COUNT_LIMIT][start : start + per_page], festival=festival)
-    return len(ids), promotions, card_items([promotion.pk for promotion in promotions])
-
-
-def _listed_on_postgresql(found, number, per_page, festival) -> tuple[int, list[Promotion], dict]:
+def _listed(found, number, per_page, festival) -> tuple[int, list[Promotion], dict]:
     start = (number - 1) * per_page
     # The matches counted up to the limit in no order (the first ones found), the page's
     # ids in the list's order: sorting every match up to the limit costs more than both.
-    count_sql, count_params = found.order_by().values("pk")[: LIST_COUNT_LIMIT + 1].query.sql_with_params()
     page = found.values_list("pk", flat=True)[start : min(start + per_page, LIST_COUNT_LIMIT)]
-    page_sql, page_params = page.query.sql_with_params()
-    head, middle, tail, fields = _listed_sql(connection.vendor)
+    read = card_lists(page, festival=festival, counted=found.order_by().values("pk")[: LIST_COUNT_LIMIT + 1])
+    return read.count, read.lists[0], read.items
+
+
+@dataclass
+class CardLists:
+    lists: list[list[Promotion]]  # the promotions of each list, in its order
+    items: dict[int, list[tuple]]  # their card items by promotion id, as card_items reads them
+    count: int | None = None  # the rows of ``counted``, when asked
+
+
+def card_lists(*lists: QuerySet, festival: Festival, counted: QuerySet | None = None) -> CardLists:
+    """The promotions of ``lists`` (querysets of the ids of ``festival``'s promotions,
+    ordered and sliced) with what their cards show, and the number of rows of
+    ``counted`` if given, in one query on PostgreSQL: ours around the ORM's SQL of each
+    list (``_card_lists_sql``), which sees one snapshot. Elsewhere: each list's ids, the
+    count, their rows (``card_promotions``: one deleted in between is left out), their
+    items (``card_items``).
+
+    Each of these read by the ORM on its own (a list's rows, the count, the items) cost
+    the public pages more time building and planning queries than running them.
+    """
+    read = _card_lists_on_postgresql if connection.vendor == "postgresql" else _card_lists_anywhere
+    return read(lists, festival, counted)
+
+
+def _card_lists_anywhere(lists, festival, counted) -> CardLists:
+    ids = [list(listed) for listed in lists]
+    count = None if counted is None else counted.count()
+    every = card_promotions([pk for listed in ids for pk in listed], festival=festival)
+    by_pk = {promotion.pk: promotion for promotion in every}
+    shown = [[by_pk[pk] for pk in listed if pk in by_pk] for listed in ids]
+    return CardLists(lists=shown, items=card_items(by_pk), count=count)
+
+
+def _card_lists_on_postgresql(lists, festival, counted) -> CardLists:
+    sql, params, fields = _card_lists_sql(lists, counted)
     names = [field.attname for field in fields]
-    promotions, items = [], {}
+    shown: list[list[Promotion]] = [[] for _listed in lists]
+    items = {}
     with connection.cursor() as cursor:
-        # The ORM's SQL of the matches, with its own placeholders, between ours.
-        cursor.execute(
-            head + count_sql + middle + page_sql + tail,
-            [CheckStatus.FAIL, CARD_ITEMS, *count_params, *page_params],
-        )
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-        for _count, position, *values, merchant_name, shown in rows:
-            if position is None:  # no promotion on this page: the count only
-                continue
-            promotion = Promotion.from_db(connection.alias, names, values)
-            promotion.merchant_name = merchant_name
-            promotion.festival = festival
-            promotions.append(promotion)
-            if shown:
-                items[promotion.pk] = [_card_item_from_json(promotion.pk, item) for item in shown]
-    return rows[0][0], promotions, items  # every row (one at least) holds the count
+    for _count, listed, position, *values, merchant_name, first_items in rows:
+        if position is None:  # nothing listed: the count only
+            continue
+        promotion = Promotion.from_db(connection.alias, names, values)
+        promotion.merchant_name = merchant_name
+        promotion.festival = festival
+        shown[listed].append(promotion)
+        if first_items:
+            items[promotion.pk] = [_card_item_from_json(promotion.pk, item) for item in first_items]
+    return CardLists(lists=shown, items=items, count=rows[0][0])  # one row at least: the count's
 
 
 def _card_item_from_json(promotion_id: int, item: list) -> tuple:
-    """An item of ``_listed_sql`` as ``card_items`` reads it (CARD_ITEM_FIELDS)."""
+    """An item of ``_card_lists_sql`` as ``card_items`` reads it (CARD_ITEM_FIELDS)."""
     pk, name, promo_price, check_status, reference_price, reference_source, checked_at = item
     return (
         promotion_id,
@@ -661,13 +682,43 @@ def _card_item_from_json(promotion_id: int, item: list) -> tuple:
     )
 
 
+def _card_lists_sql(lists, counted) -> tuple[str, list, list]:
+    """The query of ``card_lists`` with its parameters, and the fields of the promotion's
+    columns: one row per listed promotion (by list, then position), each with the count
+    and its first ``CARD_ITEMS`` shown items as JSON (prices as text, for Decimal), or
+    one row of the count alone when nothing is listed."""
+    select, join, fields = _card_lists_sql_parts(connection.vendor)
+    params = [CheckStatus.FAIL, CARD_ITEMS]
+    count = "NULL"
+    if counted is not None:
+        count_sql, count_params = _sql_of(counted)
+        count, params = f"(SELECT count(*) FROM ({count_sql}) counted)", [*params, *count_params]
+    pages = []
+    for n, listed in enumerate(lists):
+        list_sql, list_params = _sql_of(listed)
+        pages.append(
+            f"SELECT {n} AS list, ids.id, ids.position"
+            f" FROM unnest(ARRAY({list_sql})) WITH ORDINALITY AS ids(id, position)"
+        )
+        params.extend(list_params)
+    # The ORM's SQL of the count and of each list, with its own placeholders, inside ours.
+    sql = f"{select} FROM (SELECT {count} AS count) found LEFT JOIN LATERAL ({' UNION ALL '.join(pages)}) page ON true {join}"
+    return sql, params, fields
+
+
+def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SQL of ``queryset`` and its parameters; a query that cannot match (``none()``,
+    an empty slice) is one that finds nothing."""
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return "SELECT NULL::bigint WHERE false", ()
+
+
 @lru_cache(maxsize=4)
-def _listed_sql(vendor: str) -> tuple[str, str, str, list]:
-    """The SQL of ``_listed_on_postgresql`` around the queries of the matches (to count,
-    then the page's ids), and the fields of the promotion's columns: one row per
-    promotion of the page, in the page's order, each with the count and its first
-    ``CARD_ITEMS`` shown items as JSON (prices as text, for Decimal); an empty page is
-    one row of the count alone."""
+def _card_lists_sql_parts(vendor: str) -> tuple[str, str, list]:
+    """The fixed parts of ``_card_lists_sql``: what it selects of each listed promotion
+    (``page``, joined to ``p``) and the join and order after the lists."""
     promotion, merchant, item, product = Promotion._meta, Merchant._meta, PromotionItem._meta, Product._meta
     quote = connection.ops.quote_name
     fields = _card_promotion_fields()
@@ -678,8 +729,8 @@ def _listed_sql(vendor: str) -> tuple[str, str, str, list]:
 
     # Each item's product name by a scalar subquery, one index probe per kept item (a
     # join would hash every product); the merchant's name the same way.
-    head = f"""
-        SELECT found.count, page.position, {columns},
+    select = f"""
+        SELECT found.count, page.list, page.position, {columns},
                (SELECT m.{column(merchant, "name")} FROM {quote(merchant.db_table)} m
                 WHERE m.{quote(merchant.pk.column)} = p.{column(promotion, "merchant")}),
                (SELECT json_agg(json_build_array(
@@ -693,14 +744,12 @@ def _listed_sql(vendor: str) -> tuple[str, str, str, list]:
                       WHERE i.{column(item, "promotion")} = p.{quote(promotion.pk.column)}
                         AND NOT (i.{column(item, "check_status")} = %s)
                       ORDER BY i.{quote(item.pk.column)} LIMIT %s) i)
-        FROM (SELECT count(*) AS count FROM ("""
-    middle = """) counted) found
-        LEFT JOIN LATERAL unnest(ARRAY("""
-    tail = f""")) WITH ORDINALITY AS page(id, position) ON true
+    """
+    join = f"""
         LEFT JOIN {quote(promotion.db_table)} p ON p.{quote(promotion.pk.column)} = page.id
-        ORDER BY page.position
+        ORDER BY page.list, page.position
     """  # only table and column names from the models, and placeholders
-    return head, middle, tail, fields
+    return select, join, fields
 
 
 def _card_promotion_fields() -> list:

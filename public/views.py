@@ -34,18 +34,18 @@ HOME_CERTIFICATES = {
 
 def _festival_context(festival, *, now):
     phase = selectors.festival_phase(festival, now=now)
-    live_now, starting_soon = promotion_card_lists(
-        selectors.with_cards(
-            selectors.visible_promotions(festival).live(at=now).order_by("ends_at", "pk"), festival=festival
-        )[:LIST_PREVIEW],
-        selectors.with_cards(
-            selectors.visible_promotions(festival)
-            .filter(status=PromotionStatus.APPROVED, starts_at__gt=now)
-            .order_by("starts_at", "pk"),
-            festival=festival,
-        )[:LIST_PREVIEW],
+    previews = selectors.card_lists(
+        selectors.visible_promotions(festival)
+        .live(at=now)
+        .order_by("ends_at", "pk")
+        .values_list("pk", flat=True)[:LIST_PREVIEW],
+        selectors.visible_promotions(festival)
+        .filter(status=PromotionStatus.APPROVED, starts_at__gt=now)
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)[:LIST_PREVIEW],
         festival=festival,
     )
+    live_now, starting_soon = promotion_card_lists(*previews.lists, festival=festival, items=previews.items)
     return {
         "festival": festival,
         "phase": phase,

@@ -30,8 +30,8 @@ from tests.public.conftest import live_item
 pytestmark = pytest.mark.django_db
 
 # The promotions list: its festival, the categories, then its page in one query on
-# PostgreSQL (public.selectors._listed_sql), else the ids, the page's rows, their items.
-LIST_QUERIES = 3 if connection.vendor == "postgresql" else 5
+# PostgreSQL (public.selectors.card_lists), else the count, the page's ids, rows and items.
+LIST_QUERIES = 3 if connection.vendor == "postgresql" else 6
 
 
 def _list(client, festival, **params):
@@ -421,7 +421,7 @@ def test_the_listed_pages_keep_every_sort_and_stop_at_the_count_limit(running_fe
 
 @pytest.mark.parametrize("sort", selectors.SORTS)
 def test_a_listed_page_reads_in_one_query_what_the_portable_reading_reads(running_festival, monkeypatch, sort):
-    """On PostgreSQL a page of the list is one query (public.selectors._listed_sql): the
+    """On PostgreSQL a page of the list is one query (public.selectors.card_lists): the
     count, the page's promotions in order with their card fields, and their first shown
     items; it must give what the portable reading gives, field for field."""
     for i in range(7):
@@ -452,12 +452,36 @@ def test_a_listed_page_reads_in_one_query_what_the_portable_reading_reads(runnin
         )
 
     ours = [read(number) for number in (1, 2, 3)]
-    monkeypatch.setattr(selectors, "_listed_on_postgresql", selectors._listed_anywhere)
+    monkeypatch.setattr(selectors, "_card_lists_on_postgresql", selectors._card_lists_anywhere)
     portable = [read(number) for number in (1, 2, 3)]
 
     assert ours == portable
     assert [len(page[3]) for page in ours] == [4, 2, 2] and all(page[2] for page in ours)
     assert max(len(rows) for page in ours for rows in page[4].values()) == selectors.CARD_ITEMS
+
+
+def test_card_lists_read_each_list_in_its_order_in_one_query_on_postgresql(running_festival, monkeypatch):
+    ids = [live_item(running_festival, title=f"Sale {i}").promotion_id for i in range(5)]
+    PromotionItemFactory(promotion_id=ids[1], check_status=CheckStatus.FAIL)
+    visible = selectors.visible_promotions(running_festival)
+    lists = (
+        visible.order_by("-pk").values_list("pk", flat=True)[:3],
+        visible.order_by("pk").values_list("pk", flat=True)[1:3],
+        visible.none().values_list("pk", flat=True),
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        read = selectors.card_lists(*lists, festival=running_festival)
+    monkeypatch.setattr(selectors, "_card_lists_on_postgresql", selectors._card_lists_anywhere)
+    portable = selectors.card_lists(*lists, festival=running_festival)
+
+    for each in (read, portable):
+        assert [[p.pk for p in listed] for listed in each.lists] == [ids[:-4:-1], ids[1:3], []]
+        assert each.count is None and set(each.items) == {ids[1], ids[2], ids[3], ids[4]}
+        assert all(p.festival is running_festival for listed in each.lists for p in listed)
+    assert read.items == portable.items and [len(rows) for rows in read.items.values()] == [1, 1, 1, 1]
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
 
 
 def test_card_promotions_read_what_with_cards_reads_in_the_order_of_the_ids(running_festival):
