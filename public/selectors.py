@@ -763,57 +763,12 @@ def _card_promotion_fields() -> list:
 
 
 def card_promotions(ids, *, festival: Festival) -> list[Promotion]:
-    """The promotions ``ids`` of ``festival`` with what their cards read (as
-    ``with_cards(..., festival=festival)``), in the order of ``ids``; one deleted since is
-    left out. One hand-written query: the ORM took longer to build it than the database to
-    run it."""
-    ids = list(ids)
-    if not ids:
-        return []
-    sql, fields = _card_promotions_sql(len(ids), connection.vendor)
-    converters = [
-        (i, converters)
-        for i, converters in enumerate(
-            connection.ops.get_db_converters(Col("card", field)) + field.get_db_converters(connection)
-            for field in fields
-        )
-        if converters
-    ]
-    names = [field.attname for field in fields[:-1]]
-    found = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        for row in cursor.fetchall():
-            if converters:
-                row = list(row)
-                for i, field_converters in converters:
-                    for convert in field_converters:
-                        row[i] = convert(row[i], Col("card", fields[i]), connection)
-            promotion = Promotion.from_db(connection.alias, names, row[:-1])
-            promotion.merchant_name = row[-1]
-            promotion.festival = festival
-            found[promotion.pk] = promotion
+    """The promotions ``ids`` of ``festival`` with what their cards read (``with_cards``),
+    in the order of ``ids``; one deleted since its id was read is left out."""
+    found = {p.pk: p for p in with_cards(Promotion.objects.filter(pk__in=ids), festival=festival)}
+    for promotion in found.values():
+        promotion.festival = festival
     return [found[pk] for pk in ids if pk in found]
-
-
-@lru_cache(maxsize=64)
-def _card_promotions_sql(count: int, vendor: str) -> tuple[str, list]:
-    """The SQL of ``card_promotions`` for ``count`` ids, and the fields of its columns."""
-    promotion, merchant = Promotion._meta, Merchant._meta
-    fields = [*_card_promotion_fields(), merchant.get_field("name")]
-    quote = connection.ops.quote_name
-    columns = ", ".join(f"p.{quote(field.column)}" for field in fields[:-1])
-    merchant_fk = quote(promotion.get_field("merchant").column)
-    # The merchant's name as a scalar subquery, one index probe per row: a join is planned
-    # (longer than this query runs) and hashed every merchant.
-    sql = f"""
-        SELECT {columns},
-               (SELECT m.{quote(merchant.get_field("name").column)} FROM {quote(merchant.db_table)} m
-                WHERE m.{quote(merchant.pk.column)} = p.{merchant_fk})
-        FROM {quote(promotion.db_table)} p
-        WHERE p.{quote(promotion.pk.column)} IN ({", ".join(["%s"] * count)})
-    """  # only table and column names from the models, and placeholders
-    return sql, fields
 
 
 # Promotion page ------------------------------------------------------------------------

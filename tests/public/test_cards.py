@@ -484,25 +484,17 @@ def test_card_lists_read_each_list_in_its_order_in_one_query_on_postgresql(runni
         assert len(queries) == 1
 
 
-def test_card_promotions_read_what_with_cards_reads_in_the_order_of_the_ids(running_festival):
+def test_card_promotions_keep_the_order_of_the_ids_and_leave_out_a_deleted_one(running_festival):
     items = [live_item(running_festival, title=f"Sale {i}") for i in range(4)]
-    banner = items[1].promotion
-    banner.banner = "promotions/banners/tea.png"
-    banner.percent_off, banner.stream_host = Decimal("15.00"), "主播"
-    banner.save()
     ids = [items[2].promotion_id, items[0].promotion_id, items[3].promotion_id, items[1].promotion_id]
     gone = items[3].promotion
     gone.items.all().delete()
     gone.delete()
-    fields = [*selectors.CARD_PROMOTION_FIELDS, "merchant_name"]
 
     read = selectors.card_promotions(ids, festival=running_festival)
-    expected = {p.pk: p for p in selectors.with_cards(Promotion.objects.filter(pk__in=ids), festival=running_festival)}
 
-    assert [p.pk for p in read] == [ids[0], ids[1], ids[3]]  # in order, the deleted one left out
-    for promotion in read:
-        assert [getattr(promotion, f) for f in fields] == [getattr(expected[promotion.pk], f) for f in fields]
-        assert promotion.festival is running_festival
+    assert [p.pk for p in read] == [ids[0], ids[1], ids[3]]
+    assert all(p.festival is running_festival and p.merchant_name == p.merchant.name for p in read)
     assert selectors.card_promotions([], festival=running_festival) == []
 
 
