@@ -4,9 +4,10 @@ rendered once, kept by what they show.
 A page shows up to 24 cards of three items each. The home and the promotions list
 read their cards' promotions and items with their page's query
 (``selectors.card_lists``); other pages' items are read here in one query
-(``selectors.card_items``). ``promotion_card_lists`` then looks each card's HTML up under a key made of everything the card shows
-(among the cards this process kept last, ``RECENT``, then in the default cache): its URLs, title, status and terms, its dates and the
-festival's time zone and lookback, the merchant's name, each item's name,
+(``selectors.card_items``). ``promotion_card_lists`` then looks each card's HTML up
+under a key made of everything the card shows (among the cards this process kept
+last, ``RECENT``, then in the default cache): its URLs, title, status and terms, its
+dates and the festival's time zone and lookback, the merchant's name, each item's name,
 prices and stored check, the language, and the source of the card and badge
 templates. A card whose key is not there is built (``PromotionCard``: the badge
 words translated once per language and lookback, a date range written once per

@@ -92,12 +92,10 @@ def promotion_list(request, slug):
     category = next((c for c in categories if c.slug == filters.category), None)
     unknown_category = bool(filters.category) and category is None
     if unknown_category:
-        nothing = selectors.paginate(selectors.visible_promotions(festival).none(), 1)
-        listed = selectors.ListedPage(page=nothing, items={})
+        found = selectors.visible_promotions(festival).none()
     else:
-        listed = selectors.listed_promotions(
-            selectors.search_promotions(festival, filters), request.GET.get("page"), festival=festival
-        )
+        found = selectors.search_promotions(festival, filters)
+    listed = selectors.listed_promotions(found, request.GET.get("page"), festival=festival)
     page = listed.page
     return render(
         request,
