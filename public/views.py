@@ -21,7 +21,7 @@ from promotions.models import PromotionKind, PromotionStatus
 from reports import selectors as report_selectors
 
 from . import selectors
-from .cache import public_page
+from .cache import kept, public_page
 from .cards import promotion_card_lists, promotion_cards
 
 LIST_PREVIEW = 8
@@ -30,6 +30,16 @@ HOME_CERTIFICATES = {
     "time_honoured": (CertificateKind.TIME_HONOURED,),
     "certified_produce": selectors.PRODUCE_CERTIFICATES,
 }
+
+
+def _festival(request, slug):
+    return kept(request, ("festival", slug), lambda: get_object_or_404(Festival, slug=slug))
+
+
+def _top_categories(request):
+    return kept(
+        request, "top categories", lambda: list(Category.objects.filter(parent__isnull=True).order_by("position", "pk"))
+    )
 
 
 def _festival_context(festival, *, now):
@@ -86,9 +96,9 @@ def festival_detail(request, slug):
 @public_page
 def promotion_list(request, slug):
     now = timezone.now()
-    festival = get_object_or_404(Festival, slug=slug)
+    festival = _festival(request, slug)
     filters = selectors.PromotionFilters.from_query(request.GET)
-    categories = list(Category.objects.filter(parent__isnull=True).order_by("position", "pk"))
+    categories = _top_categories(request)
     category = next((c for c in categories if c.slug == filters.category), None)
     unknown_category = bool(filters.category) and category is None
     if unknown_category:
@@ -159,7 +169,7 @@ def merchant_list(request):
             "page_obj": page,
             "merchants": page.object_list,
             "merchant_kinds": MerchantKind.choices,
-            "categories": Category.objects.filter(parent__isnull=True).order_by("position", "pk"),
+            "categories": _top_categories(request),
             "countries": selectors.public_countries(),
             "festivals": selectors.past_and_current_festivals(now=timezone.now()),
         },
@@ -183,8 +193,8 @@ def merchant_detail(request, pk):
     )
 
 
-def _closed_festival(slug, *, now):
-    festival = get_object_or_404(Festival, slug=slug)
+def _closed_festival(request, slug, *, now):
+    festival = _festival(request, slug)
     return festival, festival.ends_at <= now
 
 
@@ -192,7 +202,7 @@ def _closed_festival(slug, *, now):
 @public_page
 def results(request, slug):
     now = timezone.now()
-    festival, closed = _closed_festival(slug, now=now)
+    festival, closed = _closed_festival(request, slug, now=now)
     context = {"festival": festival, "closed": closed, "now": now}
     context["report_counts"] = report_selectors.public_report_counts(festival)
     if closed:
@@ -213,7 +223,7 @@ def results(request, slug):
 @public_page
 def results_csv(request, slug):
     now = timezone.now()
-    festival, closed = _closed_festival(slug, now=now)
+    festival, closed = _closed_festival(request, slug, now=now)
     if not closed:
         raise Http404(_("Results are published when the festival closes."))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -228,7 +238,7 @@ def results_csv(request, slug):
 @public_page
 def results_json(request, slug):
     now = timezone.now()
-    festival, closed = _closed_festival(slug, now=now)
+    festival, closed = _closed_festival(request, slug, now=now)
     if not closed:
         raise Http404(_("Results are published when the festival closes."))
     results = selectors.published_results(festival, now=now)

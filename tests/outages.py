@@ -1,13 +1,18 @@
-"""Parts of the system made unreachable for a test: a port nothing listens on, and
-the threads that race each other in the concurrency tests.
+"""Parts of the system made unreachable for a test: a port nothing listens on, a
+redis-server of the test's own to stop, and the threads that race each other in
+the concurrency tests.
 
 The fixtures (``broker_down``, ``cache_down``) live in tests/conftest.py."""
 
 import contextlib
+import shutil
 import socket
 import struct
+import subprocess
 import threading
+import time
 
+import pytest
 from django.db import connection
 
 
@@ -129,3 +134,57 @@ def _cut(sock):
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
+
+
+REDIS_PORTS = range(6391, 6400)
+
+
+def _free(port) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class RedisServer:
+    """A redis-server of the test's own, without persistence, on a spare port (one of
+    ``REDIS_PORTS`` unless given one); kill() and start() again."""
+
+    def __init__(self, tmp_path, port=None):
+        if not shutil.which("redis-server"):
+            pytest.fail("this test needs redis-server (apt-get install redis-server)")
+        self.port = port or next((port for port in REDIS_PORTS if _free(port)), None)
+        if self.port is None:
+            pytest.fail(f"no free port for redis-server in {REDIS_PORTS}")
+        self.tmp_path, self.process = tmp_path, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                *("--dir", str(self.tmp_path), "--logfile", str(self.tmp_path / "redis.log")),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not answer on port {self.port}")
+            time.sleep(0.05)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)

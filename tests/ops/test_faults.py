@@ -10,8 +10,6 @@ so the whole test takes seconds.
 """
 
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -40,57 +38,9 @@ from tests.factories import (
     PromotionItemFactory,
 )
 from tests.festival.test_clock_worker import Processes, Receiver, wait_for
-from tests.outages import closed_port
+from tests.outages import RedisServer, closed_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-REDIS_PORTS = range(6391, 6400)
-
-
-def _free(port) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-class RedisServer:
-    """A redis-server of the test's own, without persistence, on a spare port; kill() and start() again."""
-
-    def __init__(self, tmp_path):
-        if not shutil.which("redis-server"):
-            pytest.fail("the fault tests need redis-server (apt-get install redis-server)")
-        self.port = next((port for port in REDIS_PORTS if _free(port)), None)
-        if self.port is None:
-            pytest.fail(f"no free port for redis-server in {REDIS_PORTS}")
-        self.tmp_path, self.process = tmp_path, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-                *("--dir", str(self.tmp_path), "--logfile", str(self.tmp_path / "redis.log")),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.answers, timeout=10, interval=0.05, message="redis-server to answer")
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
 
 
 @pytest.fixture
