@@ -36,7 +36,9 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
-VERSION_KEY = "public:version"
+# A (version, bump time, token) tuple; "public:version" held the two-field form
+# before, which a rollback to that code still reads.
+VERSION_KEY = "public:state"
 # Pages also change with time alone (a countdown, "live now"): they are
 # rebuilt at least this often even when nothing is published.
 TIME_BUCKET_SECONDS = 300
