@@ -4,9 +4,10 @@ Every cached page is stored with the site-wide version it was rendered under,
 and served only while that version stands; any domain event that can change
 what the public sees (a promotion or participation changing status, prices
 recorded, a festival opening or closing) bumps it (public.handlers), so no page
-outlives the change. The version and the page are read in one round trip. The version's bump time is the pages'
-Last-Modified and, with the language and the URL, their ETag: a client that
-already holds the page gets a 304 without the page being rendered.
+outlives the change. The version and the page are read in one round trip. The
+version's bump time is the pages' Last-Modified and, with the language and the
+URL, their ETag: a client that already holds the page gets a 304 without the
+page being rendered (nor read from the cache).
 
 The cache is an accelerator, never a dependency: with it down (Redis away) pages
 are rendered uncached and a warning is logged.
@@ -15,7 +16,7 @@ A page the cache does not hold yet (another filter, sort or page number of the s
 list) is usually rendered under a version the process has already rendered pages
 for, and most of its frame is the same: the festival, the categories. ``kept``
 holds such values in this process for as long as the page identity they were read
-under (version and time bucket) stands, so a page rendered from them is no staler
+under (the version's state and the time bucket) stands, so a page rendered from them is no staler
 than the cached page it becomes; with the page cache off nothing is kept.
 """
 
