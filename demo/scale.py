@@ -20,6 +20,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -165,6 +166,37 @@ class CopyTable:
                 copy.write_row(row + self.tail)
                 count += 1
         return count
+
+
+# The triggers that keep Promotion.search_document (migration promotions 0015). Through
+# COPY they would write each promotion twice: its row computed on insert, then again once
+# the statement copying its items touches it. The load writes the document itself.
+SEARCH_TRIGGERS = (
+    ("promotions_promotion", "promotions_search_document_write"),
+    ("promotions_promotionitem", "promotions_search_items_inserted"),
+)
+
+
+@contextmanager
+def search_triggers_off():
+    """The search-document triggers off for the enclosing transaction's writes: DDL is
+    transactional in PostgreSQL, so a chunk that fails or a run that is stopped rolls the
+    triggers back on with the rows (no ``finally``: an aborted transaction takes no command)."""
+    with connection.cursor() as cursor:
+        for table, trigger in SEARCH_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+    yield
+    with connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred check: the foreign keys' are run now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, trigger in SEARCH_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+
+
+def search_document(title: str, merchant_name: str, product_names: list[str]) -> str:
+    """What ``promotions_search_document`` writes for a promotion: its title, its merchant's
+    name and each item's product name, upper-cased, one a line."""
+    return "\n".join(text.upper() for text in (title, merchant_name, *product_names))
 
 
 def next_ids(model) -> int:
@@ -322,6 +354,7 @@ class ScaleWriter:
                     "reviewed_at",
                     "went_live_at",
                     "ended_at",
+                    "search_document",
                 ],
                 now,
             ),
@@ -363,7 +396,7 @@ class ScaleWriter:
         started = time.monotonic()
         for chunk_start in range(first, last, self.CHUNK):
             chunk = range(chunk_start, min(chunk_start + self.CHUNK, last))
-            with transaction.atomic():
+            with transaction.atomic(), search_triggers_off():
                 rows = self.generate(chunk, ids)
                 for name, table_rows in rows.items():
                     self.made.add(name, tables[name].write(table_rows))
@@ -455,10 +488,9 @@ class ScaleWriter:
             ids["product"] += 1
             base = Decimal(rng.randrange(990, 99_900)) / 100
             series = price_series(rng, base, self.history_start, HISTORY_DAYS + 1)
-            products.append((product_id, series))
-            rows["products"].append(
-                (product_id, merchant_id, f"S{index:06d}-{n:03d}", rng.choice(PRODUCT_WORDS) + f" {n + 1}号", category)
-            )
+            product_name = rng.choice(PRODUCT_WORDS) + f" {n + 1}号"
+            products.append((product_id, series, product_name))
+            rows["products"].append((product_id, merchant_id, f"S{index:06d}-{n:03d}", product_name, category))
             rows["price_points"].extend((product_id, price, at, PriceSource.DEMO) for at, price in series)
 
         for n in range(self.size.promotions_per_merchant):
@@ -467,7 +499,7 @@ class ScaleWriter:
             status = choose(rng, RUNNING_MIX if festival is self.running else CLOSED_MIX)
             if not eligible and status not in (PromotionStatus.DRAFT, PromotionStatus.WITHDRAWN):
                 status = PromotionStatus.DRAFT if festival is self.running else PromotionStatus.WITHDRAWN
-            self.generate_promotion(rng, festival, merchant_id, index, n, status, products, category, ids, rows)
+            self.generate_promotion(rng, festival, (merchant_id, name), index, n, status, products, category, ids, rows)
 
         for festival in (self.running, self.closed):
             if not approved[festival.pk]:
@@ -506,8 +538,9 @@ class ScaleWriter:
             starts_at = ends_at - hour
         return starts_at, ends_at
 
-    def generate_promotion(self, rng, festival, merchant_id, index, n, status, products, category, ids, rows):
+    def generate_promotion(self, rng, festival, merchant, index, n, status, products, category, ids, rows):
         now = self.now
+        merchant_id, merchant_name = merchant
         kind = PromotionKind.values[(index + n) % 4]  # percent, amount, threshold, coupon-free kinds
         if kind == PromotionKind.COUPON:
             kind = PromotionKind.FLASH_SALE
@@ -538,12 +571,15 @@ class ScaleWriter:
             rows["promotion_events"].append((promotion_id, previous, step, moment))
             moments[step] = moment
             previous = step
+        offset = (n * ITEMS_PER_PROMOTION) % len(products)
+        chosen = [products[(offset + k) % len(products)] for k in range(min(ITEMS_PER_PROMOTION, len(products)))]
+        title = f"规模促销 {index:06d}-{n:03d}"
         rows["promotions"].append(
             (
                 promotion_id,
                 festival.pk,
                 merchant_id,
-                f"规模促销 {index:06d}-{n:03d}",
+                title,
                 kind,
                 starts_at,
                 ends_at,
@@ -556,6 +592,7 @@ class ScaleWriter:
                 moments.get(PromotionStatus.APPROVED) or moments.get(PromotionStatus.CHANGES_REQUESTED),
                 moments.get(PromotionStatus.LIVE),
                 moments.get(PromotionStatus.ENDED),
+                search_document(title, merchant_name, [product_name for _id, _series, product_name in chosen]),
             )
         )
         rows["promotion_categories"].append((promotion_id, category))
@@ -571,10 +608,8 @@ class ScaleWriter:
             threshold_amount=threshold,
             flash_quantity=flash,
         )
-        offset = (n * ITEMS_PER_PROMOTION) % len(products)
-        chosen = [products[(offset + k) % len(products)] for k in range(min(ITEMS_PER_PROMOTION, len(products)))]
         checked = status != PromotionStatus.DRAFT
-        for product_id, series in chosen:
+        for product_id, series, _name in chosen:
             history = history_for(series, starts_at, festival)
             before = history.price_at_start or series[0][1]
             promo_price = (before * Decimal(str(rng.uniform(0.6, 0.99)))).quantize(FEN, rounding=ROUND_HALF_UP)
