@@ -134,6 +134,9 @@ def seed(promotions: int):
     return festival
 
 
+_MISSES = itertools.count()  # the query strings of "miss" requests: each URL asked once
+
+
 def _rate(client, url, seconds, *, miss=False):
     """Requests per second; with ``miss`` every request asks for a URL not asked for before."""
     count, started = 0, time.perf_counter()
@@ -145,9 +148,6 @@ def _rate(client, url, seconds, *, miss=False):
             assert response.get("X-Page-Cache") in (None, "miss"), asked  # the baseline sets none
         count += 1
     return count / (time.perf_counter() - started)
-
-
-_MISSES = itertools.count()
 
 
 def _same_html(ours: bytes, baseline: bytes) -> bool:
