@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.core.signals import setting_changed
+from django.http import QueryDict
 from django.utils import dateformat, translation
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -163,13 +166,52 @@ def query_with(context, **changes) -> str:
 register.simple_tag(formatting.page_url, takes_context=True)
 
 
+@dataclass(frozen=True)
+class LanguageLink:
+    """This page in one of the site's languages (``?lang=``): for the hreflang alternates and the switch."""
+
+    code: str
+    hreflang: str  # BCP 47, as search engines read it: "zh-Hans", not Django's "zh-hans"
+    name_local: str
+    url: str
+    absolute_url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class LanguageLinks:
+    languages: list[LanguageLink]
+    default: LanguageLink  # settings.LANGUAGE_CODE's: hreflang="x-default"
+
+
 @register.simple_tag(takes_context=True)
-def language_url(context, code, absolute=False) -> str:
-    """This page in another language (``?lang=``), for hreflang alternates and the switch."""
+def language_links(context) -> LanguageLinks:
+    """This page in every language of the site, made once per request (the head's alternates
+    and the header's switch both print them)."""
     request = context.get("request")
-    if request is None:
-        return f"/?lang={code}"
-    params = request.GET.copy()
-    params["lang"] = code
-    url = f"{request.path}?{params.urlencode()}"
-    return request.build_absolute_uri(url) if absolute else url
+    made = getattr(request, "_public_language_links", None)
+    if made is not None:
+        return made
+    current = translation.get_language()
+    origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
+    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    path = request.path if request is not None else "/"
+    languages = []
+    for code, _name in settings.LANGUAGES:
+        params["lang"] = code
+        url = f"{path}?{params.urlencode()}"
+        languages.append(
+            LanguageLink(
+                code=code,
+                hreflang=translation.to_locale(code).replace("_", "-"),
+                name_local=translation.get_language_info(code)["name_local"],
+                url=url,
+                absolute_url=origin + url,
+                current=code == current,
+            )
+        )
+    default = next((link for link in languages if link.code == settings.LANGUAGE_CODE), languages[0])
+    made = LanguageLinks(languages=languages, default=default)
+    if request is not None:
+        request._public_language_links = made
+    return made

@@ -331,6 +331,20 @@ def test_favicon_robots_and_hreflang(client, running_festival):
     assert '<link rel="alternate" hreflang="en" href="http://testserver/?lang=en">' in page
 
 
+def test_language_links_keep_the_page_and_its_filters(client, running_festival, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the site's default language: x-default (the suite runs with "en")
+    url = reverse("public:promotions", args=[running_festival.slug])
+    page = _page(client, url + "?q=%E8%8C%B6&kind=percent_off&lang=zh-hans")
+    here = f"{url}?q=%E8%8C%B6&amp;kind=percent_off&amp;lang="
+
+    assert f'<link rel="alternate" hreflang="en" href="http://testserver{here}en">' in page
+    assert f'<link rel="alternate" hreflang="x-default" href="http://testserver{here}zh-hans">' in page
+    # The switch: the current language named, the other a link to this page in it.
+    assert '<span aria-current="true" lang="zh-hans">简体中文</span>' in page
+    assert f'<a href="{here}en" lang="en" hreflang="en">English</a>' in page
+    assert page.count('hreflang="zh-Hans"') == 1  # the head's alternate; the switch's zh link is the current one
+
+
 def test_lang_parameter_serves_the_page_in_that_language_and_remembers_it(client, running_festival):
     response = client.get(reverse("public:index"), {"lang": "zh-hans"})
 
