@@ -2,7 +2,9 @@
 
 The document is UPPER(title), UPPER(merchant name) and UPPER(product name) of every item
 (failed ones too), one per line. Triggers write it whenever any of those change, wherever
-the change comes from (services, admin, COPY in seed_scale), so no writer can forget it.
+the change comes from (services, admin, bulk inserts), so no writer can forget it; the one
+exception is seed_scale, which turns them off for each COPY chunk and writes the same
+document itself (demo/scale.py; its test compares every document with this function's).
 The search only takes candidates from it and then rechecks the exact rules, so the
 document needs only to hold at least what matches: a deleted item's stale name is harmless.
 
