@@ -9,4 +9,6 @@ class PublicConfig(AppConfig):
     verbose_name = _("Public site")
 
     def ready(self):
-        from . import handlers  # noqa: F401  (subscribes to core.events)
+        from . import handlers  # subscribes to core.events
+
+        handlers.connect_reference_data()

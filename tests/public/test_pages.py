@@ -370,6 +370,44 @@ def test_pages_are_cached_and_a_status_change_drops_them(client, running_festiva
     assert fresh["X-Page-Cache"] == "miss" and "Second sale" in fresh.content.decode()
 
 
+@pytest.mark.parametrize("edit", ["festival name", "category name", "festival organisers", "organiser name"])
+def test_an_organisers_edit_of_reference_data_drops_cached_pages_once_committed(
+    client, running_festival, django_capture_on_commit_callbacks, edit
+):
+    from festival.models import Category, Organiser
+
+    category = Category.objects.create(slug="tea", name="茶叶", name_en="Tea")
+    organiser = Organiser.objects.create(name="测试主办方", name_en="Test Organising Office", short_name="测试")
+    running_festival.organisers.add(organiser)
+    url = reverse("public:index")
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # the admin's save, not yet committed
+        if edit == "festival name":
+            running_festival.name_en = "Renamed festival"
+            running_festival.save()
+        elif edit == "category name":
+            category.name_en = "Fine tea"
+            category.save()
+        elif edit == "festival organisers":
+            running_festival.organisers.remove(organiser)
+        else:
+            organiser.name_en = "MOFCOM"
+            organiser.save()
+    assert client.get(url)["X-Page-Cache"] == "hit"  # nothing dropped before the commit
+    for callback in callbacks:
+        callback()
+
+    fresh = client.get(url)
+    assert fresh["X-Page-Cache"] == "miss"
+    shown = {"festival name": "Renamed festival", "category name": "Fine tea", "organiser name": "MOFCOM"}
+    if edit in shown:
+        assert shown[edit] in fresh.content.decode()
+    else:
+        assert "Test Organising Office" not in fresh.content.decode()
+
+
 @pytest.mark.parametrize(
     "event", [DomainEvent.PARTICIPATION_APPROVED, DomainEvent.PRICES_RECORDED, DomainEvent.PROMOTION_ENDED]
 )
