@@ -15,6 +15,11 @@ in the settings; its built-in escaping only drops one leading ``=`` (so ``==…`
 
 import re
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from import_export import resources
 from import_export.formats import base_formats
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,3 +48,35 @@ class XLSX(_FormulaSafe, base_formats.XLSX):
 
 
 SPREADSHEET_FORMATS = [CSV, XLSX]
+
+
+class BoundedExportMixin:
+    """An admin export reads at most ``ADMIN_EXPORT_MAX_ROWS`` rows: above, it is refused with
+    a message asking for a narrower selection, instead of building a file of a national
+    festival's million rows in memory while a web worker times out. django-import-export's
+    export form shows the message (it reports a ValueError) and nothing is written.
+    Resources stream their rows in chunks (``ChunkedExportResource``)."""
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        limit = settings.ADMIN_EXPORT_MAX_ROWS
+        if queryset.order_by().values("pk")[: limit + 1].count() > limit:
+            raise ValueError(
+                _(
+                    "This export would hold more than %(limit)s rows. Filter the list first (by festival, "
+                    "status or date) and export again; the API pages through every row."
+                )
+                % {"limit": number_format(limit, force_grouping=True)}
+            )
+        return super().get_export_data(file_format, request, queryset, **kwargs)
+
+
+class ChunkedExportResource(resources.ModelResource):
+    """Rows read in chunks with a server-side cursor where the database has one, and their
+    prefetches made per chunk (``QuerySet.iterator(chunk_size=…)``), instead of
+    django-import-export's pages of ``LIMIT … OFFSET`` whenever the queryset prefetches."""
+
+    def iter_queryset(self, queryset):
+        if not isinstance(queryset, QuerySet):
+            yield from queryset
+            return
+        yield from queryset.iterator(chunk_size=self.get_chunk_size())

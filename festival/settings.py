@@ -340,6 +340,9 @@ SPECTACULAR_SETTINGS.update(
 # formats (core/spreadsheets.py) replace the library's escaping, which drops a
 # leading "=" only, with a leading "'" for every such text cell.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The most rows one admin export may hold (core.spreadsheets.BoundedExportMixin): a file
+# built in a web request must be done well within gunicorn's timeout.
+ADMIN_EXPORT_MAX_ROWS = env.int("ADMIN_EXPORT_MAX_ROWS", default=20_000)
 
 # Webhooks: delivery targets on loopback/private networks are refused unless allowed.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)

@@ -27,7 +27,7 @@ from core.admin_decisions import (
 )
 from core.admin_display import ReadOnlyInline, StatusHistoryInline, badge, festival_time
 from core.pagination import EstimatedCountPaginator
-from core.spreadsheets import SPREADSHEET_FORMATS
+from core.spreadsheets import SPREADSHEET_FORMATS, BoundedExportMixin
 from festival import scoping
 from festival.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from festival.models import Festival
@@ -46,6 +46,7 @@ from .models import (
     fields_for_kind,
     review_queue_order,
 )
+from .resources import PromotionResource
 
 S = PromotionStatus
 
@@ -141,7 +142,7 @@ class CheckResultFilter(admin.SimpleListFilter):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
+class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, BoundedExportMixin, ExportMixin, admin.ModelAdmin):
     """The review queue: submitted promotions first, the longest-waiting first."""
 
     paginator = EstimatedCountPaginator  # exact while small, estimated at national size
@@ -156,6 +157,7 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.Mo
     show_full_result_count = False
 
     export_formats = SPREADSHEET_FORMATS  # CSV and XLSX that escape formulae (core/spreadsheets.py)
+    resource_classes = [PromotionResource]
 
     decisions = (
         Decision(
@@ -253,6 +255,11 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.Mo
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_export_queryset(self, request):
+        # The changelist's rows (the team's, filtered) with what the export prints, not the
+        # items the changelist's badges read.
+        return super().get_export_queryset(request).prefetch_related(None).prefetch_related("categories")
 
     def has_review_permission(self, request):
         return request.user.has_perm("promotions.review_promotion")

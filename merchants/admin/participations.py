@@ -16,7 +16,7 @@ from ..models import PARTICIPATION_TRANSITIONS, Participation, ParticipationEven
 from ..reference import claims_time_honoured, on_time_honoured_list
 from .merchants import CategoryFilter
 from .reference import time_honoured_match_html
-from .spreadsheets import SPREADSHEET_FORMATS
+from .spreadsheets import SPREADSHEET_FORMATS, BoundedExportMixin
 
 
 def _approve_participation(participation, *, by, note):
@@ -42,7 +42,7 @@ class ParticipationPaginator(EstimatedCountPaginator):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, ExportMixin, admin.ModelAdmin):
+class ParticipationAdmin(ScopedAdminMixin, DecisionAdminMixin, BoundedExportMixin, ExportMixin, admin.ModelAdmin):
     paginator = ParticipationPaginator  # exact while small, estimated at national size
     show_full_result_count = False
     decisions = (

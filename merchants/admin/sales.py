@@ -7,11 +7,11 @@ from core.admin_display import ReadOnlyAdmin
 from festival.admin_scoping import ScopedAdminMixin
 
 from ..models import SalesReport
-from .spreadsheets import SPREADSHEET_FORMATS
+from .spreadsheets import SPREADSHEET_FORMATS, BoundedExportMixin
 
 
 @admin.register(SalesReport)
-class SalesReportAdmin(ScopedAdminMixin, ExportMixin, ReadOnlyAdmin):
+class SalesReportAdmin(ScopedAdminMixin, BoundedExportMixin, ExportMixin, ReadOnlyAdmin):
     export_formats = SPREADSHEET_FORMATS
     list_display = ("date", "merchant", "festival", "gmv", "orders", "reported_at")
     list_select_related = ("merchant", "festival")

@@ -5,12 +5,13 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.spreadsheets import SPREADSHEET_FORMATS  # CSV and XLSX that escape formulae on export
+from core.spreadsheets import SPREADSHEET_FORMATS, BoundedExportMixin
 
 
-class SpreadsheetAdminMixin:
+class SpreadsheetAdminMixin(BoundedExportMixin):
     """CSV/XLSX import and export. Import needs add and change permission; export
-    needs view permission (viewers export). An import is all or nothing."""
+    needs view permission (viewers export), and holds at most ``ADMIN_EXPORT_MAX_ROWS``
+    rows. An import is all or nothing."""
 
     import_formats = SPREADSHEET_FORMATS
     export_formats = SPREADSHEET_FORMATS

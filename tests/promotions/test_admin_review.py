@@ -13,7 +13,7 @@ from festival.roles import ORGANISER_ADMIN, REVIEWER
 from promotions import services
 from promotions.models import CheckStatus, PromotionStatus
 from tests.admin_support import client_for, staff_user
-from tests.factories import PromotionFactory, PromotionItemFactory
+from tests.factories import CategoryFactory, PromotionFactory, PromotionItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +302,75 @@ def test_viewer_exports_the_promotions():
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert response.status_code == 200
     assert "Exported promotion" in content.decode("utf-8-sig")
+
+
+EXPORT = "admin:promotions_promotion_export"
+EXPORT_FIELDS = ("id", "title", "merchant", "festival", "status", "categories", "search_document")
+
+
+def _export(client, fields=EXPORT_FIELDS, query=""):
+    data = {"format": "0", "resource": "0", **{f"promotionresource_{name}": "on" for name in fields}}
+    return client.post(reverse(EXPORT) + query, data)
+
+
+def _csv_rows(response):
+    import csv
+    import io
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_the_promotions_export_reads_names_and_categories_not_the_search_document():
+    tea = CategoryFactory(name="茶叶", slug="tea")
+    promotion = PromotionFactory(submitted=True, title="Spring tea", merchant__name="西湖茶庄")
+    promotion.categories.add(tea)
+
+    rows = _csv_rows(_export(client_for(staff_user("Viewer"))))
+
+    assert rows == [
+        {
+            "id": str(promotion.pk),
+            "title": "Spring tea",
+            "merchant": "西湖茶庄",
+            "festival": promotion.festival.slug,
+            "status": "submitted",
+            "categories": "茶叶",
+        }
+    ]
+
+
+def test_the_promotions_export_makes_the_same_queries_for_one_row_or_thirty():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(staff_user("Viewer"))
+    counts = []
+    for total in (1, 30):
+        while len(_csv_rows(_export(client))) < total:
+            PromotionFactory(submitted=True).categories.add(CategoryFactory())
+        with CaptureQueriesContext(connection) as queries:
+            assert len(_csv_rows(_export(client))) == total
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_an_export_above_the_row_limit_is_refused_with_a_message_and_no_file(settings):
+    settings.ADMIN_EXPORT_MAX_ROWS = 2
+    client = client_for(staff_user("Viewer"))
+    for title in ("First", "Second", "Third"):
+        PromotionFactory(submitted=True, title=title)
+
+    refused = _export(client)
+    filtered = _export(client, query="?q=Third")
+
+    assert refused.status_code == 200 and refused["Content-Type"].startswith("text/html")
+    assert [str(m) for m in get_messages(refused.wsgi_request)] == [
+        "This export would hold more than 2 rows. Filter the list first (by festival, status or date) and export "
+        "again; the API pages through every row."
+    ]
+    assert [row["title"] for row in _csv_rows(filtered)] == ["Third"]
 
 
 def test_approve_promotions_that_pass_is_a_service_every_interface_can_call(reviewer):
