@@ -17,7 +17,6 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     F,
@@ -28,15 +27,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
     Window,
 )
-from django.db.models.expressions import Col, RawSQL
-from django.db.models.functions import RowNumber, StrIndex, Upper
+from django.db.models.expressions import Col
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from core.pagination import planner_estimate
 from festival.models import Category, CertificateKind, Festival, FestivalStatus
 from logistics.selectors import FestivalParcels, festival_parcels
 from merchants.models import (
@@ -54,6 +51,7 @@ from promotions.models import CategoryTally, CheckStatus, Promotion, PromotionIt
 from promotions.pricing.final import Offer, compute_final_price
 from promotions.pricing.money import PricingError
 from promotions.results import LATE_REPORT_DAYS
+from promotions.search import has_search_document, narrowed_by_document
 
 from .models import ResultsSnapshot
 
@@ -463,44 +461,18 @@ def search_promotions(festival: Festival, filters: PromotionFilters) -> QuerySet
     return promotions
 
 
-# More candidates than this and a query is common (see _matching).
-COMMON_QUERY_CANDIDATES = 500
-
-
 def _matching(promotions: QuerySet[Promotion], q: str) -> QuerySet[Promotion]:
     """The promotions whose title, merchant's name or a shown item's product name holds
     ``q`` (case-insensitive substring: Chinese has no spaces to split words at).
 
-    On PostgreSQL the promotion's search document (Promotion.search_document, written by
-    triggers, migration promotions 0015) first narrows the rows: a GIN index over its
-    characters and character pairs gives the promotions holding every pair of ``q`` (pg_trgm
-    needs 3 characters; most Chinese words have 2), and the document must hold ``q`` itself.
-    Only those candidates are rechecked with the exact rules below, so a common word no
-    longer makes the database collect every matching product first. The document holds at
-    least the matching text (stale extra text only costs a recheck).
-
-    Whether ``q`` is common is the planner's estimate of its candidates (an ``EXPLAIN``,
-    from the statistics ANALYZE keeps on the index's characters): counting them read the
-    word's whole posting list, which grows with the festival. Either way the same rows match;
-    a wrong guess only costs time.
+    On PostgreSQL the promotion's search document first narrows the rows
+    (``promotions.search.narrowed_by_document``: an index of its characters and pairs for a
+    rare word, a walk in the list's order for a common one); only those candidates are
+    rechecked with the exact rules below, so a common word no longer makes the database
+    collect every matching product first.
     """
-    if connection.vendor == "postgresql":
-        holding_grams = promotions.filter(search_document__contains=Upper(Value(q))).filter(
-            RawSQL(
-                "promotions_search_grams(promotions_promotion.search_document) @> promotions_query_grams(UPPER(%s))",
-                (q,),
-                output_field=BooleanField(),
-            )
-        )
-        # A common word fills a page within the first few promotions by start: walking them
-        # in order beats collecting and sorting its thousands of candidates.
-        is_common = planner_estimate(holding_grams) >= COMMON_QUERY_CANDIDATES
-        if is_common:
-            # strpos, not LIKE: the planner takes it for a loose filter (a third of the rows)
-            # and walks the start-order index, where LIKE's guess of a handful sorts them all.
-            promotions = promotions.alias(q_at=StrIndex("search_document", Upper(Value(q)))).filter(q_at__gt=0)
-        else:
-            promotions = holding_grams
+    if has_search_document(promotions):
+        promotions = narrowed_by_document(promotions, q)
     # The extra (always true) comparison with the outer row keeps PostgreSQL from turning
     # the EXISTS into a hash of every item whose name matches (slow for a common word at
     # size): each candidate looks its own few items up instead.

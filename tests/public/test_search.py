@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from merchants.services import save_product
+from promotions import search
 from promotions.models import CheckStatus, PromotionStatus
 from promotions.services import update_promotion
 from public import selectors
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(params=["rare", "common"], autouse=True)
 def word_kind(request, monkeypatch):
     """Both PostgreSQL paths: every query is rare (index candidates) or common (walk by start)."""
-    monkeypatch.setattr(selectors, "COMMON_QUERY_CANDIDATES", 10_000 if request.param == "rare" else 1)
+    monkeypatch.setattr(search, "COMMON_QUERY_CANDIDATES", 10_000 if request.param == "rare" else 1)
     return request.param
 
 

@@ -1,0 +1,48 @@
+"""Promotions holding a word, found through their search document on PostgreSQL.
+
+The document (Promotion.search_document: title, merchant's name and every item's product
+name, upper-cased, one per line) is written by triggers (migration promotions 0015). A GIN
+index over its characters and character pairs gives the promotions holding every pair of
+the word (pg_trgm needs 3 characters; most Chinese words have 2), and the document must hold
+the word itself. The rows found are candidates: a superset of those whose title, merchant's
+name or item holds the word, which callers recheck with their own exact rule (the public
+search, the review admin's search). Elsewhere (SQLite) callers use their rule alone.
+
+Whether a word is common is the planner's estimate of its candidates (an ``EXPLAIN``, from
+the statistics ANALYZE keeps on the index's characters): counting them would read the word's
+whole posting list, which grows with the festival. A common word fills a page within the
+first few promotions in the page's order, so it walks them (``strpos``) instead of collecting
+and sorting its thousands of candidates. Either way the same rows match; a wrong guess only
+costs time.
+"""
+
+from django.db import connections
+from django.db.models import BooleanField, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex, Upper
+
+from core.pagination import planner_estimate
+
+# Above this many estimated candidates a word is common: walked in the page's order.
+COMMON_QUERY_CANDIDATES = 500
+
+
+def has_search_document(queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def narrowed_by_document(promotions: QuerySet, word: str) -> QuerySet:
+    """``promotions`` whose search document holds ``word`` (PostgreSQL only): the candidates
+    of every promotion whose title, merchant's name or item holds it, to be rechecked."""
+    holding_grams = promotions.filter(search_document__contains=Upper(Value(word))).filter(
+        RawSQL(
+            "promotions_search_grams(promotions_promotion.search_document) @> promotions_query_grams(UPPER(%s))",
+            (word,),
+            output_field=BooleanField(),
+        )
+    )
+    if planner_estimate(holding_grams) >= COMMON_QUERY_CANDIDATES:
+        # strpos, not LIKE: the planner takes it for a loose filter (a third of the rows)
+        # and walks the page's ordered index, where LIKE's guess of a handful sorts them all.
+        return promotions.alias(word_at=StrIndex("search_document", Upper(Value(word)))).filter(word_at__gt=0)
+    return holding_grams

@@ -1,0 +1,60 @@
+"""The review admin's search: Django's rule (every word in the title or the merchant's name,
+or the merchant's USCC), narrowed first by the search document on PostgreSQL
+(promotions.search) — for rare and common words alike, the same promotions as the rule."""
+
+import pytest
+from django.urls import reverse
+
+from promotions import search
+from tests.admin_support import client_for, staff_user
+from tests.factories import MerchantFactory, ProductFactory, PromotionFactory, PromotionItemFactory
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "admin:promotions_promotion_changelist"
+
+
+@pytest.fixture(params=["rare", "common"], autouse=True)
+def word_kind(request, monkeypatch):
+    """Both PostgreSQL paths: every word is rare (index candidates) or common (walk in order)."""
+    monkeypatch.setattr(search, "COMMON_QUERY_CANDIDATES", 10_000 if request.param == "rare" else 1)
+    return request.param
+
+
+@pytest.fixture
+def promotions():
+    tea_house = MerchantFactory(name="Hangzhou 西湖 Tea House")
+    found = {
+        "title": PromotionFactory(submitted=True, title="Spring 龙井茶叶 week"),
+        "merchant": PromotionFactory(submitted=True, title="Merchant's", merchant=tea_house),
+        "item": PromotionFactory(submitted=True, title="Item's"),
+        "other": PromotionFactory(submitted=True, title="Other sale"),
+    }
+    PromotionItemFactory(promotion=found["item"], product=ProductFactory(merchant=found["item"].merchant, name="有机蜂蜜"))
+    return found
+
+
+def _titles(q):
+    response = client_for(staff_user("Viewer")).get(reverse(CHANGELIST), {"q": q})
+    assert response.status_code == 200
+    return {promotion.title for promotion in response.context["cl"].result_list}
+
+
+def test_a_word_of_the_title_or_the_merchants_name_in_any_case(promotions):
+    assert _titles("茶叶") == {"Spring 龙井茶叶 week"}
+    assert _titles("SPRING") == {"Spring 龙井茶叶 week"}
+    assert _titles("西湖") == {"Merchant's"}
+    assert _titles("tea hOUSE") == {"Merchant's"}  # two words, both in the name
+    assert _titles('"Tea House"') == {"Merchant's"}  # a quoted phrase
+
+
+def test_an_items_name_is_not_searched_and_a_missing_word_finds_nothing(promotions):
+    assert _titles("有机") == set()  # in the search document, but not in Django's rule
+    assert _titles("乌龙") == set()
+    assert _titles("spring 西湖") == set()  # every word must match the same promotion
+
+
+def test_a_merchants_credit_code_finds_its_promotions(promotions):
+    merchant = promotions["merchant"].merchant
+
+    assert _titles(merchant.uscc) == {"Merchant's"}
+    assert _titles(merchant.uscc.lower()) == {"Merchant's"}
