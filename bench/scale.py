@@ -63,6 +63,10 @@ def seed(preset, url):
 # The measuring process ------------------------------------------------------------------
 
 
+# The columns of the promotions export measured (an organiser's usual choice).
+EXPORTED = ("id", "title", "merchant", "festival", "kind", "status", "categories", "starts_at", "ends_at")
+
+
 def pages(ctx):
     """(name, method, path, client) of every page measured; names are the same at every size."""
     from django.contrib import admin
@@ -73,6 +77,8 @@ def pages(ctx):
             return reverse(name, args=args) + query
         except NoReverseMatch:
             return None
+
+    from urllib.parse import quote
 
     festival, promotion, merchant, product = ctx["festival"], ctx["promotion"], ctx["merchant"], ctx["product"]
     staff, owner, api = ctx["staff"], ctx["owner"], ctx["api"]
@@ -99,12 +105,32 @@ def pages(ctx):
         ),
         ("admin promotions search", url("admin:promotions_promotion_changelist", query="?q=规模促销"), staff),
         ("admin promotions page 15", url("admin:promotions_promotion_changelist", query="?p=15"), staff),
+        # A rare word (one promotion's number) and a merchant's credit code: an organiser
+        # looking one up, where the common word above fills a page from the first rows.
+        (
+            "admin promotions search, rare",
+            url("admin:promotions_promotion_changelist", query=f"?q={quote(promotion.title)}"),
+            staff,
+        ),
+        (
+            "admin promotions by USCC",
+            url("admin:promotions_promotion_changelist", query=f"?q={merchant.uscc}"),
+            staff,
+        ),
+        ("admin promotions export form", url("admin:promotions_promotion_export"), staff),
+        (
+            "admin export of a merchant's promotions",
+            url("admin:promotions_promotion_export", query=f"?q={merchant.uscc}"),
+            staff,
+            {"format": "0", "resource": "0", **{f"promotionresource_{name}": "on" for name in EXPORTED}},
+        ),
         ("admin promotion change", url("admin:promotions_promotion_change", promotion.pk), staff),
         ("admin merchant change", url("admin:merchants_merchant_change", merchant.pk), staff),
         ("admin dashboard", url("admin:promotions_dashboard"), staff),
         ("portal home", url("merchant:home"), owner),
         ("portal products", url("merchant:products"), owner),
         ("portal product", url("merchant:product_detail", product.pk), owner),
+        ("portal promotions", url("merchant:promotion_list", query="?status=submitted"), owner),
         ("portal promotion", url("merchant:promotion_detail", ctx["own_promotion"].pk), owner),
         ("api promotions", url("api:promotion-list"), api),
         ("api promotions page 15", url("api:promotion-list", query="?page=15"), api),
@@ -121,7 +147,8 @@ def pages(ctx):
         listed.append(
             (f"admin {opts.label_lower} list", url(f"admin:{opts.app_label}_{opts.model_name}_changelist"), staff)
         )
-    return [(name, path, client) for name, path, client in listed if path]
+    # (name, path, client, POST data or None)
+    return [(*page, None) if len(page) == 3 else page for page in listed if page[1]]
 
 
 def measure(repeat, *, work=True):
@@ -174,18 +201,22 @@ def measure(repeat, *, work=True):
         "anonymous": anonymous,
     }
     results = {}
-    for name, path, client in pages(ctx):
+    for name, path, client, data in pages(ctx):
+
+        def fetch(client=client, path=path, data=data):
+            return client.get(path) if data is None else client.post(path, data)
+
         started = time.perf_counter()
-        client.get(path)  # warm: templates, caches the page itself keeps
+        fetch()  # warm: templates, caches the page itself keeps
         warm = time.perf_counter() - started
         times = []
         # A page that takes seconds is measured 3 times, not 20: the figure is clear by then.
         for _ in range(repeat if warm < 2 else min(repeat, 3)):
             started = time.perf_counter()
-            response = client.get(path)
+            response = fetch()
             times.append((time.perf_counter() - started) * 1000)
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
+            response = fetch()
         print(f"{name}: {statistics.median(times):,.0f} ms", file=sys.stderr, flush=True)
         results[name] = {
             "path": path,
@@ -193,7 +224,7 @@ def measure(repeat, *, work=True):
             "p50": statistics.median(times),
             "p99": max(times) if len(times) < 100 else statistics.quantiles(times, n=100)[98],
             "queries": len(queries),
-            "bytes": len(response.content) if not response.streaming else 0,
+            "bytes": len(response.content) if not response.streaming else len(b"".join(response.streaming_content)),
         }
 
     from promotions.clock import tick
