@@ -4,8 +4,9 @@
 Seeds two PostgreSQL databases with ``manage.py seed_scale`` (a small preset and a
 large one; skipped when already seeded), then, for each, starts a measuring process
 that requests every page and endpoint a user hits — public pages, the admin (index,
-every changelist incl. the review queue and its filters, change pages, dashboard),
-the merchant portal and the API (lists, details, filters, deep pages) — through
+every changelist incl. the review queue and its filters, common and rare searches, change
+pages, dashboard, the export form and a merchant's export), the merchant portal and the
+API (lists, details, filters, deep pages) — through
 Django's full WSGI stack (middleware, sessions, templates; ``DEBUG`` off), and
 prints per page: p50 and p99 (ms), queries and response size at each size, and the
 growth factor large/small. It also times one clock tick that opens about 10% of the
