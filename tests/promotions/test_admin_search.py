@@ -29,7 +29,9 @@ def promotions():
         "item": PromotionFactory(submitted=True, title="Item's"),
         "other": PromotionFactory(submitted=True, title="Other sale"),
     }
-    PromotionItemFactory(promotion=found["item"], product=ProductFactory(merchant=found["item"].merchant, name="有机蜂蜜"))
+    PromotionItemFactory(
+        promotion=found["item"], product=ProductFactory(merchant=found["item"].merchant, name="有机蜂蜜")
+    )
     return found
 
 
