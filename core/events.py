@@ -91,6 +91,12 @@ def muted():
         _muted.reset(token)
 
 
+def is_muted() -> bool:
+    """Whether this code runs inside ``muted()`` (the demo's replay): what reacts to changes
+    without an event (public.handlers) keeps quiet too."""
+    return _muted.get()
+
+
 def _dispatch(event_type, ids):
     for handler in list(_handlers):
         try:

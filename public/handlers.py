@@ -11,7 +11,7 @@ so a corrected name is public at once instead of when the cached pages' time buc
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from core.events import DomainEvent, subscribe
+from core.events import DomainEvent, is_muted, subscribe
 from festival.models import Category, Festival, Organiser
 
 from . import cache, selectors
@@ -33,7 +33,13 @@ def drop_cached_pages(event_type, **ids):
     cache.bump()
 
 
-def reference_data_changed(sender, using=None, **kwargs):
+def reference_data_changed(sender, using=None, update_fields=None, **kwargs):
+    # A save of named fields is a service's (a festival's status change through
+    # core.workflow), which publishes its own event where the change is public; a full save,
+    # a deletion or a change of organisers is an edit. Nothing while events are muted (the
+    # demo's replay).
+    if update_fields is not None or is_muted():
+        return
     # After the commit: a page rendered before it would otherwise be cached under the new version.
     transaction.on_commit(cache.bump, using=using)
 
