@@ -340,6 +340,25 @@ def test_the_promotions_export_reads_names_and_categories_not_the_search_documen
     ]
 
 
+def test_the_promotions_export_as_xlsx_writes_dates_in_festival_time():
+    import io
+
+    import openpyxl
+
+    promotion = PromotionFactory(submitted=True, title="Spring tea")
+    data = {"format": "1", "resource": "0", "promotionresource_title": "on", "promotionresource_starts_at": "on"}
+
+    response = client_for(staff_user("Viewer")).post(reverse(EXPORT), data)
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("title", "starts_at")
+    title, starts_at = rows[1]
+    expected = timezone.localtime(promotion.starts_at).replace(tzinfo=None)  # a cell holds no zone
+    assert title == "Spring tea" and abs(starts_at - expected) < timedelta(seconds=1)  # Excel keeps milliseconds
+
+
 def test_the_promotions_export_makes_the_same_queries_for_one_row_or_thirty():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
