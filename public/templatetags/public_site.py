@@ -10,7 +10,6 @@ from functools import lru_cache
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.http import QueryDict
 from django.utils import dateformat, translation
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -188,18 +187,17 @@ class LanguageLinks:
 def language_links(context) -> LanguageLinks:
     """This page in every language of the site, made once per request (the head's alternates
     and the header's switch both print them)."""
-    request = context.get("request")
+    request = context["request"]  # public pages are rendered with theirs (the request context processor)
     made = getattr(request, "_public_language_links", None)
     if made is not None:
         return made
     current = translation.get_language()
-    origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
-    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
-    path = request.path if request is not None else "/"
+    origin = request.build_absolute_uri("/")[:-1]
+    params = request.GET.copy()
     languages = []
     for code, _name in settings.LANGUAGES:
         params["lang"] = code
-        url = f"{path}?{params.urlencode()}"
+        url = f"{request.path}?{params.urlencode()}"
         languages.append(
             LanguageLink(
                 code=code,
@@ -211,7 +209,5 @@ def language_links(context) -> LanguageLinks:
             )
         )
     default = next((link for link in languages if link.code == settings.LANGUAGE_CODE), languages[0])
-    made = LanguageLinks(languages=languages, default=default)
-    if request is not None:
-        request._public_language_links = made
+    request._public_language_links = made = LanguageLinks(languages=languages, default=default)
     return made

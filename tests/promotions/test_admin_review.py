@@ -340,7 +340,7 @@ def test_the_promotions_export_reads_names_and_categories_not_the_search_documen
     ]
 
 
-def test_the_promotions_export_as_xlsx_writes_dates_in_festival_time():
+def test_the_promotions_export_as_xlsx_writes_dates_as_dates():
     import io
 
     import openpyxl
@@ -365,8 +365,8 @@ def test_the_promotions_export_makes_the_same_queries_for_one_row_or_thirty():
 
     client = client_for(staff_user("Viewer"))
     counts = []
-    for total in (1, 30):
-        while len(_csv_rows(_export(client))) < total:
+    for total, added in ((1, 1), (30, 29)):
+        for _ in range(added):
             PromotionFactory(submitted=True).categories.add(CategoryFactory())
         with CaptureQueriesContext(connection) as queries:
             assert len(_csv_rows(_export(client))) == total
