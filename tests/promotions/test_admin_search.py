@@ -60,3 +60,12 @@ def test_a_merchants_credit_code_finds_its_promotions(promotions):
 
     assert _titles(merchant.uscc) == {"Merchant's"}
     assert _titles(merchant.uscc.lower()) == {"Merchant's"}
+
+
+def test_a_number_finds_the_promotion_that_holds_it_and_no_other():
+    for title in ["规模促销 000123-004", "规模促销 000123-005", "规模促销 000124-004", "规模促销 100123-004"]:
+        PromotionFactory(submitted=True, title=title)
+
+    assert _titles("000123-004") == {"规模促销 000123-004"}
+    assert _titles("000123") == {"规模促销 000123-004", "规模促销 000123-005"}
+    assert _titles("23-00") == {"规模促销 000123-004", "规模促销 000123-005", "规模促销 100123-004"}
