@@ -35,7 +35,7 @@ from festival.models import Festival
 from festival.scoping import visible_festivals
 from merchants.uscc import is_valid_uscc
 
-from . import services
+from . import search, services
 from .dashboard import festival_dashboard
 from .models import (
     ALLOWED_TRANSITIONS,
@@ -49,9 +49,12 @@ from .models import (
     review_queue_order,
 )
 from .resources import PromotionResource
-from .search import has_search_document, narrowed_by_document
+from .search import has_search_document
 
 S = PromotionStatus
+
+# A search whose matches are at most this many is answered from their ids (one index scan).
+RARE_SEARCH_MATCHES_KEPT = 1000
 
 
 def _approve(promotion, *, by, note):
@@ -264,7 +267,8 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, BoundedExportMixin, E
         USCC), with the rows first narrowed by the search document on PostgreSQL
         (promotions.search): matching the names of a national festival's promotions row by
         row scanned them all for a rare word. A term that is a USCC finds that merchant's
-        promotions through its index."""
+        promotions through its index. A rare word's matches (up to RARE_SEARCH_MATCHES_KEPT)
+        are read once and the changelist then counts and pages them by id."""
         words = [
             unescape_string_literal(bit) if bit.startswith(('"', "'")) and bit[0] == bit[-1] else bit
             for bit in smart_split(search_term)
@@ -273,8 +277,18 @@ class PromotionAdmin(ScopedAdminMixin, DecisionAdminMixin, BoundedExportMixin, E
         if words and has_search_document(queryset):
             if len(words) == 1 and is_valid_uscc(words[0].upper()):
                 return queryset.filter(merchant__uscc=words[0].upper()), False
+            scoped, any_rare = queryset, False
             for word in words:
-                queryset = narrowed_by_document(queryset, word)
+                queryset, rare = search.narrowed(queryset, word)
+                any_rare = any_rare or rare
+            found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+            if any_rare:
+                # The rare word's index scan is most of the page's time: run it once here,
+                # not again for the count and then for the page.
+                ids = list(found.order_by().values_list("pk", flat=True).distinct()[: RARE_SEARCH_MATCHES_KEPT + 1])
+                if len(ids) <= RARE_SEARCH_MATCHES_KEPT:
+                    return scoped.filter(pk__in=ids), False
+            return found, may_have_duplicates
         return super().get_search_results(request, queryset, search_term)
 
     def get_export_queryset(self, request):

@@ -54,6 +54,12 @@ def has_search_document(queryset: QuerySet) -> bool:
 def narrowed_by_document(promotions: QuerySet, word: str) -> QuerySet:
     """``promotions`` whose search document holds ``word`` (PostgreSQL only): the candidates
     of every promotion whose title, merchant's name or item holds it, to be rechecked."""
+    return narrowed(promotions, word)[0]
+
+
+def narrowed(promotions: QuerySet, word: str) -> tuple[QuerySet, bool]:
+    """``narrowed_by_document``, and whether ``word`` is rare: its candidates are read from
+    an index (else they are walked in the caller's order)."""
     holding_word = promotions.filter(search_document__contains=Upper(Value(word)))
     holding_grams = holding_word.filter(
         RawSQL(
@@ -65,8 +71,8 @@ def narrowed_by_document(promotions: QuerySet, word: str) -> QuerySet:
     if planner_estimate(holding_grams) >= COMMON_QUERY_CANDIDATES:
         # strpos, not LIKE: the planner takes it for a loose filter (a third of the rows)
         # and walks the page's ordered index, where LIKE's guess of a handful sorts them all.
-        return promotions.alias(word_at=StrIndex("search_document", Upper(Value(word)))).filter(word_at__gt=0)
+        return promotions.alias(word_at=StrIndex("search_document", Upper(Value(word)))).filter(word_at__gt=0), False
     if has_trigram(word):
         # The trigram index answers LIKE itself (and rechecks it): no pairs to intersect.
-        return holding_word
-    return holding_grams
+        return holding_word, True
+    return holding_grams, True

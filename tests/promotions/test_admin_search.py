@@ -3,8 +3,11 @@ or the merchant's USCC), narrowed first by the search document on PostgreSQL
 (promotions.search) — for rare and common words alike, the same promotions as the rule."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from promotions import admin as promotions_admin
 from promotions import search
 from tests.admin_support import client_for, staff_user
 from tests.factories import MerchantFactory, ProductFactory, PromotionFactory, PromotionItemFactory
@@ -69,3 +72,29 @@ def test_a_number_finds_the_promotion_that_holds_it_and_no_other():
     assert _titles("000123-004") == {"规模促销 000123-004"}
     assert _titles("000123") == {"规模促销 000123-004", "规模促销 000123-005"}
     assert _titles("23-00") == {"规模促销 000123-004", "规模促销 000123-005", "规模促销 100123-004"}
+
+
+def test_a_rare_words_matches_are_searched_for_once_not_again_for_the_count_and_the_page(word_kind):
+    for n in range(3):
+        PromotionFactory(submitted=True, title=f"规模促销 00012{n}-004")
+    client = client_for(staff_user("Viewer"))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(CHANGELIST), {"q": "000121-004"})
+
+    assert [p.title for p in response.context["cl"].result_list] == ["规模促销 000121-004"]
+    assert response.context["cl"].result_count == 1
+    searching = [q["sql"] for q in queries if "000121-004" in q["sql"] and not q["sql"].startswith("EXPLAIN")]
+    # Rare: one search, then the count and the page read the matches by id. Common (on
+    # PostgreSQL) or SQLite: the count and the page each search.
+    rare_on_postgresql = word_kind == "rare" and connection.vendor == "postgresql"
+    assert len(searching) == (1 if rare_on_postgresql else 2), searching
+
+
+def test_a_search_with_more_matches_than_are_kept_by_id_still_finds_them_all(monkeypatch):
+    monkeypatch.setattr(promotions_admin, "RARE_SEARCH_MATCHES_KEPT", 1)
+    for title in ["规模促销 000123-004", "规模促销 000123-005", "规模促销 000124-004"]:
+        PromotionFactory(submitted=True, title=title)
+
+    assert _titles("000123") == {"规模促销 000123-004", "规模促销 000123-005"}
+    assert _titles("000124") == {"规模促销 000124-004"}
