@@ -48,7 +48,11 @@ class FestivalAdminSite(admin.AdminSite):
         ("merchants", "certificate", "pending"),
     )
 
-    def review_queue_counts(self, request) -> dict[str, int]:
+    # Past this many waiting rows the index shows "1000+": counting every one grew with the
+    # festival (20,151 applied participations at a tenth of a national festival, 5–23 ms).
+    QUEUE_COUNT_LIMIT = 1000
+
+    def review_queue_counts(self, request) -> dict[str, int | str]:
         counts = {}
         for model, model_admin in self._registry.items():
             for app_label, model_name, status in self.REVIEW_QUEUES:
@@ -63,7 +67,8 @@ class FestivalAdminSite(admin.AdminSite):
                     scope = getattr(model_admin, "scope_queryset", None)
                     if scope is not None:  # what the user's teams see (festival/admin_scoping.py)
                         queryset = scope(request, queryset)
-                    counts[model_name] = queryset.count()
+                    counted = queryset[: self.QUEUE_COUNT_LIMIT + 1].count()
+                    counts[model_name] = counted if counted <= self.QUEUE_COUNT_LIMIT else f"{self.QUEUE_COUNT_LIMIT}+"
         return counts
 
     def index(self, request, extra_context=None):

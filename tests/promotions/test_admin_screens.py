@@ -10,7 +10,7 @@ from django.utils import timezone
 from festival.roles import REVIEWER
 from promotions.models import PromotionStatus
 from tests.admin_support import client_for, staff_user
-from tests.factories import PromotionFactory, SuperuserFactory
+from tests.factories import ParticipationFactory, PromotionFactory, SuperuserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,22 @@ def test_the_index_counts_the_waiting_promotions():
     response = client_for(staff_user(REVIEWER)).get(reverse("admin:index"))
     assert response.context["queue_counts"]["promotion"] == 3
     assert '<span class="queue-count">3</span>' in response.content.decode()
+
+
+def test_the_index_shows_a_long_queue_as_more_than_its_limit_without_counting_it_all(monkeypatch):
+    from festival.admin_site import FestivalAdminSite
+
+    monkeypatch.setattr(FestivalAdminSite, "QUEUE_COUNT_LIMIT", 2)
+    for _ in range(3):
+        ParticipationFactory(applied=True)
+    client = client_for(SuperuserFactory())
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.context["queue_counts"]["participation"] == "2+"
+    assert '<span class="queue-count">2+</span>' in response.content.decode()
+    monkeypatch.setattr(FestivalAdminSite, "QUEUE_COUNT_LIMIT", 3)
+    assert client.get(reverse("admin:index")).context["queue_counts"]["participation"] == 3
 
 
 def test_plumbing_is_one_system_section_for_superusers_only():
