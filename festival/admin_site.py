@@ -67,7 +67,7 @@ class FestivalAdminSite(admin.AdminSite):
                     scope = getattr(model_admin, "scope_queryset", None)
                     if scope is not None:  # what the user's teams see (festival/admin_scoping.py)
                         queryset = scope(request, queryset)
-                    counted = queryset[: self.QUEUE_COUNT_LIMIT + 1].count()
+                    counted = queryset.order_by()[: self.QUEUE_COUNT_LIMIT + 1].count()
                     counts[model_name] = counted if counted <= self.QUEUE_COUNT_LIMIT else f"{self.QUEUE_COUNT_LIMIT}+"
         return counts
 
