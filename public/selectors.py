@@ -466,8 +466,8 @@ def _matching(promotions: QuerySet[Promotion], q: str) -> QuerySet[Promotion]:
     ``q`` (case-insensitive substring: Chinese has no spaces to split words at).
 
     On PostgreSQL the promotion's search document first narrows the rows
-    (``promotions.search.narrowed_by_document``: an index of its characters and pairs for a
-    rare word, a walk in the list's order for a common one); only those candidates are
+    (``promotions.search.narrowed_by_document``: an index of its trigrams or of its characters
+    and pairs for a rare word, a walk in the list's order for a common one); only those candidates are
     rechecked with the exact rules below, so a common word no longer makes the database
     collect every matching product first.
     """
