@@ -142,6 +142,8 @@ def pages(ctx):
         ("portal promotion", url("merchant:promotion_detail", ctx["own_promotion"].pk), owner),
         ("api promotions", url("api:promotion-list"), api),
         ("api promotions page 15", url("api:promotion-list", query="?page=15"), api),
+        # Halfway down the list by cursor (as next links give past page 50).
+        ("api promotions deep, by cursor", url("api:promotion-list", query=f"?cursor={ctx['deep_cursor']}"), api),
         ("api promotions filtered", url("api:promotion-list", query=f"?festival={festival.slug}&status=live"), api),
         ("api promotion", url("api:promotion-detail", promotion.pk), api),
         ("api merchants", url("api:merchant-list"), api),
@@ -200,6 +202,7 @@ def measure(repeat, *, work=True):
         "closed": Festival.objects.get(slug=CLOSED_SLUG),
         "promotion": Promotion.objects.filter(festival=running, status=PromotionStatus.LIVE).order_by("pk").first(),
         "last_promotion": Promotion.objects.filter(festival=running, status=PromotionStatus.LIVE).order_by("pk").last(),
+        "deep_cursor": deep_cursor(),
         "merchant": busiest,
         "product": Product.objects.filter(merchant=busiest).order_by("pk").first(),
         "own_promotion": Promotion.objects.filter(merchant=busiest).order_by("pk").first(),
@@ -273,6 +276,16 @@ def best_of(kept, run):
             page["p50"], page["p99"] = min(page["p50"], old["p50"]), min(page["p99"], old["p99"])
     run["pages"] = {**kept["pages"], **run["pages"]}  # the tick and recheck are timed in the first round only
     return run
+
+
+def deep_cursor() -> str:
+    """The API's cursor of a page halfway down the promotions list (20 a page)."""
+    from api.pagination import encode_cursor
+    from promotions.models import Promotion
+
+    middle = Promotion.objects.count() // 2
+    starts_at, pk = Promotion.objects.order_by("starts_at", "pk").values_list("starts_at", "pk")[middle]
+    return encode_cursor(middle // 20 + 1, [starts_at, pk])
 
 
 def run_size(preset, repeat, *, work=True):
