@@ -58,6 +58,11 @@ def keyset_ordering(queryset) -> list[tuple[str, bool]] | None:
     return fields
 
 
+def ordered(queryset, fields, *, reverse: bool = False):
+    """``queryset`` in the order ``fields`` (the other way round when ``reverse``)."""
+    return queryset.order_by(*[("-" if descending != reverse else "") + name for name, descending in fields])
+
+
 def _beyond(queryset, fields, values, *, backward: bool) -> Q | RawSQL:
     """Rows after ``values`` in the order ``fields`` (before them when ``backward``)."""
     model, connection = queryset.model, connections[queryset.db]
@@ -127,7 +132,7 @@ class ApiPagination(PageNumberPagination):
             raise NotFound(self.invalid_page_message)
         self.fields = keyset_ordering(queryset)
         if self.fields is not None:  # the order the cursors follow, the tie-breaker included
-            queryset = queryset.order_by(*[("-" if descending else "") + name for name, descending in self.fields])
+            queryset = ordered(queryset, self.fields)
         self.queryset = queryset
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor is None:
@@ -138,9 +143,8 @@ class ApiPagination(PageNumberPagination):
         number, values, backward = self._decode(cursor)
         page_size = self.get_page_size(request)
         beyond = queryset.filter(_beyond(queryset, self.fields, values, backward=backward))
-        if backward:  # the rows just before, nearest first
-            beyond = beyond.order_by(*[("" if descending else "-") + name for name, descending in self.fields])
-        rows = list(beyond[: page_size + 1])
+        # Backward: the rows just before, nearest first.
+        rows = list(ordered(beyond, self.fields, reverse=backward)[: page_size + 1])
         more = len(rows) > page_size
         rows = rows[:page_size]
         if backward:
@@ -169,8 +173,7 @@ class ApiPagination(PageNumberPagination):
         return replace_query_param(url, self.cursor_query_param, encode_cursor(number, values, backward=backward))
 
     def _columns(self):
-        meta = self.queryset.model._meta
-        return [meta.pk if name == meta.pk.attname else meta.get_field(name) for name, _descending in self.fields]
+        return [self.queryset.model._meta.get_field(name) for name, _descending in self.fields]
 
     def _decode(self, cursor: str) -> tuple[int, list, bool]:
         if self.fields is None:
@@ -191,9 +194,7 @@ class ApiPagination(PageNumberPagination):
         if not self.page.has_next():
             return None
         number = self.page.number + 1
-        if number <= KEYSET_FROM_PAGE or self.fields is None or not self.page.object_list:
-            if isinstance(self.page, CursorPage):  # not reached: a cursor page is past the numbered ones
-                return None
+        if number <= KEYSET_FROM_PAGE or self.fields is None:  # never a cursor page's: those are past both
             return super().get_next_link()
         return self._cursor_link(self.page.object_list[-1], number, backward=False)
 

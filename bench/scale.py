@@ -279,13 +279,13 @@ def best_of(kept, run):
 
 
 def deep_cursor() -> str:
-    """The API's cursor of a page halfway down the promotions list (20 a page)."""
-    from api.pagination import encode_cursor
+    """The API's cursor of a page halfway down the promotions list."""
+    from api.pagination import ApiPagination, encode_cursor
     from promotions.models import Promotion
 
     middle = Promotion.objects.count() // 2
     starts_at, pk = Promotion.objects.order_by("starts_at", "pk").values_list("starts_at", "pk")[middle]
-    return encode_cursor(middle // 20 + 1, [starts_at, pk])
+    return encode_cursor(middle // ApiPagination.page_size + 1, [starts_at, pk])
 
 
 def run_size(preset, repeat, *, work=True):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from api import pagination
 from merchants.models import Merchant
+from promotions.models import Promotion
 from tests.factories import MerchantFactory, ParticipationFactory, PromotionFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,11 +156,9 @@ def test_other_lists_follow_cursors_in_their_own_order(anon_client, festival):
 )
 @pytest.mark.parametrize("backward", [False, True])
 def test_the_rows_beyond_a_row_are_those_after_it_in_any_order(promotions, order, backward):
-    from promotions.models import Promotion
-
     listed = Promotion.objects.order_by(*order)
     fields = pagination.keyset_ordering(listed)
-    in_order = list(listed.order_by(*[("-" if d else "") + n for n, d in fields]).values_list(*[n for n, _d in fields]))
+    in_order = list(pagination.ordered(listed, fields).values_list(*[n for n, _d in fields]))
     for index, values in enumerate(in_order):
         beyond = listed.filter(pagination._beyond(listed, fields, list(values), backward=backward))
 
@@ -168,8 +167,6 @@ def test_the_rows_beyond_a_row_are_those_after_it_in_any_order(promotions, order
 
 
 def test_a_list_ordered_by_what_rows_cannot_be_placed_by_pages_by_number_only():
-    from promotions.models import Promotion
-
     assert pagination.keyset_ordering(Promotion.objects.order_by("merchant")) is None  # the merchant's ordering
     assert pagination.keyset_ordering(Promotion.objects.order_by("merchant__name")) is None
     assert pagination.keyset_ordering(Promotion.objects.order_by("stream_starts_at")) is None  # may be NULL
