@@ -3,28 +3,29 @@ allows its throughput to be against the trivial view (issue 15, "Measured").
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_load \\
     REDIS_URL=redis://127.0.0.1:6379/9 \\
-    /work/main/.venv/bin/python bench/load_costs.py [--times 40]
+    /work/main/.venv/bin/python bench/load_costs.py [--times 100]
 
 Run it after bench/load.py, on the same database: it reads the request counts of
 the last mixed and trivial runs from var/bench-load/ (``mixed_stats.csv`` and
 ``trivial_stats.csv``, or the last round's) and asks every kind of request the
 load's users make (bench/locustfile.py) through Django's test client with the
 production settings (``DEBUG=false``, the full middleware, PostgreSQL, Redis), one
-at a time, ``--times`` times each. It prints each kind's median time, its queries
-and its cache round trips; public pages both as page-cache hits and as misses (the
-cache emptied before each), since the load's clock ticks empty it every few
-seconds.
+at a time, ``--times`` times each. It prints each kind's median wall time, the CPU
+it costs (this process, plus the PostgreSQL backend serving it read from /proc,
+plus the Redis server from ``INFO cpu``), its queries and its cache round trips;
+public pages both as page-cache hits and as misses (the cache emptied before each),
+since the load's clock ticks empty it every few seconds.
 
 Then the arithmetic of the target. gunicorn served the trivial view at T requests a
-second on the machine's C cores, so a request costs the machine C / T seconds of
-which the trivial view's own work in Django is t; the rest, o, is what serving any
-request costs there (gunicorn, the socket, locust's own share, the kernel). A
-request of the mix, weighted by the counts the load run made, costs m in Django; at
-best the machine then serves C / (m + o) of them a second, so the mixed throughput
-can be at most (t + o) / (m + o) of the trivial one, even if PostgreSQL and Redis
-cost nothing and every core were always busy. The bound is printed beside the
-target (0.40) with the mix's average both with the public pages as misses (what the
-load run sees) and as hits (the best case).
+second on the machine's C cores, so a trivial request costs the machine C / T
+seconds, of which t is its own CPU in Django; the rest, o, is what serving any
+request costs there (gunicorn, the sockets, locust's own share, the kernel). A
+request of the mix, weighted by the counts the load run made, costs m of CPU in
+Django, PostgreSQL and Redis; with every core busy all the time the machine then
+serves at most C / (m + o) of them a second, so the mixed throughput is at most
+(t + o) / (m + o) of the trivial one. The bound is printed beside the target
+(0.40), with the public pages all misses (each rendered) and all hits (the best
+case); a load run sees a mix of both.
 """
 
 import argparse
@@ -73,7 +74,22 @@ class Counting:
             setattr(owner, name, counted)
 
 
+def _backend_cpu(pid: int) -> float:
+    """Seconds of CPU the PostgreSQL backend ``pid`` has used (it runs on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _redis_cpu(client) -> float:
+    info = client.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
 def measure(ask: Callable, times: int, *, before: Callable | None = None, redis: Counting) -> dict:
+    """The median wall time of ``ask()`` and the mean CPU it costs this process, the
+    PostgreSQL backend serving it and the Redis server (``before()``, a step the request
+    needs first, is left out of both)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -81,22 +97,35 @@ def measure(ask: Callable, times: int, *, before: Callable | None = None, redis:
         if before:
             before()
         ask()
-    took = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    server = cache._cache.get_client()
+    took, cpu = [], 0.0
     for _ in range(times):
         if before:
             before()
+        services = _backend_cpu(backend) + _redis_cpu(server)
         redis.count = 0
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+            started, own = time.perf_counter(), time.process_time()
             response = ask()
             took.append(time.perf_counter() - started)
+            own = time.process_time() - own
+        round_trips = redis.count
+        cpu += own + _backend_cpu(backend) + _redis_cpu(server) - services
         assert response.status_code in (200, 201, 302), (response.status_code, response.content[:300])
-    return {"ms": 1000 * statistics.median(took), "queries": len(queries.captured_queries), "redis": redis.count}
+    return {
+        "ms": 1000 * statistics.median(took),
+        "cpu": 1000 * cpu / times,
+        "queries": len(queries.captured_queries),
+        "redis": round_trips,
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--times", type=int, default=40, help="requests of each kind (the median is shown)")
+    parser.add_argument("--times", type=int, default=100, help="requests of each kind")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="the machine's cores (default: all)")
     args = parser.parse_args()
 
@@ -193,14 +222,20 @@ def main():
     costs["portal: POST price"] = measure(portal_price, args.times, before=portal_product_page, redis=redis)
     costs["trivial"] = measure(lambda: visitor.get("/bench/trivial/"), args.times, redis=redis)
 
-    print(f"\nin-process, the median of {args.times} requests of each kind (test client, DEBUG=false, full middleware)")
-    print(f"{'request':<28}{'share':>7}{'ms':>9}{'queries':>9}{'cache':>7}")
+    print(
+        f"\nin-process, {args.times} requests of each kind (test client, DEBUG=false, full middleware): the median "
+        "wall time, the mean CPU of this process, its PostgreSQL backend and Redis"
+    )
+    print(f"{'request':<32}{'share':>7}{'wall ms':>9}{'CPU ms':>9}{'queries':>9}{'cache':>7}")
     total = sum(count for name, (count, _rps) in mixed_counts.items() if name != "Aggregated")
     for name, cost in costs.items():
         share = mixed_counts.get(name, (0, 0))[0] / total if name != "trivial" else 0
         for label, figures in cost.items() if "hit" in cost else [("", cost)]:
             shown = f"{name} ({label})" if label else name
-            print(f"{shown:<28}{share:7.1%}{figures['ms']:9.2f}{figures['queries']:9d}{figures['redis']:7d}")
+            print(
+                f"{shown:<32}{share:7.1%}{figures['ms']:9.2f}{figures['cpu']:9.2f}"
+                f"{figures['queries']:9d}{figures['redis']:7d}"
+            )
 
     def average(public_as: str) -> float:
         weighted = 0.0
@@ -208,28 +243,29 @@ def main():
             if name == "Aggregated" or name not in costs:
                 continue  # logins: once per user
             cost = costs[name][public_as] if "hit" in costs[name] else costs[name]
-            weighted += count * cost["ms"]
+            weighted += count * cost["cpu"]
         counted = sum(count for name, (count, _rps) in mixed_counts.items() if name in costs)
         return weighted / counted
 
     trivial_rps = trivial_counts["Aggregated"][1]
     mixed_rps = mixed_counts["Aggregated"][1]
     machine = 1000 * args.cores / trivial_rps  # ms of the machine a trivial request costs
-    own = costs["trivial"]["ms"]
+    own = costs["trivial"]["cpu"]
     outside = machine - own
     print(
         f"\nthe last load run: trivial {trivial_rps:.0f} req/s, mixed {mixed_rps:.0f} req/s "
         f"({mixed_rps / trivial_rps:.2f}×); {args.cores} cores"
     )
     print(
-        f"a trivial request: {machine:.2f} ms of the machine, {own:.2f} ms of it in Django; "
+        f"a trivial request: {machine:.2f} ms of the machine, {own:.2f} ms of it CPU in Django; "
         f"serving any request outside Django: {outside:.2f} ms"
     )
     for public_as, shown in (("miss", "misses (each rendered)"), ("hit", "hits (the best case)")):
         mix = average(public_as)
         bound = (own + outside) / (mix + outside)
         print(
-            f"the mix with public pages as {shown}: {mix:.2f} ms a request in Django → at most "
+            f"the mix with public pages as {shown}: {mix:.2f} ms of CPU a request in Django, PostgreSQL and Redis "
+            f"→ at most "
             f"{bound:.2f} × the trivial throughput (target ≥ {TARGET_RATIO:.2f})"
         )
 
