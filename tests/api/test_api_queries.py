@@ -134,3 +134,27 @@ def test_a_partners_list_counts_at_most_a_thousand_and_one_rows(festival, read_c
     assert body["count"] == 1
     if connection.vendor == "postgresql":  # SQLite has no estimate to fall back on: a plain count
         assert len(counted) == 1 and "LIMIT 1001" in counted[0]
+
+
+def test_the_merchant_list_reads_of_each_participation_only_what_it_shows(festival, merchant_a, make_key):
+    # Every column of the participations and their festivals would be some 25 timestamps a
+    # merchant, each parsed in Python: the list shows the festivals' slugs and the categories'.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.conftest import key_client
+
+    api_key, raw_key = make_key(merchant=merchant_a)
+    _fill(3, festival, merchant_a, api_key)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = key_client(raw_key).get("/api/v1/merchants/", {"page_size": 100})
+
+    assert response.status_code == 200
+    assert festival.slug in {slug for merchant in response.json()["results"] for slug in merchant["festivals"]}
+    participations = [q["sql"] for q in queries if q["sql"].startswith('SELECT "merchants_participation"."id"')]
+    assert len(participations) == 1
+    selected = participations[0].split(" FROM ")[0]
+    assert '"festival_festival"."slug"' in selected
+    assert '"festival_festival"."starts_at"' not in selected
+    assert '"merchants_participation"."applied_at"' not in selected
