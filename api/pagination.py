@@ -130,6 +130,7 @@ class ApiPagination(PageNumberPagination):
         # answered like any other page that does not exist.
         if request.query_params.get(self.page_query_param) == "":
             raise NotFound(self.invalid_page_message)
+        self._ends = {}  # ordering values of the page's first and last ids (_values)
         self.fields = keyset_ordering(queryset)
         if self.fields is not None:  # the order the cursors follow, the tie-breaker included
             queryset = ordered(queryset, self.fields)
@@ -161,11 +162,18 @@ class ApiPagination(PageNumberPagination):
         return rows
 
     def _values(self, row) -> list:
-        """``row``'s values of the ordering's columns (the row, or its primary key)."""
+        """``row``'s values of the ordering's columns (the row, or its primary key: then the
+        page's first and last rows, which the links start from, are read in one query)."""
         model = self.queryset.model
         if isinstance(row, model):
             return [getattr(row, name) for name, _descending in self.fields]
-        return list(model._base_manager.filter(pk=row).values_list(*[name for name, _d in self.fields]).get())
+        if row not in self._ends:
+            ends = {self.page.object_list[0], self.page.object_list[-1]}
+            names = [name for name, _descending in self.fields]
+            self._ends = {
+                pk: values for pk, *values in model._base_manager.filter(pk__in=ends).values_list("pk", *names)
+            }
+        return self._ends[row]
 
     def _cursor_link(self, row, number: int, *, backward: bool) -> str:
         values = [field.get_prep_value(value) for field, value in zip(self._columns(), self._values(row), strict=True)]
