@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.services import create_webhook_subscription
@@ -139,9 +141,6 @@ def test_a_partners_list_counts_at_most_a_thousand_and_one_rows(festival, read_c
 def test_the_merchant_list_reads_of_each_participation_only_what_it_shows(festival, merchant_a, make_key):
     # Every column of the participations and their festivals would be some 25 timestamps a
     # merchant, each parsed in Python: the list shows the festivals' slugs and the categories'.
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from tests.api.conftest import key_client
 
     api_key, raw_key = make_key(merchant=merchant_a)

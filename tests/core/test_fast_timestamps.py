@@ -6,18 +6,14 @@ PostgreSQL (CI), else 127.0.0.1:5432 as user postgres.
 """
 
 import datetime
-import os
-import subprocess
-import sys
 from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 
 from core.timestamps import FastTzLoader, loader_for
-from tests.ops.test_database_settings import maintenance_url
+from tests.postgres import maintenance_url, run_django
 
 pytestmark = pytest.mark.postgres
 
@@ -79,12 +75,8 @@ print(loader.__mro__[1].__module__, loader.__mro__[1].__name__, loader.timezone,
 
 
 def test_djangos_connections_read_timestamps_with_it():
-    env = {**os.environ, "DATABASE_URL": maintenance_url(), "DJANGO_SETTINGS_MODULE": "festival.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", READ_LOADER], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [
+    printed = run_django(READ_LOADER, maintenance_url())
+    assert printed.split() == [
         FastTzLoader.__module__,
         "FastTzLoader",
         "UTC",

@@ -7,13 +7,9 @@ PostgreSQL (CI), else 127.0.0.1:5432 as user postgres; each case starts Django i
 process with that server's maintenance database as DATABASE_URL.
 """
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
-from django.db import connection
+
+from tests.postgres import maintenance_url, run_django
 
 pytestmark = pytest.mark.postgres
 
@@ -27,26 +23,9 @@ with connection.cursor() as cursor:
 """
 
 
-def maintenance_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return "postgres://postgres@127.0.0.1:5432/postgres"
-    auth = (db["USER"] or "postgres") + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
-
-
-def jit_of_a_connection(database_url: str) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "festival.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", READ_JIT], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
 def test_connections_run_without_jit():
-    assert jit_of_a_connection(maintenance_url()) == "off"
+    assert run_django(READ_JIT, maintenance_url()) == "off"
 
 
 def test_a_database_url_with_its_own_options_keeps_them():
-    assert jit_of_a_connection(maintenance_url() + "?options=-c%20jit%3Don") == "on"
+    assert run_django(READ_JIT, maintenance_url() + "?options=-c%20jit%3Don") == "on"
