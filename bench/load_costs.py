@@ -31,7 +31,6 @@ case); a load run sees a mix of both.
 import argparse
 import csv
 import os
-import re
 import statistics
 import sys
 import time
@@ -42,8 +41,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "var" / "bench-load"
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-RECORDED_AT = re.compile(r'name="recorded_at" value="([^"]*)"')
 TARGET_RATIO = 0.40
 
 
@@ -131,6 +128,7 @@ def main():
 
     sys.path.insert(0, str(ROOT))
     from bench import load
+    from bench.support import CSRF, RECORDED_AT
 
     mixed_counts, trivial_counts = last_stats("mixed"), last_stats("trivial")
     load.setup_django(fresh=False)

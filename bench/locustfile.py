@@ -27,6 +27,8 @@ from urllib.parse import urlencode
 from locust import between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from bench.support import CSRF, RECORDED_AT  # bench/load.py runs locust with the checkout on PYTHONPATH
+
 CONFIG = json.loads(open(os.environ["LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 THINK = float(os.environ.get("LOAD_THINK", "0"))
 WAIT = constant(0) if THINK <= 0 else between(0, 2 * THINK)
@@ -35,8 +37,6 @@ _key_turn = itertools.count()
 _login_turn = itertools.count()
 _accepted = open(os.environ["LOAD_ACCEPTED"], "a", encoding="utf-8", buffering=1)  # noqa: SIM115
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-RECORDED_AT = re.compile(r'name="recorded_at" value="([^"]*)"')
 PRODUCT_URL = re.compile(r"/merchant/products/(\d+)/$")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

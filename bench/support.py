@@ -1,9 +1,15 @@
 """What the benchmarks share: they run as scripts with the checkout on ``sys.path``."""
 
 import os
+import re
 import secrets
 import socket
 from urllib.parse import urlsplit
+
+# What a user posting the portal's forms reads off the page before: the form's CSRF token and
+# the price form's moment (bench/locustfile.py, bench/load_costs.py).
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+RECORDED_AT = re.compile(r'name="recorded_at" value="([^"]*)"')
 
 
 def ensure_secret_key() -> None:
