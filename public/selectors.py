@@ -581,11 +581,58 @@ def _page_asked(page_number) -> int | None:
 
 def _listed(found, number, per_page, festival) -> tuple[int, list[Promotion], dict]:
     start = (number - 1) * per_page
+    stop = min(start + per_page, LIST_COUNT_LIMIT)
     # The matches counted up to the limit in no order (the first ones found), the page's
     # ids in the list's order: sorting every match up to the limit costs more than both.
-    page = found.values_list("pk", flat=True)[start : min(start + per_page, LIST_COUNT_LIMIT)]
-    read = card_lists(page, festival=festival, counted=found.order_by().values("pk")[: LIST_COUNT_LIMIT + 1])
+    if connection.vendor == "postgresql" and (ordered := _ordered_matches(found)):
+        read = _listed_page_on_postgresql(*ordered, start, stop, festival)
+    else:
+        page = found.values_list("pk", flat=True)[start:stop]
+        read = card_lists(page, festival=festival, counted=found.order_by().values("pk")[: LIST_COUNT_LIMIT + 1])
     return read.count, read.lists[0], read.items
+
+
+def _ordered_matches(found: QuerySet) -> tuple[QuerySet, int, str] | None:
+    """``found`` unordered, as rows of its pk and what it is ordered by, with that order as
+    SQL over those rows' columns (``c0``: the pk, ``c1``…), so the count and the page can
+    share one compiled query; None when the order is not by names (fields, annotations)."""
+    ordering = found.query.order_by
+    if not ordering or not all(isinstance(name, str) and name.lstrip("-") and name != "?" for name in ordering):
+        return None
+    names = list(dict.fromkeys(["pk", *(name.lstrip("-") for name in ordering)]))
+    rows = found.order_by().values_list(*names)
+    query = rows.query
+    selected = list(query.selected or ())  # the SQL's columns, in its order
+    if sorted(selected) != sorted(names):
+        return None
+    order = ", ".join(
+        f"c{selected.index(name.lstrip('-'))} {'DESC' if name.startswith('-') else 'ASC'}" for name in ordering
+    )
+    return rows, len(selected), order
+
+
+def _listed_page_on_postgresql(
+    rows: QuerySet, width: int, order: str, start: int, stop: int, festival: Festival
+) -> CardLists:
+    """``card_lists`` of one page of a list (the rows ``start:stop`` of ``rows``, ``width``
+    columns, in ``order``) and its count up to the limit, with the matches' query compiled
+    once: a CTE that PostgreSQL inlines into both (NOT MATERIALIZED), so each plans as if
+    written out."""
+    columns = ", ".join(f"c{n}" for n in range(width))
+    try:
+        rows_sql, rows_params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a query that cannot match
+        rows_sql, rows_params = f"SELECT {', '.join(['NULL::bigint'] * width)} WHERE false", ()
+    select, join, fields = _card_lists_sql_parts(connection.vendor)
+    sql = (
+        f"WITH matches({columns}) AS NOT MATERIALIZED ({rows_sql}) "
+        f"{select} FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM matches LIMIT %s) counted) AS count) found "
+        f"LEFT JOIN LATERAL (SELECT 0 AS list, ids.id, ids.position FROM unnest(ARRAY("
+        f"SELECT c0 FROM matches ORDER BY {order} LIMIT %s OFFSET %s)) WITH ORDINALITY AS ids(id, position)) page ON true "
+        f"{join}"
+    )  # the ORM's SQL of the matches with its own placeholders; names of columns made here
+    params = [*rows_params, CheckStatus.FAIL, CARD_ITEMS, LIST_COUNT_LIMIT + 1, max(stop - start, 0), start]
+    return _card_lists_read(sql, params, fields, lists=1, festival=festival)
 
 
 @dataclass
@@ -621,8 +668,13 @@ def _card_lists_anywhere(lists, festival, counted) -> CardLists:
 
 def _card_lists_on_postgresql(lists, festival, counted) -> CardLists:
     sql, params, fields = _card_lists_sql(lists, counted)
+    return _card_lists_read(sql, params, fields, lists=len(lists), festival=festival)
+
+
+def _card_lists_read(sql, params, fields, *, lists: int, festival: Festival) -> CardLists:
+    """The rows of a ``_card_lists_sql``-shaped query as ``CardLists``."""
     names = [field.attname for field in fields]
-    shown: list[list[Promotion]] = [[] for _listed in lists]
+    shown: list[list[Promotion]] = [[] for _listed in range(lists)]
     items = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

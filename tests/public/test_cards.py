@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -582,3 +582,78 @@ def test_badge_words_follow_the_language(running_festival):
     assert chinese.words.help.startswith("折扣按商家在活动开始前7天内")
     assert english.words.help.startswith("The discount is measured against the lowest price")
     assert english.words.help_label == "How is this discount checked?"
+
+
+def _promotion_compiles(monkeypatch) -> list:
+    """The top-level compilations of promotion queries from here on (not their subqueries)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        if self.query.model is Promotion and not self.query.subquery:
+            compiled.append(self.query)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return compiled
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-query page is PostgreSQL's")
+@pytest.mark.parametrize("sort", selectors.SORTS)
+def test_a_listed_page_compiles_its_matches_once_for_the_count_and_the_page(running_festival, monkeypatch, sort):
+    """Building the filters' SQL costs more than running it: the count and the page share one
+    compiled query of the matches (a CTE PostgreSQL inlines into both)."""
+    for i in range(3):
+        live_item(running_festival, title=f"Sale {i}")
+    found = selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort, q="Sale"))
+    compiled = _promotion_compiles(monkeypatch)
+
+    listed = selectors.listed_promotions(found, 1, festival=running_festival, per_page=2)
+
+    assert len(compiled) == 1
+    assert listed.page.paginator.count == 3 and len(listed.page.object_list) == 2
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    [
+        ("-starts_at", "pk"),  # by names: the shared query
+        (models.F("starts_at").desc(), "pk"),  # an expression: the count and the page compiled apart
+    ],
+    ids=["names", "expression"],
+)
+def test_a_listed_page_follows_any_order_of_its_matches(running_festival, ordering):
+    for i in range(5):
+        live_item(running_festival, title=f"Sale {i}")
+    found = selectors.visible_promotions(running_festival).order_by(*ordering)
+
+    pages = [
+        selectors.listed_promotions(found, number, festival=running_festival, per_page=2).page for number in (1, 2, 3)
+    ]
+
+    assert [p.pk for page in pages for p in page.object_list] == [p.pk for p in found]
+    assert [page.paginator.count for page in pages] == [5, 5, 5]
+
+
+def test_a_listed_page_in_random_order_counts_and_fills_its_pages(running_festival):
+    for i in range(5):
+        live_item(running_festival, title=f"Sale {i}")
+    found = selectors.visible_promotions(running_festival).order_by("?")
+
+    pages = [
+        selectors.listed_promotions(found, number, festival=running_festival, per_page=2).page for number in (1, 2, 3)
+    ]
+
+    assert [len(page.object_list) for page in pages] == [2, 2, 1]
+    assert [page.paginator.count for page in pages] == [5, 5, 5]
+
+
+def test_a_listed_page_of_a_search_that_cannot_match_is_empty(running_festival):
+    live_item(running_festival, title="Sale")
+    found = selectors.visible_promotions(running_festival).filter(pk__in=[]).order_by("starts_at", "pk")
+
+    listed = selectors.listed_promotions(found, 1, festival=running_festival)
+
+    assert listed.page.paginator.count == 0 and list(listed.page.object_list) == [] and listed.items == {}
