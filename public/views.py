@@ -121,9 +121,9 @@ def promotion_list(request, slug):
             "category_choices": [(c.slug, localname(c)) for c in categories],
             "category": category,
             "unknown_category": unknown_category,
-            "merchant_kinds": MerchantKind.choices,
-            "promotion_kinds": PromotionKind.choices,
-            "certificate_kinds": CertificateKind.choices,
+            "merchant_kinds": MerchantKind,
+            "promotion_kinds": PromotionKind,
+            "certificate_kinds": CertificateKind,
             "sorts": [
                 ("start", _("Start time")),
                 ("discount", _("Biggest real discount")),

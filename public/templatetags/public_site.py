@@ -10,6 +10,9 @@ from functools import lru_cache
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db.models import Choices
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import dateformat, translation
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
@@ -113,6 +116,7 @@ def _days_text(first: date, last: date, current_year: int | None, language: str 
 def _forget_days(*, setting, **kwargs):
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
         _days_text.cache_clear()
+        _choice_options.cache_clear()
 
 
 setting_changed.connect(_forget_days)
@@ -135,8 +139,22 @@ def time_zone_note(festival) -> str:
 
 @register.simple_tag
 def select_options(choices, selected) -> str:
-    """``<option value="…"[ selected]>…</option>`` for each (value, label) of ``choices``:
-    a filter form's choices in one tag instead of a loop of tags."""
+    """``<option value="…"[ selected]>…</option>`` for each (value, label) of ``choices``
+    (pairs, or a ``Choices`` enum): a filter form's choices in one tag instead of a loop
+    of tags."""
+    if isinstance(choices, type) and issubclass(choices, Choices):
+        return _choice_options(choices, selected, translation.get_language())
+    return _options(choices, selected)
+
+
+@lru_cache(maxsize=512)
+def _choice_options(choices: type[Choices], selected: str, language: str | None) -> str:
+    """The options of an enum's choices, in ``language`` (the active one): its labels are
+    translated and escaped once per process rather than on every form."""
+    return _options(choices.choices, selected)
+
+
+def _options(choices, selected) -> str:
     return mark_safe(  # every value and label is escaped
         "".join(
             f'<option value="{conditional_escape(value)}"{" selected" if value == selected else ""}>'
@@ -181,6 +199,28 @@ class LanguageLink:
 class LanguageLinks:
     languages: list[LanguageLink]
     default: LanguageLink  # settings.LANGUAGE_CODE's: hreflang="x-default"
+
+
+@register.simple_tag
+def site_nav(festival=None, phase="") -> str:
+    """The public site's navigation for ``festival`` (its results once it has ``phase``
+    "ended"): the same on every page of a festival, so made once per language."""
+    slug = festival.slug if festival else ""
+    return _site_nav(slug, phase == "ended", translation.get_language(), get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=256)
+def _site_nav(festival_slug: str, ended: bool, language: str | None, script_prefix: str, urlconf) -> str:
+    """The HTML of ``site_nav``; the active language, script prefix and URLconf are its
+    key, as the links and words it renders with are theirs."""
+    return render_to_string("public/_site_nav.html", {"festival_slug": festival_slug, "ended": ended})
+
+
+def _forget_nav(**kwargs):
+    _site_nav.cache_clear()  # its links and words depend on the URLconf and the languages
+
+
+setting_changed.connect(_forget_nav)
 
 
 @register.simple_tag(takes_context=True)
