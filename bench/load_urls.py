@@ -13,3 +13,5 @@ urlpatterns = [
     path("bench/trivial/", trivial),
     path("", include("festival.urls")),
 ]
+# As festival.urls: Django's own 500 view renders 500.html without a request, which public/base.html needs.
+handler500 = "public.views.server_error"
