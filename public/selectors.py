@@ -29,6 +29,7 @@ from django.db.models import (
     Sum,
     Window,
 )
+from django.db.models.base import DEFERRED
 from django.db.models.expressions import Col
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -674,6 +675,9 @@ def _card_lists_on_postgresql(lists, festival, counted) -> CardLists:
 def _card_lists_read(sql, params, fields, *, lists: int, festival: Festival) -> CardLists:
     """The rows of a ``_card_lists_sql``-shaped query as ``CardLists``."""
     names = [field.attname for field in fields]
+    # Each model field's place among the row's values (None: deferred), so ``from_db`` gets
+    # every field in order and need not look each one up among the names.
+    places = _model_places(tuple(names))
     shown: list[list[Promotion]] = [[] for _listed in range(lists)]
     items = {}
     with connection.cursor() as cursor:
@@ -682,7 +686,9 @@ def _card_lists_read(sql, params, fields, *, lists: int, festival: Festival) -> 
     for _count, listed, position, *values, merchant_name, first_items in rows:
         if position is None:  # nothing listed: the count only
             continue
-        promotion = Promotion.from_db(connection.alias, names, values)
+        promotion = Promotion.from_db(
+            connection.alias, names, [DEFERRED if place is None else values[place] for place in places]
+        )
         promotion.merchant_name = merchant_name
         promotion.festival = festival
         shown[listed].append(promotion)
@@ -774,6 +780,14 @@ def _card_lists_sql_parts(vendor: str) -> tuple[str, str, list]:
         ORDER BY page.list, page.position
     """  # only table and column names from the models, and placeholders
     return select, join, fields
+
+
+@lru_cache(maxsize=4)
+def _model_places(names: tuple[str, ...]) -> tuple[int | None, ...]:
+    """For each concrete field of ``Promotion``, its position in ``names`` (attnames), or None."""
+    return tuple(
+        names.index(field.attname) if field.attname in names else None for field in Promotion._meta.concrete_fields
+    )
 
 
 def _card_promotion_fields() -> list:
