@@ -35,8 +35,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.template.loader import get_template
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -99,8 +100,23 @@ def stored_badge(item: PromotionItem, ended=None) -> pricing.HonestPriceBadge | 
 
 def url_for_pk(name: str) -> Callable[[object], str]:
     """``reverse(name, args=[pk])`` as a function, reversed once: ``name`` takes one integer."""
-    head, _sentinel, tail = reverse(name, args=[_SENTINEL]).partition(str(_SENTINEL))
+    head, tail = _url_around_pk(name, get_script_prefix(), get_urlconf())
     return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+@lru_cache(maxsize=64)
+def _url_around_pk(name: str, script_prefix: str, urlconf) -> tuple[str, str]:
+    """What ``name``'s URL has before and after its pk, under the active script prefix and
+    URLconf (the key: a reverse costs a page as much as a card's lookup)."""
+    head, _sentinel, tail = reverse(name, args=[_SENTINEL]).partition(str(_SENTINEL))
+    return head, tail
+
+
+def _forget_urls(**kwargs):
+    _url_around_pk.cache_clear()  # a changed ROOT_URLCONF (tests) reverses anew
+
+
+setting_changed.connect(_forget_urls)
 
 
 def _banner_url(promotion: Promotion) -> str:

@@ -1,7 +1,7 @@
-"""Parts of the public pages made once per process and language (public/templatetags/
-public_site.py): the site's navigation and the filter form's options of the enums. Each
-must still follow what it is made of: the language, the festival and its phase, the
-choice made, the script prefix."""
+"""Parts of the public pages made once per process (public/templatetags/public_site.py:
+the site's navigation and the filter form's options of the enums; public/cards.py: the
+cards' links). Each must still follow what it is made of: the language, the festival and
+its phase, the choice made, the script prefix."""
 
 import re
 
@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from merchants.models import MerchantKind
-from tests.public.conftest import fresh_get
+from tests.public.conftest import fresh_get, live_item
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,26 @@ def test_the_site_nav_follows_the_script_prefix(client, running_festival):
 
     assert _links(at_root)[0] == "/"
     assert _links(under_a_path) == ["/festival" + link for link in _links(at_root)]
+
+
+def test_card_links_follow_the_script_prefix(client, running_festival):
+    """The cards' links are reversed once per script prefix and URLconf (public.cards.url_for_pk)."""
+    item = live_item(running_festival, title="Sale")
+    url = reverse("public:promotions", args=[running_festival.slug])
+    links = [
+        reverse("public:promotion", args=[item.promotion_id]),
+        reverse("public:merchant", args=[item.promotion.merchant_id]),
+    ]
+
+    at_root = fresh_get(client, url).content.decode()
+    set_script_prefix("/festival/")
+    try:
+        under_a_path = fresh_get(client, url).content.decode()
+    finally:
+        set_script_prefix("/")
+
+    assert all(f'href="{link}"' in at_root for link in links)
+    assert all(f'href="/festival{link}"' in under_a_path and f'href="{link}"' not in under_a_path for link in links)
 
 
 def _options(response, name) -> list[tuple[str, bool, str]]:
