@@ -619,20 +619,14 @@ def _listed_page_on_postgresql(
     columns, in ``order``) and its count up to the limit, with the matches' query compiled
     once: a CTE that PostgreSQL inlines into both (NOT MATERIALIZED), so each plans as if
     written out."""
-    columns = ", ".join(f"c{n}" for n in range(width))
-    try:
-        rows_sql, rows_params = rows.query.sql_with_params()
-    except EmptyResultSet:  # a query that cannot match
-        rows_sql, rows_params = f"SELECT {', '.join(['NULL::bigint'] * width)} WHERE false", ()
-    select, join, fields = _card_lists_sql_parts(connection.vendor)
-    sql = (
-        f"WITH matches({columns}) AS NOT MATERIALIZED ({rows_sql}) "
-        f"{select} FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM matches LIMIT %s) counted) AS count) found "
-        f"LEFT JOIN LATERAL (SELECT 0 AS list, ids.id, ids.position FROM unnest(ARRAY("
-        f"SELECT c0 FROM matches ORDER BY {order} LIMIT %s OFFSET %s)) WITH ORDINALITY AS ids(id, position)) page ON true "
-        f"{join}"
-    )  # the ORM's SQL of the matches with its own placeholders; names of columns made here
-    params = [*rows_params, CheckStatus.FAIL, CARD_ITEMS, LIST_COUNT_LIMIT + 1, max(stop - start, 0), start]
+    rows_sql, rows_params = _sql_of(rows, width=width)
+    sql, params, fields = _card_lists_around(
+        "(SELECT count(*) FROM (SELECT 1 FROM matches LIMIT %s) counted)",
+        [f"SELECT c0 FROM matches ORDER BY {order} LIMIT %s OFFSET %s"],
+    )
+    columns = ", ".join(f"c{n}" for n in range(width))  # names made here, for ``order``
+    sql = f"WITH matches({columns}) AS NOT MATERIALIZED ({rows_sql}) {sql}"
+    params = [*rows_params, *params, LIST_COUNT_LIMIT + 1, max(stop - start, 0), start]
     return _card_lists_read(sql, params, fields, lists=1, festival=festival)
 
 
@@ -717,32 +711,39 @@ def _card_lists_sql(lists, counted) -> tuple[str, list, list]:
     columns: one row per listed promotion (by list, then position), each with the count
     and its first ``CARD_ITEMS`` shown items as JSON (prices as text, for Decimal), or
     one row of the count alone when nothing is listed."""
-    select, join, fields = _card_lists_sql_parts(connection.vendor)
-    params = [CheckStatus.FAIL, CARD_ITEMS]
-    count = "NULL"
+    count, count_params = "NULL", ()
     if counted is not None:
         count_sql, count_params = _sql_of(counted)
-        count, params = f"(SELECT count(*) FROM ({count_sql}) counted)", [*params, *count_params]
-    pages = []
-    for n, listed in enumerate(lists):
-        list_sql, list_params = _sql_of(listed)
-        pages.append(
-            f"SELECT {n} AS list, ids.id, ids.position"
-            f" FROM unnest(ARRAY({list_sql})) WITH ORDINALITY AS ids(id, position)"
-        )
+        count = f"(SELECT count(*) FROM ({count_sql}) counted)"
+    compiled = [_sql_of(listed) for listed in lists]
+    sql, params, fields = _card_lists_around(count, [list_sql for list_sql, _params in compiled])
+    params.extend(count_params)
+    for _sql, list_params in compiled:
         params.extend(list_params)
-    # The ORM's SQL of the count and of each list, with its own placeholders, inside ours.
-    sql = f"{select} FROM (SELECT {count} AS count) found LEFT JOIN LATERAL ({' UNION ALL '.join(pages)}) page ON true {join}"
     return sql, params, fields
 
 
-def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
-    """The SQL of ``queryset`` and its parameters; a query that cannot match (``none()``,
-    an empty slice) is one that finds nothing."""
+def _card_lists_around(count: str, lists: list[str]) -> tuple[str, list, list]:
+    """Our query around the SQL of the count (a scalar expression) and of each list of ids,
+    the parameters of its own part (the count's and the lists' follow, in that order), and
+    the fields of the promotion's columns."""
+    select, join, fields = _card_lists_sql_parts(connection.vendor)
+    pages = " UNION ALL ".join(
+        f"SELECT {n} AS list, ids.id, ids.position FROM unnest(ARRAY({list_sql})) WITH ORDINALITY AS ids(id, position)"
+        for n, list_sql in enumerate(lists)
+    )
+    # The ORM's SQL of the count and of each list, with its own placeholders, inside ours.
+    sql = f"{select} FROM (SELECT {count} AS count) found LEFT JOIN LATERAL ({pages}) page ON true {join}"
+    return sql, [CheckStatus.FAIL, CARD_ITEMS], fields
+
+
+def _sql_of(queryset: QuerySet, *, width: int = 1) -> tuple[str, tuple]:
+    """The SQL of ``queryset`` (``width`` columns) and its parameters; a query that cannot
+    match (``none()``, an empty slice) is one that finds nothing."""
     try:
         return queryset.query.sql_with_params()
     except EmptyResultSet:
-        return "SELECT NULL::bigint WHERE false", ()
+        return f"SELECT {', '.join(['NULL::bigint'] * width)} WHERE false", ()
 
 
 @lru_cache(maxsize=4)
