@@ -113,15 +113,6 @@ def _days_text(first: date, last: date, current_year: int | None, language: str 
     }
 
 
-def _forget_days(*, setting, **kwargs):
-    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
-        _days_text.cache_clear()
-        _choice_options.cache_clear()
-
-
-setting_changed.connect(_forget_days)
-
-
 @register.simple_tag
 def clock_time(festival, moment) -> str:
     """ "5月10日 20:00" in the festival's time zone (the time zone named by time_zone_note)."""
@@ -216,11 +207,14 @@ def _site_nav(festival_slug: str, ended: bool, language: str | None, script_pref
     return render_to_string("public/_site_nav.html", {"festival_slug": festival_slug, "ended": ended})
 
 
-def _forget_nav(**kwargs):
-    _site_nav.cache_clear()  # its links and words depend on the URLconf and the languages
+def _forget_made(**kwargs):
+    """What this module made once depends on the languages and the URLconf: a changed
+    setting (tests) makes it anew."""
+    for made in (_days_text, _choice_options, _site_nav):
+        made.cache_clear()
 
 
-setting_changed.connect(_forget_nav)
+setting_changed.connect(_forget_made)
 
 
 @register.simple_tag(takes_context=True)
