@@ -603,11 +603,11 @@ def _promotion_compiles(monkeypatch) -> list:
     return compiled
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-query page is PostgreSQL's")
 @pytest.mark.parametrize("sort", selectors.SORTS)
 def test_a_listed_page_compiles_its_matches_once_for_the_count_and_the_page(running_festival, monkeypatch, sort):
-    """Building the filters' SQL costs more than running it: the count and the page share one
-    compiled query of the matches (a CTE PostgreSQL inlines into both)."""
+    """Building the filters' SQL costs more than running it: on PostgreSQL the count and the
+    page share one compiled query of the matches (a CTE it inlines into both); the portable
+    reading compiles the count and the page apart."""
     for i in range(3):
         live_item(running_festival, title=f"Sale {i}")
     found = selectors.search_promotions(running_festival, selectors.PromotionFilters(sort=sort, q="Sale"))
@@ -615,7 +615,7 @@ def test_a_listed_page_compiles_its_matches_once_for_the_count_and_the_page(runn
 
     listed = selectors.listed_promotions(found, 1, festival=running_festival, per_page=2)
 
-    assert len(compiled) == 1
+    assert len(compiled) == (1 if connection.vendor == "postgresql" else 2)
     assert listed.page.paginator.count == 3 and len(listed.page.object_list) == 2
 
 
